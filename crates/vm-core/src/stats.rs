@@ -1,0 +1,59 @@
+//! Statistics: one snapshot type for the whole VM, read with [`GetStats::get_stats`].
+
+use std::fmt;
+use std::time::Duration;
+
+/// A snapshot of what the VM has done.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VmStats {
+    /// Engine that ran the guest.
+    pub engine: String,
+    /// Guest instructions retired.
+    pub guest_insns: u64,
+    /// Blocks decoded and lifted to IR.
+    pub blocks_translated: u64,
+    /// Block executions.
+    pub blocks_executed: u64,
+    /// Block lookups that hit the block cache.
+    pub cache_hits: u64,
+    /// Block lookups that missed and had to translate.
+    pub cache_misses: u64,
+    /// Times the whole block cache was flushed (`fence.i`).
+    pub cache_flushes: u64,
+    /// Traps taken by the guest.
+    pub traps: u64,
+    /// Host wall time spent running the guest.
+    pub wall_time: Duration,
+}
+
+impl VmStats {
+    /// Guest instructions per second of wall time.
+    pub fn insns_per_sec(&self) -> f64 {
+        let s = self.wall_time.as_secs_f64();
+        if s > 0.0 {
+            self.guest_insns as f64 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+impl fmt::Display for VmStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "engine             {}", self.engine)?;
+        writeln!(f, "guest instructions {}", self.guest_insns)?;
+        writeln!(f, "blocks translated  {}", self.blocks_translated)?;
+        writeln!(f, "blocks executed    {}", self.blocks_executed)?;
+        writeln!(f, "cache hits/misses  {}/{}", self.cache_hits, self.cache_misses)?;
+        writeln!(f, "cache flushes      {}", self.cache_flushes)?;
+        writeln!(f, "traps taken        {}", self.traps)?;
+        writeln!(f, "wall time          {:.3} s", self.wall_time.as_secs_f64())?;
+        write!(f, "speed              {:.1} M instr/s", self.insns_per_sec() / 1e6)
+    }
+}
+
+/// Anything that can report [`VmStats`].
+pub trait GetStats {
+    /// The current statistics.
+    fn get_stats(&self) -> VmStats;
+}

@@ -1,0 +1,1 @@
+//! Disassembler (being written).

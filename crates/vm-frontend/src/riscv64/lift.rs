@@ -1,0 +1,1 @@
+//! Lifter (being written).

@@ -1,0 +1,13 @@
+//! RISC-V RV64GC: decoder ([`decode`]), disassembler ([`disasm`]) and lifter ([`lift`]).
+//!
+//! Data flow: raw bits → [`decode::decode`] → [`Insn`] → [`lift::lift_block`] → `IRBlock`.
+//! Compressed instructions decode to the [`Op`] of the instruction they expand to, with
+//! `len == 2`, so the lifter never sees the C extension.
+
+pub mod decode;
+pub mod disasm;
+pub mod insn;
+pub mod lift;
+
+pub use decode::decode;
+pub use insn::{Insn, Op};
