@@ -447,3 +447,7 @@ pub(crate) fn lift_block_with(
         insns,
     }
 }
+
+#[cfg(test)]
+#[path = "lift_tests.rs"]
+mod tests;
