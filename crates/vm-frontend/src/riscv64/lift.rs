@@ -12,7 +12,7 @@
 //!   compares and float→int conversions, which set `fflags`) writes [`Dst::DISCARD`] instead.
 //! - Illegal encodings (including reserved FP rounding modes, `sret` and `sfence.vma`, which need
 //!   S-mode) lift to `Trap { cause: 2, tval: raw, pc }`.
-//! - FP instructions are lifted in [`super::lift_fp`].
+//! - FP instructions are lifted in the private `lift_fp` module.
 
 use vm_core::MemFault;
 use vm_ir::{AmoOp, Cond, CsrNum, CsrOp, Dst, IRBlock, IROp, Reg, Terminator, Width};
