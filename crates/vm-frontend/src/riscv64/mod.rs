@@ -8,6 +8,7 @@ pub mod decode;
 pub mod disasm;
 pub mod insn;
 pub mod lift;
+mod lift_fp;
 
 pub use decode::decode;
 pub use insn::{Insn, Op};
