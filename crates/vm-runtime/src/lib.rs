@@ -1,14 +1,12 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The `vm` runtime: turns a [`vm_core::VmConfig`] and a guest image into a running machine.
+//!
+//! Data flow per step: look the pc up in the [`cache::BlockCache`] (decode + lift on a miss),
+//! execute the IR block on the engine, then act on how it ended — next pc, exception (trap
+//! entry through the machine-mode CSRs), `mret`, `fence.i` (drop translations) — and poll the
+//! HTIF mailbox when the guest stored to it.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod baremetal;
+pub mod cache;
+pub mod trace;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use baremetal::{BareMetal, RunOutcome};

@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Full-system RISC-V: what a bare-metal guest sees besides the CPU.
+//!
+//! - [`csr::MachineCsrs`]: machine-mode CSRs, trap entry and `mret`.
+//! - [`htif::Htif`]: the Spike host-target interface (`tohost`/`fromhost`): exit codes and console.
+//! - [`loader`]: loading a bare-metal ELF into RAM and finding its HTIF symbols.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod csr;
+pub mod htif;
+pub mod loader;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use csr::MachineCsrs;
+pub use htif::{Htif, HtifEvent};
+pub use loader::{load_elf, LoadedImage};

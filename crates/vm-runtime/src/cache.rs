@@ -1,0 +1,94 @@
+//! The block cache: translated blocks keyed by guest pc, translated once and reused.
+
+use std::collections::HashMap;
+
+use vm_core::Mmu;
+use vm_frontend::riscv64::lift::{lift_block, LiftedBlock};
+
+/// Longest block the lifter makes (in guest instructions).
+pub const MAX_BLOCK_INSNS: usize = 64;
+const FAST_SLOTS: usize = 4096;
+
+/// A translated block and what the run loop needs to know about it.
+#[derive(Debug)]
+pub struct CachedBlock {
+    /// IR and per-instruction marks.
+    pub lifted: LiftedBlock,
+    /// Guest instructions in the block.
+    pub n_insns: u64,
+}
+
+/// Translated blocks by start pc, with a direct-mapped front table for the hot lookups.
+pub struct BlockCache {
+    blocks: Vec<CachedBlock>,
+    by_pc: HashMap<u64, u32>,
+    fast: Vec<(u64, u32)>,
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that had to translate.
+    pub misses: u64,
+    /// Times everything was dropped.
+    pub flushes: u64,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache {
+            blocks: Vec::new(),
+            by_pc: HashMap::new(),
+            fast: vec![(u64::MAX, 0); FAST_SLOTS],
+            hits: 0,
+            misses: 0,
+            flushes: 0,
+        }
+    }
+}
+
+impl BlockCache {
+    /// Index of the block starting at `pc`, translating it from `mem` if needed.
+    #[inline]
+    pub fn lookup<M: Mmu + ?Sized>(&mut self, pc: u64, mem: &mut M) -> u32 {
+        let slot = ((pc >> 1) as usize) & (FAST_SLOTS - 1);
+        let (tag, idx) = self.fast[slot];
+        if tag == pc {
+            self.hits += 1;
+            return idx;
+        }
+        let idx = match self.by_pc.get(&pc) {
+            Some(&i) => {
+                self.hits += 1;
+                i
+            }
+            None => {
+                self.misses += 1;
+                let lifted = lift_block(|a| mem.fetch16(a), pc, MAX_BLOCK_INSNS);
+                let n_insns = lifted.insns.len() as u64;
+                let i = self.blocks.len() as u32;
+                self.blocks.push(CachedBlock { lifted, n_insns });
+                self.by_pc.insert(pc, i);
+                i
+            }
+        };
+        self.fast[slot] = (pc, idx);
+        idx
+    }
+
+    /// The block at `idx` (from [`BlockCache::lookup`]).
+    #[inline]
+    pub fn get(&self, idx: u32) -> &CachedBlock {
+        &self.blocks[idx as usize]
+    }
+
+    /// Drop every translation (after `fence.i`: guest code may have changed).
+    pub fn flush(&mut self) {
+        self.blocks.clear();
+        self.by_pc.clear();
+        self.fast.fill((u64::MAX, 0));
+        self.flushes += 1;
+    }
+
+    /// Number of blocks translated since creation (including flushed ones).
+    pub fn translated(&self) -> u64 {
+        self.misses
+    }
+}
