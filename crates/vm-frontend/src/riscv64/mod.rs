@@ -5,9 +5,12 @@
 //! `len == 2`, so the lifter never sees the C extension.
 
 pub mod decode;
+mod decode_c;
 pub mod disasm;
+mod disasm_names;
 pub mod insn;
 pub mod lift;
 
 pub use decode::decode;
+pub use disasm::disasm;
 pub use insn::{Insn, Op};
