@@ -5,10 +5,13 @@
 //! `len == 2`, so the lifter never sees the C extension.
 
 pub mod decode;
+mod decode_c;
 pub mod disasm;
+mod disasm_names;
 pub mod insn;
 pub mod lift;
 mod lift_fp;
 
 pub use decode::decode;
+pub use disasm::disasm;
 pub use insn::{Insn, Op};
