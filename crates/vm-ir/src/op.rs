@@ -9,6 +9,9 @@ use crate::operand::*;
 
 /// Generates an enum whose variants have named operands, plus its text form and checks.
 ///
+/// A variant without operands is written without braces and becomes a unit variant
+/// (`Terminator::Ret`).
+///
 /// A field may be followed by `=> write` when the op writes a slot whose operand kind is
 /// normally read (`fd: FReg => write`, the `rd: Reg` of CSR ops); [`IROp::visit_slots`] reports it so.
 macro_rules! op_table {
@@ -20,15 +23,15 @@ macro_rules! op_table {
     };
     (
         $(#[$em:meta])* pub enum $enum:ident {
-            $( $(#[$m:meta])* $name:ident = $text:literal {
+            $( $(#[$m:meta])* $name:ident = $text:literal $({
                 $($f:ident : $t:ty $(=> $role:ident)?),* $(,)?
-            } ),* $(,)?
+            })? ),* $(,)?
         }
     ) => {
         $(#[$em])*
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum $enum {
-            $( $(#[$m])* $name { $( #[allow(missing_docs)] $f: $t ),* } ),*
+            $( $(#[$m])* $name $({ $( #[allow(missing_docs)] $f: $t ),* })? ),*
         }
 
         impl $enum {
@@ -43,15 +46,15 @@ macro_rules! op_table {
             /// Append the text form (`mnemonic op, op, …`).
             pub fn write_text(&self, out: &mut String) {
                 match self {
-                    $( $enum::$name { $($f),* } => {
+                    $( $enum::$name { $($($f),*)? } => {
                         out.push_str($text);
                         #[allow(unused_mut)]
                         let mut first = true;
-                        $(
+                        $($(
                             out.push_str(if first { " " } else { ", " });
                             first = false;
                             Operand::write_text($f, out);
-                        )*
+                        )*)?
                         let _ = first;
                     } ),*
                 }
@@ -61,18 +64,18 @@ macro_rules! op_table {
             pub fn parse_parts(mnemonic: &str, operands: &[&str]) -> Result<Self, String> {
                 match mnemonic {
                     $( $text => {
-                        const N: usize = { let names: &[&str] = &[$(stringify!($f)),*]; names.len() };
+                        const N: usize = { let names: &[&str] = &[$($(stringify!($f)),*)?]; names.len() };
                         if operands.len() != N {
                             return Err(format!("`{}` takes {} operands, found {}", $text, N, operands.len()));
                         }
                         #[allow(unused_mut, unused_variables)]
                         let mut it = operands.iter();
-                        Ok($enum::$name { $( $f: {
+                        Ok($enum::$name { $($( $f: {
                             let text = it.next().copied().unwrap_or_default();
                             <$t as Operand>::parse_text(text).map_err(|e| {
                                 format!("operand `{}` of `{}`: {}", stringify!($f), $text, e)
                             })?
-                        } ),* })
+                        } ),*)? })
                     } )*
                     other => Err(format!("unknown mnemonic `{other}`")),
                 }
@@ -82,8 +85,8 @@ macro_rules! op_table {
             /// All reads happen before any write of the same op.
             pub fn visit_slots(&self, sink: &mut dyn FnMut(Slot, Access)) {
                 match self {
-                    $( $enum::$name { $($f),* } => {
-                        $( op_table!(@visit $f, sink $(, $role)?); )*
+                    $( $enum::$name { $($($f),*)? } => {
+                        $($( op_table!(@visit $f, sink $(, $role)?); )*)?
                         let _ = sink;
                     } ),*
                 }
@@ -100,15 +103,15 @@ macro_rules! op_table {
                 #[allow(unused_imports)]
                 use crate::arbitrary::ArbOperand;
                 vec![ $( (
-                    $( <$t as ArbOperand>::arb(valid), )* Just(())
-                ).prop_map(|( $($f,)* () )| $enum::$name { $($f),* }).boxed() ),* ]
+                    $($( <$t as ArbOperand>::arb(valid), )*)? Just(())
+                ).prop_map(|( $($($f,)*)? () )| $enum::$name { $($($f),*)? }).boxed() ),* ]
             }
 
             /// Check every operand.
             pub fn check(&self) -> Result<(), String> {
                 match self {
-                    $( $enum::$name { $($f),* } => {
-                        $( Operand::check($f).map_err(|e| format!("`{}`: {}", $text, e))?; )*
+                    $( $enum::$name { $($($f),*)? } => {
+                        $($( Operand::check($f).map_err(|e| format!("`{}`: {}", $text, e))?; )*)?
                         Ok(())
                     } ),*
                 }
@@ -331,7 +334,7 @@ op_table! {
         /// Raise exception `cause` with trap value `tval` at `pc` (illegal instruction, fetch fault).
         Trap = "trap" { cause: u64, tval: u64, pc: u64 },
         /// Return to whoever ran the block (hand-built blocks; no next pc).
-        Ret = "ret" {},
+        Ret = "ret",
     }
 }
 
