@@ -8,19 +8,36 @@
 use crate::operand::*;
 
 /// Generates an enum whose variants have named operands, plus its text form and checks.
+///
+/// A variant without operands is written without braces and becomes a unit variant
+/// (`Terminator::Ret`).
+///
+/// A field may be followed by `=> write` when the op writes a slot whose operand kind is
+/// normally read (`fd: FReg => write`, the `rd: Reg` of CSR ops); [`IROp::visit_slots`] reports it so.
 macro_rules! op_table {
+    (@visit $x:ident, $sink:ident) => {
+        Operand::visit_slots($x, $sink)
+    };
+    (@visit $x:ident, $sink:ident, write) => {
+        Operand::visit_slots($x, &mut |s, _| $sink(s, Access::Write))
+    };
     (
         $(#[$em:meta])* pub enum $enum:ident {
-            $( $(#[$m:meta])* $name:ident = $text:literal { $($f:ident : $t:ty),* $(,)? } ),* $(,)?
+            $( $(#[$m:meta])* $name:ident = $text:literal $({
+                $($f:ident : $t:ty $(=> $role:ident)?),* $(,)?
+            })? ),* $(,)?
         }
     ) => {
         $(#[$em])*
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum $enum {
-            $( $(#[$m])* $name { $( #[allow(missing_docs)] $f: $t ),* } ),*
+            $( $(#[$m])* $name $({ $( #[allow(missing_docs)] $f: $t ),* })? ),*
         }
 
         impl $enum {
+            /// Every mnemonic of this table, in declaration order.
+            pub const MNEMONICS: &'static [&'static str] = &[$($text),*];
+
             /// The mnemonic used by the text form.
             pub fn mnemonic(&self) -> &'static str {
                 match self { $( $enum::$name { .. } => $text ),* }
@@ -29,15 +46,15 @@ macro_rules! op_table {
             /// Append the text form (`mnemonic op, op, …`).
             pub fn write_text(&self, out: &mut String) {
                 match self {
-                    $( $enum::$name { $($f),* } => {
+                    $( $enum::$name { $($($f),*)? } => {
                         out.push_str($text);
                         #[allow(unused_mut)]
                         let mut first = true;
-                        $(
+                        $($(
                             out.push_str(if first { " " } else { ", " });
                             first = false;
                             Operand::write_text($f, out);
-                        )*
+                        )*)?
                         let _ = first;
                     } ),*
                 }
@@ -47,23 +64,54 @@ macro_rules! op_table {
             pub fn parse_parts(mnemonic: &str, operands: &[&str]) -> Result<Self, String> {
                 match mnemonic {
                     $( $text => {
-                        const N: usize = { let names: &[&str] = &[$(stringify!($f)),*]; names.len() };
+                        const N: usize = { let names: &[&str] = &[$($(stringify!($f)),*)?]; names.len() };
                         if operands.len() != N {
                             return Err(format!("`{}` takes {} operands, found {}", $text, N, operands.len()));
                         }
                         #[allow(unused_mut, unused_variables)]
                         let mut it = operands.iter();
-                        Ok($enum::$name { $( $f: <$t as Operand>::parse_text(it.next().unwrap())? ),* })
+                        Ok($enum::$name { $($( $f: {
+                            let text = it.next().copied().unwrap_or_default();
+                            <$t as Operand>::parse_text(text).map_err(|e| {
+                                format!("operand `{}` of `{}`: {}", stringify!($f), $text, e)
+                            })?
+                        } ),*)? })
                     } )*
                     other => Err(format!("unknown mnemonic `{other}`")),
                 }
             }
 
+            /// Report every register slot the op names, with whether it is read or written.
+            /// All reads happen before any write of the same op.
+            pub fn visit_slots(&self, sink: &mut dyn FnMut(Slot, Access)) {
+                match self {
+                    $( $enum::$name { $($($f),*)? } => {
+                        $($( op_table!(@visit $f, sink $(, $role)?); )*)?
+                        let _ = sink;
+                    } ),*
+                }
+            }
+
+            /// One proptest strategy per variant (in declaration order). With `valid`, operands
+            /// pass [`Operand::check`]; otherwise they range over every representable value.
+            #[cfg(any(test, feature = "proptest"))]
+            #[allow(unused_parens)] // `(())` for variants without operands
+            pub(crate) fn variant_strategies(
+                valid: bool,
+            ) -> Vec<proptest::strategy::BoxedStrategy<Self>> {
+                use proptest::strategy::{Just, Strategy};
+                #[allow(unused_imports)]
+                use crate::arbitrary::ArbOperand;
+                vec![ $( (
+                    $($( <$t as ArbOperand>::arb(valid), )*)? Just(())
+                ).prop_map(|( $($($f,)*)? () )| $enum::$name { $($($f),*)? }).boxed() ),* ]
+            }
+
             /// Check every operand.
             pub fn check(&self) -> Result<(), String> {
                 match self {
-                    $( $enum::$name { $($f),* } => {
-                        $( Operand::check($f).map_err(|e| format!("`{}`: {}", $text, e))?; )*
+                    $( $enum::$name { $($($f),*)? } => {
+                        $($( Operand::check($f).map_err(|e| format!("`{}`: {}", $text, e))?; )*)?
                         Ok(())
                     } ),*
                 }
@@ -194,9 +242,9 @@ op_table! {
         /// Store a doubleword.
         Sd = "sd" { src: Reg, base: Reg, off: i64 },
         /// Load a single into an FP register (NaN-boxed).
-        Flw = "flw" { fd: FReg, base: Reg, off: i64 },
+        Flw = "flw" { fd: FReg => write, base: Reg, off: i64 },
         /// Load a double into an FP register.
-        Fld = "fld" { fd: FReg, base: Reg, off: i64 },
+        Fld = "fld" { fd: FReg => write, base: Reg, off: i64 },
         /// Store the low 32 bits of an FP register.
         Fsw = "fsw" { src: FReg, base: Reg, off: i64 },
         /// Store an FP register.
@@ -211,38 +259,38 @@ op_table! {
 
         /// CSR access: `rd` (if not x0) gets the old value; the CSR gets `src` per `op`
         /// (not written when `op` is set/clear and `src` is x0, not read when `rd` is x0 and `op` is rw).
-        Csr = "csr" { op: CsrOp, rd: Reg, csr: CsrNum, src: Reg },
+        Csr = "csr" { op: CsrOp, rd: Reg => write, csr: CsrNum, src: Reg },
         /// CSR access with a 5-bit immediate instead of `src` (no write when it is 0 for set/clear).
-        CsrI = "csri" { op: CsrOp, rd: Reg, csr: CsrNum, uimm: i64 },
+        CsrI = "csri" { op: CsrOp, rd: Reg => write, csr: CsrNum, uimm: i64 },
 
         /// `fd = a + b`
-        FAdd = "fadd" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, rm: Rm },
+        FAdd = "fadd" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, rm: Rm },
         /// `fd = a - b`
-        FSub = "fsub" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, rm: Rm },
+        FSub = "fsub" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, rm: Rm },
         /// `fd = a * b`
-        FMul = "fmul" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, rm: Rm },
+        FMul = "fmul" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, rm: Rm },
         /// `fd = a / b`
-        FDiv = "fdiv" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, rm: Rm },
+        FDiv = "fdiv" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, rm: Rm },
         /// `fd = sqrt(a)`
-        FSqrt = "fsqrt" { fmt: Fmt, fd: FReg, a: FReg, rm: Rm },
+        FSqrt = "fsqrt" { fmt: Fmt, fd: FReg => write, a: FReg, rm: Rm },
         /// IEEE 754-2019 minimumNumber.
-        FMin = "fmin" { fmt: Fmt, fd: FReg, a: FReg, b: FReg },
+        FMin = "fmin" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg },
         /// IEEE 754-2019 maximumNumber.
-        FMax = "fmax" { fmt: Fmt, fd: FReg, a: FReg, b: FReg },
+        FMax = "fmax" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg },
         /// Magnitude of `a`, sign of `b`.
-        FSgnj = "fsgnj" { fmt: Fmt, fd: FReg, a: FReg, b: FReg },
+        FSgnj = "fsgnj" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg },
         /// Magnitude of `a`, opposite sign of `b`.
-        FSgnjn = "fsgnjn" { fmt: Fmt, fd: FReg, a: FReg, b: FReg },
+        FSgnjn = "fsgnjn" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg },
         /// Magnitude of `a`, sign of `a` xor sign of `b`.
-        FSgnjx = "fsgnjx" { fmt: Fmt, fd: FReg, a: FReg, b: FReg },
+        FSgnjx = "fsgnjx" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg },
         /// `fd = a * b + c`, one rounding.
-        FMadd = "fmadd" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, c: FReg, rm: Rm },
+        FMadd = "fmadd" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, c: FReg, rm: Rm },
         /// `fd = a * b - c`
-        FMsub = "fmsub" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, c: FReg, rm: Rm },
+        FMsub = "fmsub" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, c: FReg, rm: Rm },
         /// `fd = -(a * b) + c`
-        FNmsub = "fnmsub" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, c: FReg, rm: Rm },
+        FNmsub = "fnmsub" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, c: FReg, rm: Rm },
         /// `fd = -(a * b) - c`
-        FNmadd = "fnmadd" { fmt: Fmt, fd: FReg, a: FReg, b: FReg, c: FReg, rm: Rm },
+        FNmadd = "fnmadd" { fmt: Fmt, fd: FReg => write, a: FReg, b: FReg, c: FReg, rm: Rm },
         /// `rd = (a == b)` (quiet).
         FEq = "feq" { fmt: Fmt, rd: Dst, a: FReg, b: FReg },
         /// `rd = (a < b)` (signalling).
@@ -254,13 +302,13 @@ op_table! {
         /// Float to integer, saturating.
         FCvtToInt = "fcvt.to" { fmt: Fmt, kind: IntKind, rd: Dst, a: FReg, rm: Rm },
         /// Integer to float.
-        FCvtFromInt = "fcvt.from" { fmt: Fmt, kind: IntKind, fd: FReg, rs: Reg, rm: Rm },
+        FCvtFromInt = "fcvt.from" { fmt: Fmt, kind: IntKind, fd: FReg => write, rs: Reg, rm: Rm },
         /// Float to float: `to` is the result format, `a` is in the other one.
-        FCvtFF = "fcvt.ff" { to: Fmt, fd: FReg, a: FReg, rm: Rm },
+        FCvtFF = "fcvt.ff" { to: Fmt, fd: FReg => write, a: FReg, rm: Rm },
         /// Raw bits of an FP register (`fmv.x.w` sign-extends the low 32 bits).
         FMvToInt = "fmv.to" { fmt: Fmt, rd: Dst, a: FReg },
         /// Raw bits into an FP register (`fmv.w.x` NaN-boxes).
-        FMvFromInt = "fmv.from" { fmt: Fmt, fd: FReg, rs: Reg },
+        FMvFromInt = "fmv.from" { fmt: Fmt, fd: FReg => write, rs: Reg },
     }
 }
 
@@ -286,7 +334,7 @@ op_table! {
         /// Raise exception `cause` with trap value `tval` at `pc` (illegal instruction, fetch fault).
         Trap = "trap" { cause: u64, tval: u64, pc: u64 },
         /// Return to whoever ran the block (hand-built blocks; no next pc).
-        Ret = "ret" {},
+        Ret = "ret",
     }
 }
 
@@ -295,13 +343,37 @@ impl IROp {
     pub fn may_trap(&self) -> bool {
         use IROp::*;
         match self {
-            Lb { .. } | Lh { .. } | Lw { .. } | Ld { .. } | Lbu { .. } | Lhu { .. } | Lwu { .. }
-            | Sb { .. } | Sh { .. } | Sw { .. } | Sd { .. } | Flw { .. } | Fld { .. }
-            | Fsw { .. } | Fsd { .. } | Lr { .. } | Sc { .. } | Amo { .. } | Csr { .. }
+            Lb { .. }
+            | Lh { .. }
+            | Lw { .. }
+            | Ld { .. }
+            | Lbu { .. }
+            | Lhu { .. }
+            | Lwu { .. }
+            | Sb { .. }
+            | Sh { .. }
+            | Sw { .. }
+            | Sd { .. }
+            | Flw { .. }
+            | Fld { .. }
+            | Fsw { .. }
+            | Fsd { .. }
+            | Lr { .. }
+            | Sc { .. }
+            | Amo { .. }
+            | Csr { .. }
             | CsrI { .. } => true,
-            FAdd { rm, .. } | FSub { rm, .. } | FMul { rm, .. } | FDiv { rm, .. }
-            | FSqrt { rm, .. } | FMadd { rm, .. } | FMsub { rm, .. } | FNmsub { rm, .. }
-            | FNmadd { rm, .. } | FCvtToInt { rm, .. } | FCvtFromInt { rm, .. }
+            FAdd { rm, .. }
+            | FSub { rm, .. }
+            | FMul { rm, .. }
+            | FDiv { rm, .. }
+            | FSqrt { rm, .. }
+            | FMadd { rm, .. }
+            | FMsub { rm, .. }
+            | FNmsub { rm, .. }
+            | FNmadd { rm, .. }
+            | FCvtToInt { rm, .. }
+            | FCvtFromInt { rm, .. }
             | FCvtFF { rm, .. } => *rm == Rm::Dyn,
             _ => false,
         }

@@ -173,6 +173,31 @@ impl Cond {
     }
 }
 
+/// A register-file location an op touches, as reported by [`Operand::visit_slots`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// Integer slot: `x0`–`x31` (0–31) or a temporary `v0`–`v31` (32–63).
+    Int(u8),
+    /// Floating-point register `f0`–`f31`.
+    Fp(u8),
+}
+
+impl Slot {
+    /// Whether this is a block-local temporary (`v0`–`v31`).
+    pub fn is_temp(self) -> bool {
+        matches!(self, Slot::Int(n) if n >= 32)
+    }
+}
+
+/// Whether an op reads or writes a [`Slot`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// The op reads the slot (before any of its writes take effect).
+    Read,
+    /// The op writes the slot.
+    Write,
+}
+
 /// A kind of operand: printable, parseable, checkable.
 pub trait Operand: Sized {
     /// Append the text form.
@@ -183,18 +208,42 @@ pub trait Operand: Sized {
     fn check(&self) -> Result<(), String> {
         Ok(())
     }
+    /// Report the register slots this operand names, with the access its kind implies
+    /// ([`Reg`] and [`FReg`] read, [`Dst`] writes). The op table overrides the access for fields
+    /// marked `=> write`. Immediates and named operands report nothing.
+    fn visit_slots(&self, _f: &mut dyn FnMut(Slot, Access)) {}
 }
 
+/// Parse a non-empty run of decimal digits (no sign, no `_`).
+fn parse_dec(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Parse a non-empty run of hex digits (no sign, no `_`).
+fn parse_hex(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(s, 16).ok()
+}
+
+/// Parse `xN` (N < 32) or `vN`. The parser is syntactic: it accepts every slot number the
+/// printer can produce (`v32`–`v223` for slots 64–255), so any block round-trips; range checks
+/// belong to [`Operand::check`] and the verifier.
 fn parse_slot(s: &str) -> Result<u8, String> {
     let (base, num) = if let Some(n) = s.strip_prefix('x') {
-        (0u8, n)
+        (0u64, n)
     } else if let Some(n) = s.strip_prefix('v') {
-        (32u8, n)
+        (32u64, n)
     } else {
         return Err(format!("expected a register like x5 or v0, found `{s}`"));
     };
-    match num.parse::<u8>() {
-        Ok(n) if n < 32 => Ok(base + n),
+    match parse_dec(num) {
+        Some(n) if base == 0 && n < 32 => Ok(n as u8),
+        Some(n) if base == 32 && n <= 255 - 32 => Ok((base + n) as u8),
         _ => Err(format!("bad register `{s}`")),
     }
 }
@@ -221,6 +270,9 @@ impl Operand for Reg {
             Err(format!("register slot {} out of range", self.0))
         }
     }
+    fn visit_slots(&self, f: &mut dyn FnMut(Slot, Access)) {
+        f(Slot::Int(self.0), Access::Read)
+    }
 }
 
 impl Operand for Dst {
@@ -237,6 +289,9 @@ impl Operand for Dst {
             Reg(self.0).check()
         }
     }
+    fn visit_slots(&self, f: &mut dyn FnMut(Slot, Access)) {
+        f(Slot::Int(self.0), Access::Write)
+    }
 }
 
 impl Operand for FReg {
@@ -244,8 +299,9 @@ impl Operand for FReg {
         let _ = write!(out, "f{}", self.0);
     }
     fn parse_text(s: &str) -> Result<Self, String> {
-        match s.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
-            Some(n) if n < 32 => Ok(FReg(n)),
+        // Syntactic like `parse_slot`: any `u8` parses, `check` rejects f32 and up.
+        match s.strip_prefix('f').and_then(parse_dec) {
+            Some(n) if n <= 255 => Ok(FReg(n as u8)),
             _ => Err(format!("expected an FP register like f3, found `{s}`")),
         }
     }
@@ -256,6 +312,9 @@ impl Operand for FReg {
             Err(format!("FP register f{} out of range", self.0))
         }
     }
+    fn visit_slots(&self, f: &mut dyn FnMut(Slot, Access)) {
+        f(Slot::Fp(self.0), Access::Read)
+    }
 }
 
 impl Operand for CsrNum {
@@ -265,7 +324,8 @@ impl Operand for CsrNum {
     fn parse_text(s: &str) -> Result<Self, String> {
         s.strip_prefix("csr:")
             .and_then(|h| h.strip_prefix("0x"))
-            .and_then(|h| u16::from_str_radix(h, 16).ok())
+            .and_then(parse_hex)
+            .and_then(|n| u16::try_from(n).ok())
             .map(CsrNum)
             .ok_or_else(|| format!("expected a CSR like csr:0x300, found `{s}`"))
     }
@@ -287,13 +347,21 @@ impl Operand for i64 {
             Some(b) => (true, b),
             None => (false, s),
         };
-        let mag = if let Some(h) = body.strip_prefix("0x") {
-            u64::from_str_radix(h, 16)
-        } else {
-            body.parse::<u64>()
+        let mag = match body.strip_prefix("0x") {
+            Some(h) => parse_hex(h),
+            None => parse_dec(body),
         }
-        .map_err(|_| format!("expected an integer, found `{s}`"))?;
-        Ok(if neg { (mag as i64).wrapping_neg() } else { mag as i64 })
+        .ok_or_else(|| format!("expected an integer, found `{s}`"))?;
+        // Positive values up to u64::MAX are taken as two's complement (`0xffff_ffff_ffff_ffff`
+        // is -1); negative ones must fit.
+        if neg && mag > 1 << 63 {
+            return Err(format!("integer `{s}` out of range"));
+        }
+        Ok(if neg {
+            (mag as i64).wrapping_neg()
+        } else {
+            mag as i64
+        })
     }
 }
 
@@ -303,7 +371,7 @@ impl Operand for u64 {
     }
     fn parse_text(s: &str) -> Result<Self, String> {
         s.strip_prefix("0x")
-            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .and_then(parse_hex)
             .ok_or_else(|| format!("expected a hex address like 0x80000000, found `{s}`"))
     }
 }
@@ -311,6 +379,11 @@ impl Operand for u64 {
 /// Operand kinds that are a fixed set of names.
 macro_rules! named_operand {
     ($t:ty { $($v:ident = $s:literal),* $(,)? }) => {
+        impl $t {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
+        }
+
         impl Operand for $t {
             fn write_text(&self, out: &mut String) {
                 out.push_str(match self { $(<$t>::$v => $s),* });
