@@ -2,7 +2,7 @@
 //!
 //! - [`arb_op`], [`arb_terminator`], [`arb_block`]: every variant, every operand value the text
 //!   form can represent (out-of-range slots, writes to `x0`, extreme immediates). For
-//!   round-trip and robustness tests; such blocks need not pass [`verify`](crate::verify).
+//!   round-trip and robustness tests; such blocks need not pass [`verify`](crate::verify()).
 //! - [`valid_op`], [`valid_terminator`], [`valid_block`]: operands pass their checks, and
 //!   [`valid_block`] writes every temporary before reading it, so the block passes `verify`.
 //!
@@ -177,7 +177,7 @@ pub fn valid_terminator() -> BoxedStrategy<Terminator> {
         .boxed()
 }
 
-/// A block that passes [`verify`](crate::verify): valid ops and terminator, built with
+/// A block that passes [`verify`](crate::verify()): valid ops and terminator, built with
 /// [`IRBuilder`], with `li` inserted wherever a temporary would be read before being written.
 pub fn valid_block(max_ops: usize) -> BoxedStrategy<IRBlock> {
     let max_ops = max_ops.min(MAX_BLOCK_OPS / 2);

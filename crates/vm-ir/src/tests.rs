@@ -386,14 +386,12 @@ fn sample<T: std::fmt::Debug>(s: impl Strategy<Value = T>, n: usize) -> Vec<T> {
 
 #[test]
 fn strategies_cover_every_variant() {
-    let ops: std::collections::HashSet<_> = sample(arb_op(), 20_000)
-        .iter()
-        .map(IROp::mnemonic)
-        .collect();
+    let ops: std::collections::HashSet<_> =
+        sample(arb_op(), 4_000).iter().map(IROp::mnemonic).collect();
     for m in IROp::MNEMONICS {
         assert!(ops.contains(m), "op `{m}` never generated");
     }
-    let terms: std::collections::HashSet<_> = sample(arb_terminator(), 2_000)
+    let terms: std::collections::HashSet<_> = sample(arb_terminator(), 500)
         .iter()
         .map(Terminator::mnemonic)
         .collect();
@@ -401,7 +399,7 @@ fn strategies_cover_every_variant() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn text_round_trips(b in arb_block(24)) {
@@ -437,6 +435,23 @@ proptest! {
     #[test]
     fn parser_never_panics(s in "(block 0x[0-9a-f]{1,3}:|[ a-z0-9.,;:x-]{0,30}|\n){0,12}") {
         let _ = parse_blocks(&s);
+    }
+
+    #[test]
+    fn parser_survives_mutated_text(
+        b in arb_block(6),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<char>()), 1..4),
+    ) {
+        let mut chars: Vec<char> = b.to_string().chars().collect();
+        for (at, c) in edits {
+            let i = at.index(chars.len());
+            chars[i] = c;
+        }
+        let text: String = chars.into_iter().collect();
+        if let Ok(parsed) = parse_blocks(&text) {
+            // Whatever parses must print and parse back to itself.
+            prop_assert_eq!(parse_blocks(&blocks_to_string(&parsed)).ok(), Some(parsed));
+        }
     }
 
     #[test]

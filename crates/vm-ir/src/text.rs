@@ -15,7 +15,7 @@
 //!
 //! The parser is syntactic: it accepts every operand the printer can produce, including
 //! out-of-range slots and writes to `x0`, so `parse_block(&b.to_string()) == Ok(b)` for every
-//! block `b`. Use [`verify`](crate::verify) to reject ill-formed blocks.
+//! block `b`. Use [`verify`](crate::verify()) to reject ill-formed blocks.
 
 use std::fmt;
 
