@@ -1,3 +1,118 @@
-fn main() {
-    println!("Hello, world!");
+//! The `vm` command line.
+//!
+//! - `vm boot --kernel FILE [--mode interp] [--max-insns N] [--trace] [--stats]` runs a
+//!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
+//! - `vm` with no arguments boots the embedded demo guest and says what it is doing.
+//!
+//! Errors are one line on stderr (`vm: error: …`) and exit status 1; a guest's HTIF exit
+//! status becomes the process's.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use vm_core::{ExecMode, GetStats, VmConfig, VmError};
+use vm_runtime::{BareMetal, RunOutcome};
+
+/// The embedded demo: a bare-metal RV64GC program (guests/demo/demo.c) that prints through HTIF.
+const DEMO_ELF: &[u8] = include_bytes!("../../../guests/demo/demo.elf");
+
+#[derive(Parser)]
+#[command(name = "vm", version, about = "A virtual machine for RISC-V RV64GC guests")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Boot a bare-metal RISC-V ELF (machine mode, RAM at 0x80000000, HTIF tohost/fromhost).
+    Boot {
+        /// The ELF to load.
+        #[arg(long)]
+        kernel: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunOpts {
+    /// Execution engine: interp (jit and hybrid come with the JIT).
+    #[arg(long, default_value = "interp")]
+    mode: String,
+    /// Stop with an error after this many guest instructions.
+    #[arg(long)]
+    max_insns: Option<u64>,
+    /// Print one line per executed instruction (pc, bits, disassembly, register written) on stderr.
+    #[arg(long)]
+    trace: bool,
+    /// Guest RAM in MiB.
+    #[arg(long, default_value_t = 128)]
+    memory: usize,
+    /// Print execution statistics on stderr when the guest stops.
+    #[arg(long)]
+    stats: bool,
+}
+
+impl RunOpts {
+    fn config(&self) -> Result<VmConfig, VmError> {
+        let exec_mode: ExecMode = self.mode.parse()?;
+        if self.memory == 0 || self.memory > 64 * 1024 {
+            return Err(VmError::Config(format!("--memory {} MiB is out of range (1..=65536)", self.memory)));
+        }
+        Ok(VmConfig {
+            exec_mode,
+            memory_size: self.memory << 20,
+            max_insns: self.max_insns,
+            trace: self.trace,
+            ..Default::default()
+        })
+    }
+}
+
+fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts) -> Result<u64, VmError> {
+    let mut vm = BareMetal::new(&opts.config()?)?;
+    let console = Box::new(std::io::stdout());
+    match data {
+        Some(bytes) => vm.load_kernel_bytes(path, bytes, console)?,
+        None => vm.load_kernel(path, console)?,
+    }
+    let result = vm.run();
+    if opts.stats {
+        eprintln!("{}", vm.get_stats());
+    }
+    match result? {
+        RunOutcome::Exited(code) => Ok(code),
+        RunOutcome::Returned => Ok(0),
+    }
+}
+
+fn demo() -> Result<u64, VmError> {
+    eprintln!("vm: no command given: booting the embedded demo guest (guests/demo/demo.c),");
+    eprintln!("vm: a bare-metal RV64GC program run by the IR interpreter; it prints through HTIF.");
+    eprintln!("vm: try `vm boot --kernel FILE` for your own ELF, or `vm --help`.");
+    let opts = RunOpts { mode: "interp".into(), max_insns: None, trace: false, memory: 128, stats: true };
+    let code = boot(Path::new("<embedded demo>"), Some(DEMO_ELF), &opts)?;
+    eprintln!("vm: demo guest exited with status {code}");
+    Ok(code)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        None => demo(),
+        Some(Command::Boot { kernel, opts }) => boot(kernel, None, opts),
+    };
+    match result {
+        Ok(code) => ExitCode::from((code & 0xff) as u8),
+        Err(e) => {
+            eprintln!("vm: error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,28 @@
+# Entry for the bare-metal demo: stack, enable the FPU, call main, exit through HTIF.
+    .section .text.init
+    .globl _start
+_start:
+    la sp, stack_top
+    li t0, (1 << 13)
+    csrs mstatus, t0
+    call main
+    slli a0, a0, 1
+    ori a0, a0, 1
+    la t0, tohost
+1:  sd a0, 0(t0)
+    j 1b
+
+    .section .tohost, "aw", @progbits
+    .align 6
+    .globl tohost
+tohost: .dword 0
+    .size tohost, 8
+    .align 6
+    .globl fromhost
+fromhost: .dword 0
+    .size fromhost, 8
+
+    .bss
+    .align 4
+    .skip 16384
+stack_top:
