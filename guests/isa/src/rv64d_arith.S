@@ -1,0 +1,187 @@
+// fadd/fsub/fmul/fdiv/fsqrt.d: values, special operands, all fflags, every static rounding mode.
+// Generated expectations are exact-arithmetic results with RISC-V rules (canonical NaN,
+// tininess after rounding); each case checks result bits and fflags.
+#include "fp_test.h"
+TEST_BEGIN
+
+    /* simple exact results */
+    TEST_FD_OP2(2, fadd.d, rne, 0x4008000000000000, 0, 0x3ff0000000000000, 0x4000000000000000)
+    TEST_FD_OP2(3, fadd.d, rne, 0xbffc000000000000, 0, 0xc004000000000000, 0x3fe8000000000000)
+    TEST_FD_OP2(4, fsub.d, rne, 0xbff0000000000000, 0, 0x3ff0000000000000, 0x4000000000000000)
+    TEST_FD_OP2(5, fsub.d, rne, 0x401f000000000000, 0, 0x401e000000000000, 0xbfd0000000000000)
+    TEST_FD_OP2(6, fmul.d, rne, 0xc01e000000000000, 0, 0x4008000000000000, 0xc004000000000000)
+    TEST_FD_OP2(7, fdiv.d, rne, 0x400c000000000000, 0, 0x401c000000000000, 0x4000000000000000)
+    TEST_FD_OP1(8, fsqrt.d, rne, 0x4010000000000000, 0, 0x4030000000000000)
+    TEST_FD_OP1(9, fsqrt.d, rne, 0x3fe0000000000000, 0, 0x3fd0000000000000)
+    TEST_FD_OP2(10, fdiv.d, rne, 0xc008000000000000, 0, 0xc022000000000000, 0x4008000000000000)
+
+    /* signed zeros: x - x = +0 except in rdn, -0 + -0 = -0, sqrt(-0) = -0, 0 * -x = -0 */
+    TEST_FD_OP2(11, fsub.d, rne, 0x0000000000000000, 0, 0x3ff8000000000000, 0x3ff8000000000000)  // x-x
+    TEST_FD_OP2(12, fsub.d, rtz, 0x0000000000000000, 0, 0x3ff8000000000000, 0x3ff8000000000000)  // x-x
+    TEST_FD_OP2(13, fsub.d, rdn, 0x8000000000000000, 0, 0x3ff8000000000000, 0x3ff8000000000000)  // x-x
+    TEST_FD_OP2(14, fsub.d, rup, 0x0000000000000000, 0, 0x3ff8000000000000, 0x3ff8000000000000)  // x-x
+    TEST_FD_OP2(15, fsub.d, rmm, 0x0000000000000000, 0, 0x3ff8000000000000, 0x3ff8000000000000)  // x-x
+    TEST_FD_OP2(16, fadd.d, rne, 0x8000000000000000, 0, 0x8000000000000000, 0x8000000000000000)
+    TEST_FD_OP2(17, fadd.d, rne, 0x0000000000000000, 0, 0x8000000000000000, 0x0000000000000000)
+    TEST_FD_OP2(18, fadd.d, rdn, 0x8000000000000000, 0, 0x8000000000000000, 0x0000000000000000)
+    TEST_FD_OP2(19, fsub.d, rne, 0x8000000000000000, 0, 0x8000000000000000, 0x0000000000000000)
+    TEST_FD_OP2(20, fmul.d, rne, 0x8000000000000000, 0, 0x0000000000000000, 0xc008000000000000)
+    TEST_FD_OP2(21, fdiv.d, rne, 0x8000000000000000, 0, 0x8000000000000000, 0x4014000000000000)
+    TEST_FD_OP1(22, fsqrt.d, rne, 0x8000000000000000, 0, 0x8000000000000000)
+    TEST_FD_OP2(23, fadd.d, rne, 0x0000000000000000, 0, 0x3ff0000000000000, 0xbff0000000000000)
+
+    /* inexact: 1/3, 2/3, sqrt(2) in every rounding mode */
+    TEST_FD_OP2(24, fdiv.d, rne, 0x3fd5555555555555, FNX, 0x3ff0000000000000, 0x4008000000000000)
+    TEST_FD_OP2(25, fdiv.d, rtz, 0x3fd5555555555555, FNX, 0x3ff0000000000000, 0x4008000000000000)
+    TEST_FD_OP2(26, fdiv.d, rdn, 0x3fd5555555555555, FNX, 0x3ff0000000000000, 0x4008000000000000)
+    TEST_FD_OP2(27, fdiv.d, rup, 0x3fd5555555555556, FNX, 0x3ff0000000000000, 0x4008000000000000)
+    TEST_FD_OP2(28, fdiv.d, rmm, 0x3fd5555555555555, FNX, 0x3ff0000000000000, 0x4008000000000000)
+    TEST_FD_OP2(29, fdiv.d, rne, 0xbfe5555555555555, FNX, 0xc000000000000000, 0x4008000000000000)
+    TEST_FD_OP2(30, fdiv.d, rtz, 0xbfe5555555555555, FNX, 0xc000000000000000, 0x4008000000000000)
+    TEST_FD_OP2(31, fdiv.d, rdn, 0xbfe5555555555556, FNX, 0xc000000000000000, 0x4008000000000000)
+    TEST_FD_OP2(32, fdiv.d, rup, 0xbfe5555555555555, FNX, 0xc000000000000000, 0x4008000000000000)
+    TEST_FD_OP2(33, fdiv.d, rmm, 0xbfe5555555555555, FNX, 0xc000000000000000, 0x4008000000000000)
+    TEST_FD_OP1(34, fsqrt.d, rne, 0x3ff6a09e667f3bcd, FNX, 0x4000000000000000)
+    TEST_FD_OP1(35, fsqrt.d, rtz, 0x3ff6a09e667f3bcc, FNX, 0x4000000000000000)
+    TEST_FD_OP1(36, fsqrt.d, rdn, 0x3ff6a09e667f3bcc, FNX, 0x4000000000000000)
+    TEST_FD_OP1(37, fsqrt.d, rup, 0x3ff6a09e667f3bcd, FNX, 0x4000000000000000)
+    TEST_FD_OP1(38, fsqrt.d, rmm, 0x3ff6a09e667f3bcd, FNX, 0x4000000000000000)
+
+    /* exact ties: 1 + half-ulp (tie to even = down), (1+ulp) + half-ulp (tie to even = up), negative ties */
+    TEST_FD_OP2(39, fadd.d, rne, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3ca0000000000000)  // 1 + 2^-53
+    TEST_FD_OP2(40, fadd.d, rtz, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3ca0000000000000)  // 1 + 2^-53
+    TEST_FD_OP2(41, fadd.d, rdn, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3ca0000000000000)  // 1 + 2^-53
+    TEST_FD_OP2(42, fadd.d, rup, 0x3ff0000000000001, FNX, 0x3ff0000000000000, 0x3ca0000000000000)  // 1 + 2^-53
+    TEST_FD_OP2(43, fadd.d, rmm, 0x3ff0000000000001, FNX, 0x3ff0000000000000, 0x3ca0000000000000)  // 1 + 2^-53
+    TEST_FD_OP2(44, fadd.d, rne, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ca0000000000000)
+    TEST_FD_OP2(45, fadd.d, rtz, 0x3ff0000000000001, FNX, 0x3ff0000000000001, 0x3ca0000000000000)
+    TEST_FD_OP2(46, fadd.d, rdn, 0x3ff0000000000001, FNX, 0x3ff0000000000001, 0x3ca0000000000000)
+    TEST_FD_OP2(47, fadd.d, rup, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ca0000000000000)
+    TEST_FD_OP2(48, fadd.d, rmm, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ca0000000000000)
+    TEST_FD_OP2(49, fsub.d, rne, 0xbff0000000000000, FNX, 0xbff0000000000000, 0x3ca0000000000000)  // -1 - half ulp
+    TEST_FD_OP2(50, fsub.d, rtz, 0xbff0000000000000, FNX, 0xbff0000000000000, 0x3ca0000000000000)  // -1 - half ulp
+    TEST_FD_OP2(51, fsub.d, rdn, 0xbff0000000000001, FNX, 0xbff0000000000000, 0x3ca0000000000000)  // -1 - half ulp
+    TEST_FD_OP2(52, fsub.d, rup, 0xbff0000000000000, FNX, 0xbff0000000000000, 0x3ca0000000000000)  // -1 - half ulp
+    TEST_FD_OP2(53, fsub.d, rmm, 0xbff0000000000001, FNX, 0xbff0000000000000, 0x3ca0000000000000)  // -1 - half ulp
+    TEST_FD_OP2(54, fadd.d, rne, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3c90000000000000)  // below half: not a tie
+    TEST_FD_OP2(55, fadd.d, rtz, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3c90000000000000)  // below half: not a tie
+    TEST_FD_OP2(56, fadd.d, rdn, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3c90000000000000)  // below half: not a tie
+    TEST_FD_OP2(57, fadd.d, rup, 0x3ff0000000000001, FNX, 0x3ff0000000000000, 0x3c90000000000000)  // below half: not a tie
+    TEST_FD_OP2(58, fadd.d, rmm, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x3c90000000000000)  // below half: not a tie
+    TEST_FD_OP2(59, fmul.d, rne, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ff0000000000001)  // (1+u)^2 = 1+2u+u^2
+    TEST_FD_OP2(60, fmul.d, rtz, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ff0000000000001)  // (1+u)^2 = 1+2u+u^2
+    TEST_FD_OP2(61, fmul.d, rdn, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ff0000000000001)  // (1+u)^2 = 1+2u+u^2
+    TEST_FD_OP2(62, fmul.d, rup, 0x3ff0000000000003, FNX, 0x3ff0000000000001, 0x3ff0000000000001)  // (1+u)^2 = 1+2u+u^2
+    TEST_FD_OP2(63, fmul.d, rmm, 0x3ff0000000000002, FNX, 0x3ff0000000000001, 0x3ff0000000000001)  // (1+u)^2 = 1+2u+u^2
+
+    /* special values: inf and NaN */
+    TEST_FD_OP2(64, fadd.d, rne, 0x7ff0000000000000, 0, 0x7ff0000000000000, 0x3ff0000000000000)
+    TEST_FD_OP2(65, fadd.d, rne, 0x7ff8000000000000, FNV, 0x7ff0000000000000, 0xfff0000000000000)  // inf-inf NV
+    TEST_FD_OP2(66, fsub.d, rne, 0x7ff8000000000000, FNV, 0x7ff0000000000000, 0x7ff0000000000000)
+    TEST_FD_OP2(67, fsub.d, rne, 0xfff0000000000000, 0, 0xfff0000000000000, 0x7ff0000000000000)
+    TEST_FD_OP2(68, fmul.d, rne, 0x7ff8000000000000, FNV, 0x7ff0000000000000, 0x0000000000000000)  // inf*0 NV
+    TEST_FD_OP2(69, fmul.d, rne, 0x7ff0000000000000, 0, 0xfff0000000000000, 0xc000000000000000)
+    TEST_FD_OP2(70, fdiv.d, rne, 0x7ff0000000000000, FDZ, 0x3ff0000000000000, 0x0000000000000000)  // 1/0 DZ
+    TEST_FD_OP2(71, fdiv.d, rne, 0xfff0000000000000, FDZ, 0xbff0000000000000, 0x0000000000000000)
+    TEST_FD_OP2(72, fdiv.d, rne, 0xfff0000000000000, FDZ, 0x3ff0000000000000, 0x8000000000000000)
+    TEST_FD_OP2(73, fdiv.d, rne, 0x7ff8000000000000, FNV, 0x0000000000000000, 0x0000000000000000)  // 0/0 NV
+    TEST_FD_OP2(74, fdiv.d, rne, 0x7ff8000000000000, FNV, 0x7ff0000000000000, 0x7ff0000000000000)
+    TEST_FD_OP2(75, fdiv.d, rne, 0x7ff0000000000000, 0, 0x7ff0000000000000, 0x0000000000000000)  // inf/0: no DZ
+    TEST_FD_OP2(76, fdiv.d, rne, 0x8000000000000000, 0, 0x4014000000000000, 0xfff0000000000000)
+    TEST_FD_OP1(77, fsqrt.d, rne, 0x7ff8000000000000, FNV, 0xbff0000000000000)  // sqrt(-1) NV
+    TEST_FD_OP1(78, fsqrt.d, rne, 0x7ff8000000000000, FNV, 0xfff0000000000000)
+    TEST_FD_OP1(79, fsqrt.d, rne, 0x7ff0000000000000, 0, 0x7ff0000000000000)
+    TEST_FD_OP1(80, fsqrt.d, rne, 0x7ff8000000000000, FNV, 0x8000000000000001)
+
+    /* NaN operands: result is always the canonical NaN; NV only for signalling NaN */
+    TEST_FD_OP2(81, fadd.d, rne, 0x7ff8000000000000, 0, 0x7ff8123456789abc, 0x3ff0000000000000)
+    TEST_FD_OP2(82, fadd.d, rne, 0x7ff8000000000000, 0, 0x3ff0000000000000, 0xfff8000000000001)
+    TEST_FD_OP2(83, fsub.d, rne, 0x7ff8000000000000, FNV, 0x7ff0000000000001, 0x3ff0000000000000)
+    TEST_FD_OP2(84, fmul.d, rne, 0x7ff8000000000000, FNV, 0x7ff8000000000000, 0x7ff4a5a5a5a5a5a5)
+    TEST_FD_OP2(85, fdiv.d, rne, 0x7ff8000000000000, 0, 0xfff8000000000001, 0x7ff8123456789abc)
+    TEST_FD_OP2(86, fdiv.d, rne, 0x7ff8000000000000, FNV, 0x0000000000000000, 0x7ff4a5a5a5a5a5a5)
+    TEST_FD_OP1(87, fsqrt.d, rne, 0x7ff8000000000000, 0, 0x7ff8123456789abc)
+    TEST_FD_OP1(88, fsqrt.d, rne, 0x7ff8000000000000, FNV, 0x7ff4a5a5a5a5a5a5)
+    TEST_FD_OP1(89, fsqrt.d, rne, 0x7ff8000000000000, FNV, 0xfff0123456789abc)
+    TEST_FD_OP2(90, fmul.d, rne, 0x7ff8000000000000, 0, 0x7ff8123456789abc, 0x0000000000000000)
+    TEST_FD_OP2(91, fadd.d, rne, 0x7ff8000000000000, 0, 0x7ff8000000000000, 0x7ff0000000000000)
+
+    /* overflow: OF|NX, result inf or max finite depending on rounding mode and sign */
+    TEST_FD_OP2(92, fmul.d, rne, 0x7ff0000000000000, FOF|FNX, 0x7fefffffffffffff, 0x4000000000000000)
+    TEST_FD_OP2(93, fmul.d, rtz, 0x7fefffffffffffff, FOF|FNX, 0x7fefffffffffffff, 0x4000000000000000)
+    TEST_FD_OP2(94, fmul.d, rdn, 0x7fefffffffffffff, FOF|FNX, 0x7fefffffffffffff, 0x4000000000000000)
+    TEST_FD_OP2(95, fmul.d, rup, 0x7ff0000000000000, FOF|FNX, 0x7fefffffffffffff, 0x4000000000000000)
+    TEST_FD_OP2(96, fmul.d, rmm, 0x7ff0000000000000, FOF|FNX, 0x7fefffffffffffff, 0x4000000000000000)
+    TEST_FD_OP2(97, fmul.d, rne, 0xfff0000000000000, FOF|FNX, 0xffefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(98, fmul.d, rtz, 0xffefffffffffffff, FOF|FNX, 0xffefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(99, fmul.d, rdn, 0xfff0000000000000, FOF|FNX, 0xffefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(100, fmul.d, rup, 0xffefffffffffffff, FOF|FNX, 0xffefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(101, fmul.d, rmm, 0xfff0000000000000, FOF|FNX, 0xffefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(102, fadd.d, rne, 0x7ff0000000000000, FOF|FNX, 0x7fefffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(103, fdiv.d, rne, 0x7ff0000000000000, FOF|FNX, 0x7fefffffffffffff, 0x3fe0000000000000)
+    TEST_FD_OP2(104, fadd.d, rtz, 0x7fefffffffffffff, FNX, 0x7fefffffffffffff, 0x3ff0000000000000)  // tiny addend: NX only
+    TEST_FD_OP2(105, fadd.d, rne, 0x7fefffffffffffff, FNX, 0x7fefffffffffffff, 0x3ff0000000000000)  // max+1 = max, NX
+
+    /* underflow: tiny results (UF|NX when inexact), exact subnormal results (no flags) */
+    TEST_FD_OP2(106, fmul.d, rne, 0x0000000000000000, FUF|FNX, 0x0010000000000000, 0x0010000000000000)  // minnorm^2
+    TEST_FD_OP2(107, fmul.d, rtz, 0x0000000000000000, FUF|FNX, 0x0010000000000000, 0x0010000000000000)  // minnorm^2
+    TEST_FD_OP2(108, fmul.d, rdn, 0x0000000000000000, FUF|FNX, 0x0010000000000000, 0x0010000000000000)  // minnorm^2
+    TEST_FD_OP2(109, fmul.d, rup, 0x0000000000000001, FUF|FNX, 0x0010000000000000, 0x0010000000000000)  // minnorm^2
+    TEST_FD_OP2(110, fmul.d, rmm, 0x0000000000000000, FUF|FNX, 0x0010000000000000, 0x0010000000000000)  // minnorm^2
+    TEST_FD_OP2(111, fmul.d, rne, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x3fe0000000000000)  // minsub/2: tie
+    TEST_FD_OP2(112, fmul.d, rtz, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x3fe0000000000000)  // minsub/2: tie
+    TEST_FD_OP2(113, fmul.d, rdn, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x3fe0000000000000)  // minsub/2: tie
+    TEST_FD_OP2(114, fmul.d, rup, 0x0000000000000001, FUF|FNX, 0x0000000000000001, 0x3fe0000000000000)  // minsub/2: tie
+    TEST_FD_OP2(115, fmul.d, rmm, 0x0000000000000001, FUF|FNX, 0x0000000000000001, 0x3fe0000000000000)  // minsub/2: tie
+    TEST_FD_OP2(116, fmul.d, rne, 0x0000000000000001, FUF|FNX, 0x0000000000000001, 0x3fe8000000000000)
+    TEST_FD_OP2(117, fmul.d, rtz, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x3fe8000000000000)
+    TEST_FD_OP2(118, fmul.d, rdn, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x3fe8000000000000)
+    TEST_FD_OP2(119, fmul.d, rup, 0x0000000000000001, FUF|FNX, 0x0000000000000001, 0x3fe8000000000000)
+    TEST_FD_OP2(120, fmul.d, rmm, 0x0000000000000001, FUF|FNX, 0x0000000000000001, 0x3fe8000000000000)
+    TEST_FD_OP2(121, fmul.d, rne, 0x0008000000000000, 0, 0x0010000000000000, 0x3fe0000000000000)  // exact subnormal
+    TEST_FD_OP2(122, fdiv.d, rne, 0x0000000000000001, FUF|FNX, 0x000fffffffffffff, 0x4330000000000000)
+    TEST_FD_OP2(123, fsub.d, rne, 0x0000000000000001, 0, 0x0010000000000000, 0x000fffffffffffff)  // = minsub, exact
+    TEST_FD_OP2(124, fadd.d, rne, 0x0000000000000002, 0, 0x0000000000000001, 0x0000000000000001)
+    TEST_FD_OP2(125, fadd.d, rne, 0x0010000000000000, 0, 0x000fffffffffffff, 0x0000000000000001)  // subnormal + subnormal = minnorm
+    TEST_FD_OP2(126, fmul.d, rne, 0x0010000000000000, FUF|FNX, 0x0010000000000000, 0x3fefffffffffffff)  // minnorm*(1-2^-p): tiny even when it rounds to minnorm
+    TEST_FD_OP2(127, fmul.d, rtz, 0x000fffffffffffff, FUF|FNX, 0x0010000000000000, 0x3fefffffffffffff)  // minnorm*(1-2^-p): tiny even when it rounds to minnorm
+    TEST_FD_OP2(128, fmul.d, rdn, 0x000fffffffffffff, FUF|FNX, 0x0010000000000000, 0x3fefffffffffffff)  // minnorm*(1-2^-p): tiny even when it rounds to minnorm
+    TEST_FD_OP2(129, fmul.d, rup, 0x0010000000000000, FUF|FNX, 0x0010000000000000, 0x3fefffffffffffff)  // minnorm*(1-2^-p): tiny even when it rounds to minnorm
+    TEST_FD_OP2(130, fmul.d, rmm, 0x0010000000000000, FUF|FNX, 0x0010000000000000, 0x3fefffffffffffff)  // minnorm*(1-2^-p): tiny even when it rounds to minnorm
+    TEST_FD_OP2(131, fdiv.d, rne, 0x0005555555555555, FUF|FNX, 0x0010000000000000, 0x4008000000000000)
+    TEST_FD_OP2(132, fdiv.d, rtz, 0x0005555555555555, FUF|FNX, 0x0010000000000000, 0x4008000000000000)
+    TEST_FD_OP2(133, fdiv.d, rdn, 0x0005555555555555, FUF|FNX, 0x0010000000000000, 0x4008000000000000)
+    TEST_FD_OP2(134, fdiv.d, rup, 0x0005555555555556, FUF|FNX, 0x0010000000000000, 0x4008000000000000)
+    TEST_FD_OP2(135, fdiv.d, rmm, 0x0005555555555555, FUF|FNX, 0x0010000000000000, 0x4008000000000000)
+    TEST_FD_OP2(136, fmul.d, rne, 0x0010000000000000, FNX, 0x000fffffffffffff, 0x3ff0000000000001)  // rounds up to minnorm? tininess after rounding
+    TEST_FD_OP2(137, fmul.d, rtz, 0x000fffffffffffff, FUF|FNX, 0x000fffffffffffff, 0x3ff0000000000001)  // rounds up to minnorm? tininess after rounding
+    TEST_FD_OP2(138, fmul.d, rdn, 0x000fffffffffffff, FUF|FNX, 0x000fffffffffffff, 0x3ff0000000000001)  // rounds up to minnorm? tininess after rounding
+    TEST_FD_OP2(139, fmul.d, rup, 0x0010000000000000, FNX, 0x000fffffffffffff, 0x3ff0000000000001)  // rounds up to minnorm? tininess after rounding
+    TEST_FD_OP2(140, fmul.d, rmm, 0x0010000000000000, FNX, 0x000fffffffffffff, 0x3ff0000000000001)  // rounds up to minnorm? tininess after rounding
+    TEST_FD_OP1(141, fsqrt.d, rne, 0x1e60000000000000, 0, 0x0000000000000001)
+    TEST_FD_OP1(142, fsqrt.d, rne, 0x1fffffffffffffff, FNX, 0x000fffffffffffff)
+    TEST_FD_OP2(143, fdiv.d, rne, 0x7fd0000000000001, FNX, 0x3ff0000000000000, 0x000fffffffffffff)
+    TEST_FD_OP2(144, fdiv.d, rne, 0x7ff0000000000000, FOF|FNX, 0x3ff0000000000000, 0x0000000000000001)  // 1/minsub overflows
+    TEST_FD_OP2(145, fmul.d, rne, 0x400ffffffffffffd, FNX, 0x000fffffffffffff, 0x7fefffffffffffff)
+    TEST_FD_OP2(146, fdiv.d, rne, 0x0000000000000000, FUF|FNX, 0x0000000000000001, 0x7fefffffffffffff)
+
+    /* large exponent differences (sticky bits) */
+    TEST_FD_OP2(147, fadd.d, rne, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(148, fadd.d, rtz, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(149, fadd.d, rdn, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(150, fadd.d, rup, 0x3ff0000000000001, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(151, fadd.d, rmm, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(152, fsub.d, rne, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(153, fsub.d, rtz, 0x3fefffffffffffff, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(154, fsub.d, rdn, 0x3fefffffffffffff, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(155, fsub.d, rup, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(156, fsub.d, rmm, 0x3ff0000000000000, FNX, 0x3ff0000000000000, 0x0000000000000001)
+    TEST_FD_OP2(157, fsub.d, rne, 0x4340000000000000, FNX, 0x4340000000000000, 0x3d70000000000000)
+    TEST_FD_OP2(158, fsub.d, rtz, 0x433fffffffffffff, FNX, 0x4340000000000000, 0x3d70000000000000)
+    TEST_FD_OP2(159, fsub.d, rdn, 0x433fffffffffffff, FNX, 0x4340000000000000, 0x3d70000000000000)
+    TEST_FD_OP2(160, fsub.d, rup, 0x4340000000000000, FNX, 0x4340000000000000, 0x3d70000000000000)
+    TEST_FD_OP2(161, fsub.d, rmm, 0x4340000000000000, FNX, 0x4340000000000000, 0x3d70000000000000)
+    TEST_FD_OP2(162, fsub.d, rne, 0x3cb0000000000000, 0, 0x3ff0000000000001, 0x3ff0000000000000)  // massive cancellation, exact
+    TEST_FD_OP2(163, fsub.d, rne, 0x3ff0000000000000, 0, 0x4340000000000000, 0x433fffffffffffff)
+
+TEST_END
