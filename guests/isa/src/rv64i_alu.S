@@ -2,6 +2,7 @@
 # immediate forms), the 32-bit *w forms and their sign extension, lui/auipc, and x0 rules.
 #include "test.h"
 TEST_BEGIN
+    .option norvc       # 32-bit encodings only; compressed forms are tested in rv64c.S
     # ---- add / sub ----
     TEST_RR(2,  add, 0, 0, 0)
     TEST_RR(3,  add, 2, 1, 1)
