@@ -89,6 +89,8 @@ pub fn sqrt(fmt: Fmt, a: u64, rm: u8) -> FpResult {
         return finish(fmt, l, bits, flags);
     }
     let (rne, flags) = x86::sqrt(fmt, x, 0);
+    // A square root is never an exact tie (a (p+1)-bit midpoint squared needs more than p
+    // bits), but the test is cheap and keeps this path uniform with the others.
     let dx = Dyadic::from_bits(l, x);
     let bits = exact::rmm_from_rne(l, rne, flags, |mid| mid.mul(mid).same_value(dx));
     finish(fmt, l, bits, flags)

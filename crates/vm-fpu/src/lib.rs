@@ -173,3 +173,6 @@ pub(crate) fn rebox(fmt: Fmt, x: u64) -> u64 {
         Fmt::D => x,
     }
 }
+
+#[cfg(test)]
+mod tests;
