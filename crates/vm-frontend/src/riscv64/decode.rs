@@ -506,3 +506,7 @@ fn decode_op_fp(raw: u32, f3: u32, f7: u32) -> Insn {
         _ => ill,
     }
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;
