@@ -244,6 +244,22 @@ fn glibc_static_binary_matches_objdump() {
     check("prog.elf", &r, 100_000);
 }
 
+/// Extra ELF files to cross-check, from `VM_DISASM_EXTRA_ELF` (colon-separated paths), e.g.
+/// `VM_DISASM_EXTRA_ELF=/usr/riscv64-linux-gnu/lib/libc.so.6`. Nothing to do when unset.
+#[test]
+fn extra_elfs_match_objdump() {
+    let Some(list) = std::env::var_os("VM_DISASM_EXTRA_ELF") else {
+        return;
+    };
+    if !tool_available(OBJDUMP) {
+        return;
+    }
+    for path in std::env::split_paths(&list) {
+        let r = compare(&path);
+        check(&path.display().to_string(), &r, 1);
+    }
+}
+
 /// Small deterministic PRNG (xorshift64*), so the sample is reproducible.
 struct Rng(u64);
 
