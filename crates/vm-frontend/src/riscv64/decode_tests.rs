@@ -475,6 +475,15 @@ fn table_covers_every_op() {
 }
 
 #[test]
+fn fence_reserved_fields_are_ignored() {
+    // rd = 1, rs1 = 1, fm = 1: still a fence iorw,iorw; fence.i with imm/rs1/rd set.
+    let f = decode(0x1ff0_808f);
+    assert_eq!((f.op, f.rd, f.rs1, f.rm), (Op::Fence, 0, 0, 0xff));
+    assert_eq!(decode(0x0010_908f).op, Op::FenceI);
+    assert_eq!(disasm(&f, 0), ".4byte\t0x1ff0808f");
+}
+
+#[test]
 fn compressed_upper_bits_are_ignored() {
     // c.addi a0,-32 (0x1501) with garbage in the upper half.
     let i = decode(0xdead_1501);

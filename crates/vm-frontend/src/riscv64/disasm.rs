@@ -114,6 +114,7 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::Remw
         | Op::Remuw => format!("{}\t{},{},{}", mnemonic(i.op), x(rd), x(rs1), x(rs2)),
         Op::Fence => fence(i),
+        Op::FenceI if i.raw != 0x0000_100f => illegal(i),
         Op::FenceI | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Wfi => {
             mnemonic(i.op).to_string()
         }
@@ -293,8 +294,14 @@ fn branch(i: &Insn, target: &str) -> String {
 
 /// `fence` and its forms (`rm` holds `pred << 4 | succ`).
 fn fence(i: &Insn) -> String {
-    if i.raw >> 28 == 8 {
-        return "fence.tso".to_string();
+    // objdump only decodes the canonical forms: rd = rs1 = 0 and fm = 0 (or fence.tso).
+    if i.raw & 0x000f_8f80 != 0 {
+        return illegal(i);
+    }
+    match i.raw >> 28 {
+        0 => {}
+        8 if i.rm == 0x33 => return "fence.tso".to_string(),
+        _ => return illegal(i),
     }
     let (pred, succ) = (i.rm >> 4, i.rm & 15);
     if pred == 15 && succ == 15 {
