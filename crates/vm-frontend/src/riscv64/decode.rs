@@ -2,7 +2,7 @@
 //!
 //! [`decode`] handles the 32-bit base encodings (RV64I, M, A, F, D, Zicsr, Zifencei and the
 //! privileged instructions a kernel needs) and hands 16-bit parcels to
-//! [`super::decode_c`], which expands compressed forms to their base opcode. Reserved and
+//! the `decode_c` module, which expands compressed forms to their base opcode. Reserved and
 //! unknown encodings decode to [`Op::Illegal`]; decoding never panics.
 //!
 //! Field conventions beyond those documented on [`Insn`]:
