@@ -2,8 +2,17 @@
 //!
 //! [`decode`] handles the 32-bit base encodings (RV64I, M, A, F, D, Zicsr, Zifencei and the
 //! privileged instructions a kernel needs) and hands 16-bit parcels to
-//! [`super::decode_c`], which expands compressed forms to their base opcode. Reserved and
+//! the `decode_c` module, which expands compressed forms to their base opcode. Reserved and
 //! unknown encodings decode to [`Op::Illegal`]; decoding never panics.
+//!
+//! Field conventions beyond those documented on [`Insn`]:
+//! * FP ops whose funct3 selects the operation (`fsgnj*`, `fmin`/`fmax`, compares,
+//!   `fclass`, `fmv.*`) have `rm = 0`; all other FP ops carry bits 14:12 in `rm` unchecked
+//!   (values 5 and 6 are left to the lifter).
+//! * The rs2 field of `fsqrt`/`fcvt`/`fmv`/`fclass` is an opcode selector: it is checked
+//!   here and reported as `rs2 = 0`.
+//! * `fence`/`fence.i` ignore the rd, rs1, `fm` and immediate bits the ISA manual reserves
+//!   for future fences (it requires base implementations to do so).
 
 use super::decode_c::decode_compressed;
 use super::insn::{Insn, Op};
@@ -258,22 +267,15 @@ fn decode_op32(raw: u32, f3: u32, f7: u32) -> Insn {
 }
 
 fn decode_misc_mem(raw: u32, f3: u32) -> Insn {
-    let regs_zero = rd(raw) == 0 && rs1(raw) == 0;
+    // The ISA manual reserves rd, rs1, unknown `fm` values (and, for fence.i, imm) for
+    // future finer-grained fences and requires base implementations to ignore them, so those
+    // bits do not make the instruction illegal. (objdump prints such words as `.4byte`.)
     match f3 {
-        0 if regs_zero => {
-            let fm = bits(raw, 31, 28);
-            let ps = bits(raw, 27, 20) as u8;
-            // fm = 0: normal fence; fm = 8 with rw,rw: fence.tso.
-            if fm == 0 || (fm == 8 && ps == 0x33) {
-                Insn {
-                    rm: ps,
-                    ..insn(Op::Fence, raw, 4)
-                }
-            } else {
-                Insn::illegal(raw, 4)
-            }
-        }
-        1 if regs_zero && bits(raw, 31, 20) == 0 => insn(Op::FenceI, raw, 4),
+        0 => Insn {
+            rm: bits(raw, 27, 20) as u8,
+            ..insn(Op::Fence, raw, 4)
+        },
+        1 => insn(Op::FenceI, raw, 4),
         _ => Insn::illegal(raw, 4),
     }
 }
@@ -506,3 +508,7 @@ fn decode_op_fp(raw: u32, f3: u32, f7: u32) -> Insn {
         _ => ill,
     }
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;

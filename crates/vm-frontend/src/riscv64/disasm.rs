@@ -13,6 +13,11 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
     let (rd, rs1, rs2, rs3, imm) = (i.rd, i.rs1, i.rs2, i.rs3, i.imm);
     let target = || format!("{:x}", pc.wrapping_add(imm as u64));
     let compressed = i.len == 2;
+    if compressed {
+        if let Some(text) = compressed_hint(i) {
+            return text;
+        }
+    }
     match i.op {
         Op::Illegal => illegal(i),
         Op::Lui | Op::Auipc => format!(
@@ -55,7 +60,7 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
                 format!("c.nop\t{imm}")
             } else if rs1 == 0 {
                 format!("li\t{},{imm}", x(rd))
-            } else if imm == 0 {
+            } else if imm == 0 && !compressed {
                 format!("mv\t{},{}", x(rd), x(rs1))
             } else {
                 format!("add\t{},{},{imm}", x(rd), x(rs1))
@@ -109,6 +114,7 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::Remw
         | Op::Remuw => format!("{}\t{},{},{}", mnemonic(i.op), x(rd), x(rs1), x(rs2)),
         Op::Fence => fence(i),
+        Op::FenceI if i.raw != 0x0000_100f => illegal(i),
         Op::FenceI | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Wfi => {
             mnemonic(i.op).to_string()
         }
@@ -241,6 +247,24 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
     }
 }
 
+/// Compressed HINT encodings, which objdump prints under their `c.` names.
+fn compressed_hint(i: &Insn) -> Option<String> {
+    let (rd, rs2, imm) = (i.rd, i.rs2, i.imm);
+    let quadrant_f3 = (i.raw & 3, (i.raw >> 13) & 7);
+    let text = match (i.op, quadrant_f3) {
+        (Op::Slli, _) if imm == 0 => format!("c.slli64\t{}", x(rd)),
+        (Op::Srli, _) if imm == 0 => format!("c.srli64\t{}", x(rd)),
+        (Op::Srai, _) if imm == 0 => format!("c.srai64\t{}", x(rd)),
+        (Op::Slli, _) if rd == 0 => format!("c.slli\tzero,0x{imm:x}"),
+        (Op::Add, _) if rd == 0 && i.raw & 0x1000 == 0 => format!("c.mv\tzero,{}", x(rs2)),
+        (Op::Add, _) if rd == 0 => format!("c.add\tzero,{}", x(rs2)),
+        (Op::Addi, (1, 2)) if rd == 0 => format!("c.li\tzero,{imm}"),
+        (Op::Lui, _) if rd == 0 => format!("c.lui\tzero,0x{:x}", (imm as u64 >> 12) & 0xfffff),
+        _ => return None,
+    };
+    Some(text)
+}
+
 /// Text objdump prints for a word it cannot decode.
 fn illegal(i: &Insn) -> String {
     match (i.len, i.raw) {
@@ -258,8 +282,8 @@ fn branch(i: &Insn, target: &str) -> String {
         (Op::Bne, _, 0) => Some(("bnez", rs1)),
         (Op::Blt, _, 0) => Some(("bltz", rs1)),
         (Op::Blt, 0, _) => Some(("bgtz", rs2)),
-        (Op::Bge, _, 0) => Some(("bgez", rs1)),
         (Op::Bge, 0, _) => Some(("blez", rs2)),
+        (Op::Bge, _, 0) => Some(("bgez", rs1)),
         _ => None,
     };
     match zero_alias {
@@ -270,8 +294,14 @@ fn branch(i: &Insn, target: &str) -> String {
 
 /// `fence` and its forms (`rm` holds `pred << 4 | succ`).
 fn fence(i: &Insn) -> String {
-    if i.raw >> 28 == 8 {
-        return "fence.tso".to_string();
+    // objdump only decodes the canonical forms: rd = rs1 = 0 and fm = 0 (or fence.tso).
+    if i.raw & 0x000f_8f80 != 0 {
+        return illegal(i);
+    }
+    match i.raw >> 28 {
+        0 => {}
+        8 if i.rm == 0x33 => return "fence.tso".to_string(),
+        _ => return illegal(i),
     }
     let (pred, succ) = (i.rm >> 4, i.rm & 15);
     if pred == 15 && succ == 15 {

@@ -1,6 +1,7 @@
-//! RISC-V RV64GC: decoder ([`decode`]), disassembler ([`disasm`]) and lifter ([`lift`]).
+//! RISC-V RV64GC: decoder ([`decode`](mod@decode)), disassembler ([`disasm`](mod@disasm))
+//! and lifter ([`lift`]).
 //!
-//! Data flow: raw bits → [`decode::decode`] → [`Insn`] → [`lift::lift_block`] → `IRBlock`.
+//! Data flow: raw bits → [`decode::decode`] → [`Insn`] → `lift::lift_block` → `IRBlock`.
 //! Compressed instructions decode to the [`Op`] of the instruction they expand to, with
 //! `len == 2`, so the lifter never sees the C extension.
 
