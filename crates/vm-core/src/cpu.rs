@@ -40,6 +40,9 @@ pub struct CpuState {
     pub reservation: Option<u64>,
     /// Instructions retired.
     pub instret: u64,
+    /// FP unit state as in `mstatus.FS`: 0 off (FP instructions are illegal), 1 initial,
+    /// 2 clean, 3 dirty (set by any FP state change).
+    pub fs: u8,
 }
 
 impl Default for CpuState {
@@ -52,6 +55,7 @@ impl Default for CpuState {
             fflags: 0,
             reservation: None,
             instret: 0,
+            fs: 1,
         }
     }
 }

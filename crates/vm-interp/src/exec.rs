@@ -171,10 +171,24 @@ fn step<M: Mmu + ?Sized, C: CsrHandler + ?Sized>(
         Sh { src, base, off } => mmu.store16(ea!(base, off), x!(cpu, src))?,
         Sw { src, base, off } => mmu.store32(ea!(base, off), x!(cpu, src))?,
         Sd { src, base, off } => mmu.store64(ea!(base, off), x!(cpu, src))?,
-        Flw { fd, base, off } => cpu.f[fd.0 as usize] = vm_fpu::nan_box(mmu.load32(ea!(base, off))? as u32),
-        Fld { fd, base, off } => cpu.f[fd.0 as usize] = mmu.load64(ea!(base, off))?,
-        Fsw { src, base, off } => mmu.store32(ea!(base, off), cpu.f[src.0 as usize])?,
-        Fsd { src, base, off } => mmu.store64(ea!(base, off), cpu.f[src.0 as usize])?,
+        Flw { fd, base, off } => {
+            fp::enabled(cpu)?;
+            cpu.f[fd.0 as usize] = vm_fpu::nan_box(mmu.load32(ea!(base, off))? as u32);
+            cpu.fs = 3;
+        }
+        Fld { fd, base, off } => {
+            fp::enabled(cpu)?;
+            cpu.f[fd.0 as usize] = mmu.load64(ea!(base, off))?;
+            cpu.fs = 3;
+        }
+        Fsw { src, base, off } => {
+            fp::enabled(cpu)?;
+            mmu.store32(ea!(base, off), cpu.f[src.0 as usize])?
+        }
+        Fsd { src, base, off } => {
+            fp::enabled(cpu)?;
+            mmu.store64(ea!(base, off), cpu.f[src.0 as usize])?
+        }
 
         Lr { w, rd, addr } => {
             let a = x!(cpu, addr);

@@ -16,6 +16,16 @@ fn rm(cpu: &CpuState, rm: Rm) -> Result<u8, Exception> {
     }
 }
 
+/// FP instructions and CSRs are illegal while `mstatus.FS` is off.
+#[inline(always)]
+pub(crate) fn enabled(cpu: &CpuState) -> Result<(), Exception> {
+    if cpu.fs == 0 {
+        Err(Exception::illegal(0))
+    } else {
+        Ok(())
+    }
+}
+
 /// Write an FP result and accrue its flags.
 #[inline]
 fn set(cpu: &mut CpuState, fd: u8, r: FpResult) {
@@ -26,6 +36,11 @@ fn set(cpu: &mut CpuState, fd: u8, r: FpResult) {
 /// Execute one FP op (every op `exec` does not handle itself).
 pub(crate) fn step(cpu: &mut CpuState, op: &IROp) -> Result<(), Exception> {
     use IROp::*;
+    enabled(cpu)?;
+    // Every FP op but the ones that only read FP state marks the unit dirty (as QEMU does).
+    if !matches!(op, FMvToInt { .. } | FClass { .. }) {
+        cpu.fs = 3;
+    }
     macro_rules! f {
         ($r:expr) => {
             cpu.f[$r.0 as usize]

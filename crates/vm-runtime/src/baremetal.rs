@@ -87,7 +87,8 @@ impl BareMetal {
             return Err(VmError::Unsupported("bare-metal machines run RISC-V guests only".into()));
         }
         Ok(BareMetal {
-            cpu: CpuState::new(RAM_BASE),
+            // The FP unit is off at reset, as on QEMU and Spike: software enables mstatus.FS.
+            cpu: CpuState { fs: 0, ..CpuState::new(RAM_BASE) },
             mem: PhysMem::new(RAM_BASE, config.memory_size)?,
             csrs: MachineCsrs::default(),
             htif: None,

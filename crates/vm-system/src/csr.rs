@@ -89,9 +89,10 @@ impl Default for MachineCsrs {
 
 impl MachineCsrs {
     /// The full `mstatus` value (with the SD summary bit and read-only fields).
-    pub fn mstatus(&self) -> u64 {
-        let sd = if self.mstatus & MSTATUS_FS == MSTATUS_FS { MSTATUS_SD } else { 0 };
-        self.mstatus | MSTATUS_MPP | MSTATUS_XL | sd
+    pub fn mstatus(&self, cpu: &CpuState) -> u64 {
+        let fs = (cpu.fs as u64 & 3) << 13;
+        let sd = if fs == MSTATUS_FS { MSTATUS_SD } else { 0 };
+        self.mstatus | fs | MSTATUS_MPP | MSTATUS_XL | sd
     }
 
     /// Perform a CSR access. `instret` is the number of instructions retired before this one.
@@ -127,7 +128,7 @@ impl MachineCsrs {
         use num::*;
         let old = match csr {
             MVENDORID | MARCHID | MIMPID | MHARTID => 0,
-            MSTATUS => self.mstatus(),
+            MSTATUS => self.mstatus(cpu),
             MISA => MISA_VALUE,
             MEDELEG => self.medeleg,
             MIDELEG => self.mideleg,
@@ -145,7 +146,10 @@ impl MachineCsrs {
         if write {
             let new = apply(op, old, src);
             match csr {
-                MSTATUS => self.mstatus = new & MSTATUS_WMASK,
+                MSTATUS => {
+                    self.mstatus = new & MSTATUS_WMASK & !MSTATUS_FS;
+                    cpu.fs = ((new & MSTATUS_FS) >> 13) as u8;
+                }
                 MISA => {} // WARL: extensions cannot be turned off.
                 MEDELEG => self.medeleg = new & 0xb3ff,
                 MIDELEG => self.mideleg = new & 0x222,
@@ -229,9 +233,9 @@ mod tests {
         c.access(&mut cpu, 0, num::MSTATUS, CsrOp::Rs, MSTATUS_MIE, true).unwrap();
         assert_eq!(c.trap(11, 0, 0x8000_0040), Some(0x8000_0100));
         assert_eq!((c.mepc, c.mcause), (0x8000_0040, 11));
-        assert_eq!(c.mstatus() & (MSTATUS_MIE | MSTATUS_MPIE), MSTATUS_MPIE);
+        assert_eq!(c.mstatus(&cpu) & (MSTATUS_MIE | MSTATUS_MPIE), MSTATUS_MPIE);
         assert_eq!(c.mret(), 0x8000_0040);
-        assert_eq!(c.mstatus() & (MSTATUS_MIE | MSTATUS_MPIE), MSTATUS_MIE | MSTATUS_MPIE);
+        assert_eq!(c.mstatus(&cpu) & (MSTATUS_MIE | MSTATUS_MPIE), MSTATUS_MIE | MSTATUS_MPIE);
     }
 
     #[test]
