@@ -203,6 +203,9 @@ test_##n##_resume:
 #define CHECK_TRAP_EPC(label)       CHECK_TRAP_FIELD(TRAP_EPC, la x7, label)
 #define CHECK_TRAP_TVAL(value)      CHECK_TRAP_FIELD(TRAP_TVAL, li x7, value)
 #define CHECK_TRAP_TVAL_LABEL(label) CHECK_TRAP_FIELD(TRAP_TVAL, la x7, label)
+/* mtval must equal the 32-bit instruction word at `label` (qemu reports the bits of illegal
+   instructions in mtval). */
+#define CHECK_TRAP_TVAL_INSN(label) CHECK_TRAP_FIELD(TRAP_TVAL, la x7, label; lwu x7, 0(x7))
 #define CHECK_TRAP_CAUSE(value)     CHECK_TRAP_FIELD(TRAP_CAUSE, li x7, value)
 /* mcause must be `a` or `b` (for cases where qemu and the privileged spec disagree). */
 #define CHECK_TRAP_CAUSE_EITHER(a, b)               \
