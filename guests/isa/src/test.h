@@ -28,8 +28,9 @@
 
     .macro HTIF_EXIT reg
     la t6, tohost
-1:  sd \reg, 0(t6)
-    j 1b
+.Lhtif_exit\@:
+    sd \reg, 0(t6)
+    j .Lhtif_exit\@
     .endm
 
 /* Print the byte in register `reg` on the HTIF console (device 1, command 1). */
@@ -38,8 +39,9 @@
     li t5, (1 << 56) | (1 << 48)
     or t5, t5, \reg
     sd t5, 0(t6)
-2:  ld t5, 0(t6)
-    bnez t5, 2b
+.Lhtif_putc\@:                  /* unique label: no clash with the caller's 1:/2: */
+    ld t5, 0(t6)
+    bnez t5, .Lhtif_putc\@
     .endm
 
 #define TEST_BEGIN                                  \
