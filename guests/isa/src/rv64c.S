@@ -8,6 +8,8 @@
 #include "test.h"
 TEST_BEGIN
     .option rvc
+    # Keep every c.b*/c.j target local (within +-256 B / +-2 KiB): gas silently relaxes an
+    # out-of-range c.beqz/c.bnez/c.j to its 32-bit form.
     # ---- c.addi4spn ----
     TEST_CASE(2, x14, 4, c.addi4spn a4, sp, 4; sub x14, x14, sp)
     TEST_CASE(3, x14, 1020, c.addi4spn a4, sp, 1020; sub x14, x14, sp)

@@ -51,6 +51,8 @@
 _start:                                             \
     la t0, default_trap;                            \
     csrw mtvec, t0;                                 \
+    la t0, trap_record; /* no trap armed yet */     \
+    sd zero, TRAP_RESUME(t0);                       \
     li t0, (1 << 13);  /* mstatus.FS = initial */   \
     csrs mstatus, t0;                               \
     csrwi fcsr, 0;                                  \
@@ -103,8 +105,7 @@ fail:                                               \
 stack_bottom: .skip 4096;                           \
 stack_top:                                          \
     .align 3; .globl trap_record;                   \
-trap_record: .skip TRAP_RECORD_SIZE;                \
-    .text
+trap_record: .skip TRAP_RECORD_SIZE;
 
 /* Compare register `testreg` to `correctval` (loaded into x7) and fail case `n` if different. */
 #define TEST_CASE(n, testreg, correctval, code...)  \
@@ -163,7 +164,9 @@ test_##n##_ok:
 
 /* Run `code`, which must trap with mcause == `cause`; execution resumes after the macro.
  * The trap's mepc/mtval/mstatus are then in trap_record; check them with CHECK_TRAP_*.
- * If `code` does not trap the case fails. */
+ * If `code` does not trap the case fails. The handler returns with mret, so mstatus.MIE is
+ * restored from MPIE, and on qemu (which has U-mode) MPP becomes U: set MPP = M before any
+ * hand-written mret. Uses t0/t1/x7 and, in the handler, t5/t6. */
 #define TEST_TRAP(n, cause, code...)                \
 test_##n:                                           \
     li TESTNUM, n;                                  \
