@@ -2,6 +2,7 @@
 # Build the bare-metal instruction tests (build.sh) and run each bin/*.elf under QEMU's spike
 # machine, the reference oracle. Exit status 0 = pass; otherwise the failing case number
 # (mod 256; an unexpected trap is 1000 + mcause, i.e. 232 + mcause after the mod).
+# If src/NAME.expect exists, the test's console output must also match it exactly.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 qemu=${QEMU:-qemu-system-riscv64}
@@ -12,7 +13,12 @@ for elf in "$here"/bin/*.elf; do
     name=$(basename "$elf" .elf)
     timeout 10 "$qemu" -M spike -bios none -nographic -kernel "$elf" </dev/null >"$here/build/$name.out" 2>&1
     status=$?
-    if [ "$status" -eq 0 ]; then
+    expect="$here/src/$name.expect"
+    if [ "$status" -eq 0 ] && [ -f "$expect" ] && ! cmp -s "$expect" "$here/build/$name.out"; then
+        echo "FAIL $name (console output differs from src/$name.expect)"
+        diff "$expect" "$here/build/$name.out" | sed 's/^/    | /'
+        fail=$((fail + 1))
+    elif [ "$status" -eq 0 ]; then
         echo "PASS $name"
         pass=$((pass + 1))
     else

@@ -28,8 +28,9 @@
 
     .macro HTIF_EXIT reg
     la t6, tohost
-1:  sd \reg, 0(t6)
-    j 1b
+.Lhtif_exit\@:
+    sd \reg, 0(t6)
+    j .Lhtif_exit\@
     .endm
 
 /* Print the byte in register `reg` on the HTIF console (device 1, command 1). */
@@ -38,8 +39,9 @@
     li t5, (1 << 56) | (1 << 48)
     or t5, t5, \reg
     sd t5, 0(t6)
-2:  ld t5, 0(t6)
-    bnez t5, 2b
+.Lhtif_putc\@:                  /* unique label: no clash with the caller's 1:/2: */
+    ld t5, 0(t6)
+    bnez t5, .Lhtif_putc\@
     .endm
 
 #define TEST_BEGIN                                  \
@@ -49,6 +51,8 @@
 _start:                                             \
     la t0, default_trap;                            \
     csrw mtvec, t0;                                 \
+    la t0, trap_record; /* no trap armed yet */     \
+    sd zero, TRAP_RESUME(t0);                       \
     li t0, (1 << 13);  /* mstatus.FS = initial */   \
     csrs mstatus, t0;                               \
     csrwi fcsr, 0;                                  \
@@ -101,8 +105,7 @@ fail:                                               \
 stack_bottom: .skip 4096;                           \
 stack_top:                                          \
     .align 3; .globl trap_record;                   \
-trap_record: .skip TRAP_RECORD_SIZE;                \
-    .text
+trap_record: .skip TRAP_RECORD_SIZE;
 
 /* Compare register `testreg` to `correctval` (loaded into x7) and fail case `n` if different. */
 #define TEST_CASE(n, testreg, correctval, code...)  \
@@ -161,7 +164,9 @@ test_##n##_ok:
 
 /* Run `code`, which must trap with mcause == `cause`; execution resumes after the macro.
  * The trap's mepc/mtval/mstatus are then in trap_record; check them with CHECK_TRAP_*.
- * If `code` does not trap the case fails. */
+ * If `code` does not trap the case fails. The handler returns with mret, so mstatus.MIE is
+ * restored from MPIE, and on qemu (which has U-mode) MPP becomes U: set MPP = M before any
+ * hand-written mret. Uses t0/t1/x7 and, in the handler, t5/t6. */
 #define TEST_TRAP(n, cause, code...)                \
 test_##n:                                           \
     li TESTNUM, n;                                  \
@@ -203,6 +208,9 @@ test_##n##_resume:
 #define CHECK_TRAP_EPC(label)       CHECK_TRAP_FIELD(TRAP_EPC, la x7, label)
 #define CHECK_TRAP_TVAL(value)      CHECK_TRAP_FIELD(TRAP_TVAL, li x7, value)
 #define CHECK_TRAP_TVAL_LABEL(label) CHECK_TRAP_FIELD(TRAP_TVAL, la x7, label)
+/* mtval must equal the 32-bit instruction word at `label` (qemu reports the bits of illegal
+   instructions in mtval). */
+#define CHECK_TRAP_TVAL_INSN(label) CHECK_TRAP_FIELD(TRAP_TVAL, la x7, label; lwu x7, 0(x7))
 #define CHECK_TRAP_CAUSE(value)     CHECK_TRAP_FIELD(TRAP_CAUSE, li x7, value)
 /* mcause must be `a` or `b` (for cases where qemu and the privileged spec disagree). */
 #define CHECK_TRAP_CAUSE_EITHER(a, b)               \
