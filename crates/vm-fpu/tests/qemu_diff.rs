@@ -55,10 +55,9 @@ impl Rng {
     }
 
     fn operand(&mut self, double: bool) -> u64 {
-        if double {
+        // Singles are occasionally passed improperly boxed (raw double bits).
+        if double || self.next().is_multiple_of(64) {
             self.float(52, 11)
-        } else if self.next() % 64 == 0 {
-            self.float(52, 11) // improperly boxed
         } else {
             nan_box(self.float(23, 8) as u32)
         }
