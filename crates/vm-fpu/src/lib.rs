@@ -9,18 +9,23 @@
 //! `fflags` bit layout ([`NX`], [`UF`], [`OF`], [`DZ`], [`NV`]).
 //!
 //! How it is computed:
-//! - Arithmetic (`add`, `sub`, `mul`, `div`, `sqrt`, `fma`, `fcvt.s.d`, `fcvt.d.s`) runs on the SSE
-//!   unit through inline assembly ([`x86`]): each op loads its own MXCSR (rounding mode, all
-//!   exceptions masked, DAZ/FTZ off, flags cleared), executes, reads back the sticky flags and
-//!   restores the caller's MXCSR, all inside one `asm!` block.
+//! - Arithmetic (`add`, `sub`, `mul`, `div`, `sqrt`, `fma`, `fcvt.s.d`, `fcvt.d.s`) runs on
+//!   the SSE unit through inline assembly (private module `x86`): each op loads its own MXCSR
+//!   (rounding mode, all exceptions masked, DAZ/FTZ off, flags cleared), executes, reads back
+//!   the sticky flags and restores the caller's MXCSR, all inside one `asm!` block.
 //! - NaN inputs are handled before the hardware sees them; any NaN result is replaced by the
 //!   canonical NaN (RISC-V never propagates payloads).
 //! - RMM (ties to max magnitude), which x86 lacks, is computed in RNE and then an exact tie
-//!   test with integer arithmetic ([`exact`]) moves exact ties away from zero.
+//!   test with integer arithmetic (private module `exact`) moves exact ties away from zero.
 //! - Conversions to/from integers, comparisons, min/max, sign injection and classification
 //!   are exact bit manipulation in software.
 //! - `fma` uses the host `vfmadd231s{s,d}` when the CPU has FMA (detected once); otherwise,
-//!   and for RMM, an exact software fused multiply-add ([`exact::fma`]) is used.
+//!   and for RMM, an exact software fused multiply-add (`exact::fma`) is used, so a host
+//!   without FMA3 still gets exact results, just slower.
+//!
+//! The arithmetic is deliberately not written as Rust `+`/`*` on `f32`/`f64`: the compiler may
+//! constant-fold it, move it across MXCSR writes, or (since Rust leaves the bits of NaNs
+//! produced by arithmetic unspecified) rewrite NaN checks on its results.
 
 #[cfg(not(target_arch = "x86_64"))]
 compile_error!(

@@ -250,3 +250,60 @@ fn rmm_tie_smoke() {
     );
     assert_eq!(crate::add(Fmt::S, one, tiny, 0).value, one);
 }
+
+fn read_mxcsr() -> u32 {
+    let mut m = 0u32;
+    // SAFETY: `stmxcsr` only stores the 4-byte MXCSR into the local `m` through a valid,
+    // aligned pointer; no other state changes.
+    unsafe {
+        core::arch::asm!("stmxcsr dword ptr [{p}]", p = in(reg) &mut m, options(nostack, preserves_flags));
+    }
+    m
+}
+
+#[test]
+fn caller_mxcsr_is_untouched_and_threads_are_independent() {
+    let before = read_mxcsr();
+    let one = 1.0f64.to_bits();
+    // Operations raising every flag in every rounding mode.
+    for rm in 0..5 {
+        let _ = crate::div(Fmt::D, one, 0, rm);
+        let _ = crate::mul(
+            Fmt::D,
+            DOUBLE.max_finite(false),
+            DOUBLE.max_finite(false),
+            rm,
+        );
+        let _ = crate::mul(Fmt::D, 1, 1, rm);
+        let _ = crate::sqrt(Fmt::D, DOUBLE.sign_bit() | one, rm);
+        let _ = crate::fma(
+            Fmt::S,
+            rebox(Fmt::S, 1),
+            rebox(Fmt::S, 1),
+            rebox(Fmt::S, 1),
+            false,
+            false,
+            rm,
+        );
+        let _ = crate::cvt_s_d(1, rm);
+    }
+    assert_eq!(
+        read_mxcsr(),
+        before,
+        "the caller's MXCSR (mode and sticky flags) must survive"
+    );
+    // Concurrent use with different rounding modes gives each thread its own results.
+    let third = |rm: u8| crate::div(Fmt::D, one, 3.0f64.to_bits(), rm).value;
+    let expected: Vec<u64> = (0..5).map(third).collect();
+    std::thread::scope(|s| {
+        for t in 0..8u8 {
+            let expected = &expected;
+            s.spawn(move || {
+                for i in 0..20_000u32 {
+                    let rm = ((i + u32::from(t)) % 5) as u8;
+                    assert_eq!(third(rm), expected[rm as usize]);
+                }
+            });
+        }
+    });
+}
