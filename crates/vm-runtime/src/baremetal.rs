@@ -228,7 +228,7 @@ impl BareMetal {
                 }
                 Terminator::Ebreak { pc } => {
                     self.cpu.instret += n - 1;
-                    self.take_trap(3, pc, pc)?;
+                    self.take_trap(3, 0, pc)?; // QEMU reports mtval = 0 for ebreak
                 }
                 Terminator::Trap { cause, tval, pc } => {
                     self.cpu.instret += n.saturating_sub(1);
