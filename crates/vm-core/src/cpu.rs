@@ -2,8 +2,12 @@
 
 /// Number of IR temporaries that live after the 32 guest integer registers.
 pub const NUM_TEMPS: usize = 32;
-/// Size of the integer value file: x0–x31 then the IR temporaries.
+/// Number of valid integer value slots: x0–x31 then the IR temporaries.
 pub const NUM_INT_SLOTS: usize = 32 + NUM_TEMPS;
+/// Length of the integer value file. Slot numbers are `u8`, so a 256-entry file lets engines
+/// index it without bounds checks; slots past [`NUM_INT_SLOTS`] are never used (the IR
+/// verifier rejects them).
+pub const INT_FILE_LEN: usize = 256;
 
 /// Floating-point exception flags as in `fflags`.
 pub mod fflags {
@@ -27,7 +31,7 @@ pub mod fflags {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CpuState {
     /// Integer registers and IR temporaries.
-    pub x: [u64; NUM_INT_SLOTS],
+    pub x: [u64; INT_FILE_LEN],
     /// Floating-point registers.
     pub f: [u64; 32],
     /// Program counter.
@@ -48,7 +52,7 @@ pub struct CpuState {
 impl Default for CpuState {
     fn default() -> Self {
         CpuState {
-            x: [0; NUM_INT_SLOTS],
+            x: [0; INT_FILE_LEN],
             f: [0; 32],
             pc: 0,
             frm: 0,

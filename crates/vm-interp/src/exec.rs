@@ -56,7 +56,7 @@ fn sext32(v: u64) -> u64 {
 }
 
 /// Execute `block` from its first op. `cpu.pc` is not touched: the caller owns control flow.
-#[inline(never)]
+#[inline(always)]
 pub fn run_block<M: Mmu + ?Sized, C: CsrHandler + ?Sized>(
     cpu: &mut CpuState,
     mmu: &mut M,

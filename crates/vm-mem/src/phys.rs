@@ -19,11 +19,7 @@ impl PhysMem {
                 "RAM of {size} bytes at {base:#x} does not fit the address space"
             )));
         }
-        let mut v = Vec::new();
-        v.try_reserve_exact(size)
-            .map_err(|_| VmError::Config(format!("cannot allocate {size} bytes of guest RAM")))?;
-        v.resize(size, 0u8);
-        Ok(PhysMem { base, ram: v.into_boxed_slice(), watch_lo: 0, watch_len: 0, watch_hit: false })
+        Ok(PhysMem { base, ram: zeroed(size)?, watch_lo: 0, watch_len: 0, watch_hit: false })
     }
 
     /// First guest-physical address of RAM.
@@ -40,6 +36,13 @@ impl PhysMem {
     pub fn set_watch(&mut self, lo: u64, len: u64) {
         self.watch_lo = lo;
         self.watch_len = len;
+    }
+
+    /// Whether a store touched the watch window and [`PhysMem::take_watch_hit`] has not been
+    /// called since.
+    #[inline(always)]
+    pub fn watch_pending(&self) -> bool {
+        self.watch_hit
     }
 
     /// Whether a store touched the watch window since the last call.
@@ -107,6 +110,21 @@ impl PhysMem {
             None => Err(MemFault { addr, access: AccessKind::Store, kind: MemFaultKind::Unmapped }),
         }
     }
+}
+
+/// `size` zeroed bytes from the allocator's zeroed path, so the OS supplies zero pages lazily
+/// instead of the VM touching every page of a large RAM at start-up.
+fn zeroed(size: usize) -> Result<Box<[u8]>, VmError> {
+    let err = || VmError::Config(format!("cannot allocate {size} bytes of guest RAM"));
+    let layout = std::alloc::Layout::array::<u8>(size).map_err(|_| err())?;
+    // SAFETY: `layout` has non-zero size (checked by the caller).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(err());
+    }
+    // SAFETY: `ptr` is a fresh, zero-initialised allocation of exactly `size` bytes with the
+    // layout `Box<[u8]>` uses, so the box owns it and frees it with the same layout.
+    Ok(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, size)) })
 }
 
 impl Mmu for PhysMem {

@@ -166,22 +166,11 @@ impl BareMetal {
                 }
                 r
             } else {
-                let idx = self.cache.lookup(pc, &mut self.mem);
-                let b = self.cache.get(idx);
-                self.stats.blocks_executed += 1;
-                let mut ctx = CsrCtx { csrs: &mut self.csrs, marks: &b.lifted.insns, instret: self.cpu.instret };
-                match run_block(&mut self.cpu, &mut self.mem, &mut ctx, &b.lifted.block) {
-                    Exit::Next(next) => {
-                        self.cpu.pc = next;
-                        self.cpu.instret += b.n_insns;
-                        None
-                    }
-                    other => {
-                        // Rare path (trap, ecall, mret, fence.i): copy what `finish` needs.
-                        let marks = b.lifted.insns.clone();
-                        let start = b.lifted.block.start_pc;
-                        self.finish(other, start, &marks)?
-                    }
+                // Stop the hot loop early enough that the last blocks run under the budget path.
+                let stop_at = self.cpu.instret.saturating_add(budget - crate::cache::MAX_BLOCK_INSNS as u64);
+                match self.run_hot(stop_at) {
+                    Some((exit, start, marks)) => self.finish(exit, start, &marks)?,
+                    None => None,
                 }
             };
             if let Some(o) = outcome {
@@ -195,6 +184,34 @@ impl BareMetal {
                 }
             }
         }
+    }
+
+    /// The hot path: run cached blocks back to back until one ends in something other than a
+    /// next pc (returned with what `finish` needs), the guest stores to the HTIF mailbox, or
+    /// `instret` reaches `stop_at` (both returned as `None`).
+    #[inline(never)]
+    fn run_hot(&mut self, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
+        let BareMetal { cpu, mem, csrs, cache, stats, .. } = self;
+        let mut executed = 0u64;
+        let result = loop {
+            let idx = cache.lookup(cpu.pc, mem);
+            let b = cache.get(idx);
+            executed += 1;
+            let mut ctx = CsrCtx { csrs, marks: &b.lifted.insns, instret: cpu.instret };
+            match run_block(cpu, mem, &mut ctx, &b.lifted.block) {
+                Exit::Next(next) => {
+                    cpu.pc = next;
+                    cpu.instret += b.n_insns;
+                    if cpu.instret >= stop_at || mem.watch_pending() {
+                        break None;
+                    }
+                }
+                // Rare path (trap, ecall, mret, fence.i): copy what `finish` needs.
+                other => break Some((other, b.lifted.block.start_pc, b.lifted.insns.clone())),
+            }
+        };
+        stats.blocks_executed += executed;
+        result
     }
 
     /// Execute an uncached block (tracing or near the instruction limit).
@@ -285,7 +302,7 @@ impl GetStats for BareMetal {
         VmStats {
             guest_insns: self.cpu.instret,
             blocks_translated: self.cache.translated(),
-            cache_hits: self.cache.hits,
+            cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
             cache_misses: self.cache.misses,
             cache_flushes: self.cache.flushes,
             ..self.stats.clone()

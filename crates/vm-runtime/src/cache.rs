@@ -23,7 +23,8 @@ pub struct BlockCache {
     blocks: Vec<CachedBlock>,
     by_pc: HashMap<u64, u32>,
     fast: Vec<(u64, u32)>,
-    /// Lookups answered from the cache.
+    /// Lookups answered by the hash map after a front-table miss (front-table hits are
+    /// `blocks executed - misses - hits`, not counted on the hot path).
     pub hits: u64,
     /// Lookups that had to translate.
     pub misses: u64,
@@ -51,7 +52,6 @@ impl BlockCache {
         let slot = ((pc >> 1) as usize) & (FAST_SLOTS - 1);
         let (tag, idx) = self.fast[slot];
         if tag == pc {
-            self.hits += 1;
             return idx;
         }
         let idx = match self.by_pc.get(&pc) {
