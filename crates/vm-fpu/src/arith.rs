@@ -11,24 +11,13 @@ use crate::{rebox, unbox, Fmt, FpResult, Layout, NV};
 
 /// Pack an unboxed result: canonicalize any NaN and box singles.
 fn finish(fmt: Fmt, l: Layout, bits: u64, flags: u8) -> FpResult {
-    let bits = if l.is_nan(bits) {
-        l.canonical_nan()
-    } else {
-        bits
-    };
-    FpResult {
-        value: rebox(fmt, bits),
-        flags,
-    }
+    let bits = if l.is_nan(bits) { l.canonical_nan() } else { bits };
+    FpResult { value: rebox(fmt, bits), flags }
 }
 
 /// The canonical NaN result, NV if any of `inputs` is a signalling NaN.
 fn nan_result(fmt: Fmt, l: Layout, inputs: &[u64]) -> FpResult {
-    let flags = if inputs.iter().any(|&x| l.is_snan(x)) {
-        NV
-    } else {
-        0
-    };
+    let flags = if inputs.iter().any(|&x| l.is_snan(x)) { NV } else { 0 };
     finish(fmt, l, l.canonical_nan(), flags)
 }
 
@@ -99,15 +88,7 @@ pub fn sqrt(fmt: Fmt, a: u64, rm: u8) -> FpResult {
 /// Fused multiply-add `±(a * b) ± c` with a single rounding:
 /// `fmadd` = `(false, false)`, `fmsub` = `(false, true)`, `fnmsub` = `(true, false)`,
 /// `fnmadd` = `(true, true)`.
-pub fn fma(
-    fmt: Fmt,
-    a: u64,
-    b: u64,
-    c: u64,
-    negate_product: bool,
-    negate_addend: bool,
-    rm: u8,
-) -> FpResult {
+pub fn fma(fmt: Fmt, a: u64, b: u64, c: u64, negate_product: bool, negate_addend: bool, rm: u8) -> FpResult {
     let l = Layout::of(fmt);
     let (x, y, z) = (unbox(fmt, a), unbox(fmt, b), unbox(fmt, c));
     if l.is_nan(x) || l.is_nan(y) || l.is_nan(z) {
@@ -121,10 +102,7 @@ pub fn fma(
     // Sign flips are exact and commute with rounding, so negate the inputs.
     let x = if negate_product { x ^ l.sign_bit() } else { x };
     let z = if negate_addend { z ^ l.sign_bit() } else { z };
-    let (bits, flags) = if rm != 4 && x86::has_fma() {
-        x86::fma(fmt, x, y, z, rm)
-    } else {
-        exact::fma(l, x, y, z, rm)
-    };
+    let (bits, flags) =
+        if rm != 4 && x86::has_fma() { x86::fma(fmt, x, y, z, rm) } else { exact::fma(l, x, y, z, rm) };
     finish(fmt, l, bits, flags)
 }

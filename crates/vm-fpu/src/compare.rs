@@ -88,11 +88,7 @@ fn min_max(fmt: Fmt, a: u64, b: u64, want_max: bool) -> FpResult {
         (false, true) => x,
         // Here -0 < +0, as 754-2019 minimumNumber/maximumNumber and RISC-V require.
         (false, false) => {
-            let x_first = if want_max {
-                key(l, x) >= key(l, y)
-            } else {
-                key(l, x) <= key(l, y)
-            };
+            let x_first = if want_max { key(l, x) >= key(l, y) } else { key(l, x) <= key(l, y) };
             if x_first {
                 x
             } else {
@@ -100,10 +96,7 @@ fn min_max(fmt: Fmt, a: u64, b: u64, want_max: bool) -> FpResult {
             }
         }
     };
-    FpResult {
-        value: rebox(fmt, bits),
-        flags,
-    }
+    FpResult { value: rebox(fmt, bits), flags }
 }
 
 /// `fmin`: minimumNumber; one NaN operand yields the other, two yield the canonical NaN.

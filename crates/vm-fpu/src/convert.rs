@@ -37,10 +37,7 @@ pub fn to_int(fmt: Fmt, kind: IntKind, a: u64, rm: u8) -> FpResult {
     let l = Layout::of(fmt);
     let x = unbox(fmt, a);
     let (lo, hi) = int_range(kind);
-    let invalid = |v: i128| FpResult {
-        value: int_register(kind, v),
-        flags: NV,
-    };
+    let invalid = |v: i128| FpResult { value: int_register(kind, v), flags: NV };
     if l.is_nan(x) {
         return invalid(hi);
     }
@@ -65,10 +62,7 @@ pub fn to_int(fmt: Fmt, kind: IntKind, a: u64, rm: u8) -> FpResult {
     if v < lo || v > hi {
         return invalid(if d.neg { lo } else { hi });
     }
-    FpResult {
-        value: int_register(kind, v),
-        flags: if inexact { NX } else { 0 },
-    }
+    FpResult { value: int_register(kind, v), flags: if inexact { NX } else { 0 } }
 }
 
 /// Round `mant · 2^-k` (k > 0) to an integer magnitude per `rm`, with the sign `neg`.
@@ -103,35 +97,23 @@ pub fn from_int(fmt: Fmt, kind: IntKind, x: u64, rm: u8) -> FpResult {
         IntKind::Lu => i128::from(x),
     };
     let (bits, flags) = exact::round_to(l, v < 0, v.unsigned_abs(), 0, rm);
-    FpResult {
-        value: rebox(fmt, bits),
-        flags,
-    }
+    FpResult { value: rebox(fmt, bits), flags }
 }
 
 /// `fcvt.s.d`: round a double to single precision (NaN → canonical NaN, NV for sNaN).
 pub fn cvt_s_d(a: u64, rm: u8) -> FpResult {
     if DOUBLE.is_nan(a) {
         let flags = if DOUBLE.is_snan(a) { NV } else { 0 };
-        return FpResult {
-            value: nan_box(crate::CANONICAL_NAN_S),
-            flags,
-        };
+        return FpResult { value: nan_box(crate::CANONICAL_NAN_S), flags };
     }
     let (bits, flags) = if rm != 4 {
         x86::cvt_s_d(a, rm)
     } else {
         let (rne, flags) = x86::cvt_s_d(a, 0);
         let exact_value = Dyadic::from_bits(DOUBLE, a);
-        (
-            exact::rmm_from_rne(SINGLE, rne, flags, |mid| mid.same_value(exact_value)),
-            flags,
-        )
+        (exact::rmm_from_rne(SINGLE, rne, flags, |mid| mid.same_value(exact_value)), flags)
     };
-    FpResult {
-        value: nan_box(bits as u32),
-        flags,
-    }
+    FpResult { value: nan_box(bits as u32), flags }
 }
 
 /// `fcvt.d.s`: widen a (NaN-boxed) single to double; exact (NaN → canonical NaN, NV for sNaN).
@@ -140,10 +122,7 @@ pub fn cvt_d_s(a: u64, _rm: u8) -> FpResult {
     let x = unbox(Fmt::S, a);
     if SINGLE.is_nan(x) {
         let flags = if SINGLE.is_snan(x) { NV } else { 0 };
-        return FpResult {
-            value: crate::CANONICAL_NAN_D,
-            flags,
-        };
+        return FpResult { value: crate::CANONICAL_NAN_D, flags };
     }
     let (bits, flags) = x86::cvt_d_s(x);
     FpResult { value: bits, flags }

@@ -31,28 +31,16 @@ impl Dyadic {
         } else {
             (frac | 1 << l.frac_bits, e - l.bias() - l.frac_bits as i32)
         };
-        Dyadic {
-            neg: l.is_neg(x),
-            mant,
-            exp,
-        }
+        Dyadic { neg: l.is_neg(x), mant, exp }
     }
 
     /// The same value with the odd (or zero) mantissa; zero becomes `+0 · 2^0`.
     pub fn normalized(self) -> Dyadic {
         if self.mant == 0 {
-            return Dyadic {
-                neg: false,
-                mant: 0,
-                exp: 0,
-            };
+            return Dyadic { neg: false, mant: 0, exp: 0 };
         }
         let tz = self.mant.trailing_zeros();
-        Dyadic {
-            neg: self.neg,
-            mant: self.mant >> tz,
-            exp: self.exp + tz as i32,
-        }
+        Dyadic { neg: self.neg, mant: self.mant >> tz, exp: self.exp + tz as i32 }
     }
 
     /// Whether two dyadics denote the same real number (`+0 == -0`).
@@ -63,23 +51,13 @@ impl Dyadic {
     /// Exact product; the mantissas' bit lengths must add up to at most 128.
     pub fn mul(self, other: Dyadic) -> Dyadic {
         let (a, b) = (self.normalized(), other.normalized());
-        let mant = a
-            .mant
-            .checked_mul(b.mant)
-            .expect("dyadic product exceeds 128 bits");
-        Dyadic {
-            neg: a.neg != b.neg,
-            mant,
-            exp: a.exp + b.exp,
-        }
+        let mant = a.mant.checked_mul(b.mant).expect("dyadic product exceeds 128 bits");
+        Dyadic { neg: a.neg != b.neg, mant, exp: a.exp + b.exp }
     }
 
     /// The negated value.
     pub fn neg(self) -> Dyadic {
-        Dyadic {
-            neg: !self.neg,
-            ..self
-        }
+        Dyadic { neg: !self.neg, ..self }
     }
 
     /// `self + other`. Returns the sum and whether it is exact. When the operands' combined bit
@@ -147,11 +125,7 @@ fn round_off(mant: u128, k: i64, neg: bool, rm: u8) -> (u128, bool) {
         let sticky = k > 1 && mant & ((1u128 << (k - 1)) - 1) != 0;
         (q, round, sticky)
     };
-    let q = if round_up(q & 1 != 0, round, sticky, neg, rm) {
-        q + 1
-    } else {
-        q
-    };
+    let q = if round_up(q & 1 != 0, round, sticky, neg, rm) { q + 1 } else { q };
     (q, round || sticky)
 }
 
@@ -183,11 +157,7 @@ pub(crate) fn round_to(l: Layout, neg: bool, mant: u128, exp: i32, rm: u8) -> (u
                 2 => neg,
                 _ => !neg,
             };
-            let bits = if to_inf {
-                l.inf(neg)
-            } else {
-                l.max_finite(neg)
-            };
+            let bits = if to_inf { l.inf(neg) } else { l.max_finite(neg) };
             return (bits, OF | NX);
         }
         let field = (top + i64::from(l.bias())) as u64;
@@ -229,10 +199,7 @@ pub(crate) fn rmm_from_rne(
     let away = rne + 1;
     let (sum, exact) = Dyadic::from_bits(l, rne).sum(Dyadic::from_bits(l, away));
     debug_assert!(exact);
-    let mid = Dyadic {
-        exp: sum.exp - 1,
-        ..sum
-    };
+    let mid = Dyadic { exp: sum.exp - 1, ..sum };
     if is_exact_value(mid) {
         away
     } else {
@@ -263,11 +230,7 @@ pub(crate) fn fma(l: Layout, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
     if sum.mant == 0 {
         // Exact zero: equal-signed zeros keep their sign, otherwise +0 (-0 when rounding down).
         let prod_zero = a_zero || b_zero;
-        let neg = if prod_zero && l.is_zero(c) && prod_neg == l.is_neg(c) {
-            prod_neg
-        } else {
-            rm == 2
-        };
+        let neg = if prod_zero && l.is_zero(c) && prod_neg == l.is_neg(c) { prod_neg } else { rm == 2 };
         return (if neg { l.sign_bit() } else { 0 }, 0);
     }
     round_to(l, sum.neg, sum.mant, sum.exp, rm)

@@ -28,9 +28,7 @@
 //! produced by arithmetic unspecified) rewrite NaN checks on its results.
 
 #[cfg(not(target_arch = "x86_64"))]
-compile_error!(
-    "vm-fpu computes on the x86-64 SSE unit and only builds for target_arch = \"x86_64\""
-);
+compile_error!("vm-fpu computes on the x86-64 SSE unit and only builds for target_arch = \"x86_64\"");
 
 mod arith;
 mod compare;
@@ -84,16 +82,8 @@ pub(crate) struct Layout {
     pub exp_bits: u32,
 }
 
-pub(crate) const SINGLE: Layout = Layout {
-    width: 32,
-    frac_bits: 23,
-    exp_bits: 8,
-};
-pub(crate) const DOUBLE: Layout = Layout {
-    width: 64,
-    frac_bits: 52,
-    exp_bits: 11,
-};
+pub(crate) const SINGLE: Layout = Layout { width: 32, frac_bits: 23, exp_bits: 8 };
+pub(crate) const DOUBLE: Layout = Layout { width: 64, frac_bits: 52, exp_bits: 11 };
 
 impl Layout {
     pub fn of(fmt: Fmt) -> Layout {

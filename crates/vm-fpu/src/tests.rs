@@ -74,11 +74,7 @@ fn model_binop(l: Layout, op: u8, x: u64, y: u64, rm: u8) -> Option<(u64, u8)> {
             let q = (na << 64) / nb;
             let sticky = (na << 64) % nb != 0;
             let exp = a.exp - sa as i32 - (b.exp - sb as i32) - 64;
-            Dyadic {
-                neg: a.neg != b.neg,
-                mant: q | u128::from(sticky),
-                exp,
-            }
+            Dyadic { neg: a.neg != b.neg, mant: q | u128::from(sticky), exp }
         }
     };
     Some(round_to(l, r.neg, r.mant, r.exp, rm))
@@ -96,13 +92,7 @@ fn model_sqrt(l: Layout, x: u64, rm: u8) -> Option<(u64, u8)> {
     let m = d.mant << shift;
     let r = m.isqrt();
     let sticky = r * r != m;
-    Some(round_to(
-        l,
-        false,
-        r | u128::from(sticky),
-        (d.exp - shift as i32) / 2,
-        rm,
-    ))
+    Some(round_to(l, false, r | u128::from(sticky), (d.exp - shift as i32) / 2, rm))
 }
 
 fn fmt_of(l: Layout) -> Fmt {
@@ -133,23 +123,13 @@ fn arithmetic_matches_integer_model_in_all_modes() {
                 for op in 0..4 {
                     if let Some((bits, flags)) = model_binop(l, op, x, y, rm) {
                         let got = public_binop(fmt, op, rebox(fmt, x), rebox(fmt, y), rm);
-                        let want = FpResult {
-                            value: rebox(fmt, bits),
-                            flags,
-                        };
+                        let want = FpResult { value: rebox(fmt, bits), flags };
                         assert_eq!(got, want, "op {op} rm {rm} x {x:#x} y {y:#x}");
                     }
                 }
                 if let Some((bits, flags)) = model_sqrt(l, x, rm) {
                     let got = crate::sqrt(fmt, rebox(fmt, x), rm);
-                    assert_eq!(
-                        got,
-                        FpResult {
-                            value: rebox(fmt, bits),
-                            flags
-                        },
-                        "sqrt rm {rm} x {x:#x}"
-                    );
+                    assert_eq!(got, FpResult { value: rebox(fmt, bits), flags }, "sqrt rm {rm} x {x:#x}");
                 }
             }
         }
@@ -207,14 +187,7 @@ fn cvt_s_d_matches_software_rounder() {
         for rm in 0..5 {
             let (bits, flags) = round_to(SINGLE, d.neg, d.mant, d.exp, rm);
             let got = crate::cvt_s_d(a, rm);
-            assert_eq!(
-                got,
-                FpResult {
-                    value: rebox(Fmt::S, bits),
-                    flags
-                },
-                "rm {rm} a {a:#x}"
-            );
+            assert_eq!(got, FpResult { value: rebox(Fmt::S, bits), flags }, "rm {rm} a {a:#x}");
         }
     }
 }
@@ -223,31 +196,16 @@ fn cvt_s_d_matches_software_rounder() {
 fn invalid_results_are_canonical() {
     let inf = DOUBLE.inf(false);
     let r = crate::sub(Fmt::D, inf, inf, 4);
-    assert_eq!(
-        r,
-        FpResult {
-            value: crate::CANONICAL_NAN_D,
-            flags: NV
-        }
-    );
+    assert_eq!(r, FpResult { value: crate::CANONICAL_NAN_D, flags: NV });
     let r = crate::mul(Fmt::S, rebox(Fmt::S, 0), rebox(Fmt::S, SINGLE.inf(true)), 1);
-    assert_eq!(
-        r,
-        FpResult {
-            value: rebox(Fmt::S, u64::from(crate::CANONICAL_NAN_S)),
-            flags: NV
-        }
-    );
+    assert_eq!(r, FpResult { value: rebox(Fmt::S, u64::from(crate::CANONICAL_NAN_S)), flags: NV });
 }
 
 #[test]
 fn rmm_tie_smoke() {
     let one = rebox(Fmt::S, 0x3f80_0000);
     let tiny = rebox(Fmt::S, 0x3380_0000); // 2^-24
-    assert_eq!(
-        crate::add(Fmt::S, one, tiny, 4).value,
-        rebox(Fmt::S, 0x3f80_0001)
-    );
+    assert_eq!(crate::add(Fmt::S, one, tiny, 4).value, rebox(Fmt::S, 0x3f80_0001));
     assert_eq!(crate::add(Fmt::S, one, tiny, 0).value, one);
 }
 
@@ -268,30 +226,13 @@ fn caller_mxcsr_is_untouched_and_threads_are_independent() {
     // Operations raising every flag in every rounding mode.
     for rm in 0..5 {
         let _ = crate::div(Fmt::D, one, 0, rm);
-        let _ = crate::mul(
-            Fmt::D,
-            DOUBLE.max_finite(false),
-            DOUBLE.max_finite(false),
-            rm,
-        );
+        let _ = crate::mul(Fmt::D, DOUBLE.max_finite(false), DOUBLE.max_finite(false), rm);
         let _ = crate::mul(Fmt::D, 1, 1, rm);
         let _ = crate::sqrt(Fmt::D, DOUBLE.sign_bit() | one, rm);
-        let _ = crate::fma(
-            Fmt::S,
-            rebox(Fmt::S, 1),
-            rebox(Fmt::S, 1),
-            rebox(Fmt::S, 1),
-            false,
-            false,
-            rm,
-        );
+        let _ = crate::fma(Fmt::S, rebox(Fmt::S, 1), rebox(Fmt::S, 1), rebox(Fmt::S, 1), false, false, rm);
         let _ = crate::cvt_s_d(1, rm);
     }
-    assert_eq!(
-        read_mxcsr(),
-        before,
-        "the caller's MXCSR (mode and sticky flags) must survive"
-    );
+    assert_eq!(read_mxcsr(), before, "the caller's MXCSR (mode and sticky flags) must survive");
     // Concurrent use with different rounding modes gives each thread its own results.
     let third = |rm: u8| crate::div(Fmt::D, one, 3.0f64.to_bits(), rm).value;
     let expected: Vec<u64> = (0..5).map(third).collect();

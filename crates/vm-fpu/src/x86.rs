@@ -159,10 +159,7 @@ pub(crate) fn has_fma() -> bool {
 
 /// Fused `a * b + c` with one rounding in mode `rm` (0–3). Only call when [`has_fma`] is true.
 pub(crate) fn fma(fmt: Fmt, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
-    assert!(
-        has_fma(),
-        "x86 FMA instructions are not available on this CPU"
-    );
+    assert!(has_fma(), "x86 FMA instructions are not available on this CPU");
     let mut m = [control_word(rm), 0, 0];
     macro_rules! fma_op {
         ($insn:literal, $acc:ident, $x:expr, $y:expr) => {
@@ -189,12 +186,7 @@ pub(crate) fn fma(fmt: Fmt, a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
     let bits = match fmt {
         Fmt::S => {
             let mut acc = f32::from_bits(c as u32);
-            fma_op!(
-                "vfmadd231ss",
-                acc,
-                f32::from_bits(a as u32),
-                f32::from_bits(b as u32)
-            );
+            fma_op!("vfmadd231ss", acc, f32::from_bits(a as u32), f32::from_bits(b as u32));
             u64::from(acc.to_bits())
         }
         Fmt::D => {

@@ -10,9 +10,7 @@ use vm_fpu::*;
 fn f64_bits() -> impl Strategy<Value = u64> {
     prop_oneof![
         any::<u64>(),
-        (any::<bool>(), 1000u64..1050, any::<u64>(), 0u32..52).prop_map(|(s, e, m, k)| (u64::from(
-            s
-        ) << 63)
+        (any::<bool>(), 1000u64..1050, any::<u64>(), 0u32..52).prop_map(|(s, e, m, k)| (u64::from(s) << 63)
             | e << 52
             | (m & !(((1u64 << 52) - 1) >> k)) & ((1 << 52) - 1)),
         (any::<bool>(), 0u64..3, any::<u64>())
@@ -33,9 +31,7 @@ fn f64_bits() -> impl Strategy<Value = u64> {
 fn f32_bits() -> impl Strategy<Value = u32> {
     prop_oneof![
         any::<u32>(),
-        (any::<bool>(), 110u32..145, any::<u32>(), 0u32..23).prop_map(|(s, e, m, k)| (u32::from(
-            s
-        ) << 31)
+        (any::<bool>(), 110u32..145, any::<u32>(), 0u32..23).prop_map(|(s, e, m, k)| (u32::from(s) << 31)
             | e << 23
             | (m & !(((1u32 << 23) - 1) >> k)) & ((1 << 23) - 1)),
         (any::<bool>(), 0u32..3, any::<u32>())
@@ -88,10 +84,7 @@ fn key(bits: u64, sign: u64) -> i128 {
 
 /// Check the relations between the five rounding modes for one operation.
 fn check_modes(results: [FpResult; 5], sign: u64, mask: u64) -> Result<(), TestCaseError> {
-    let [rne, rtz, rdn, rup, rmm] = results.map(|r| FpResult {
-        value: r.value & mask,
-        ..r
-    });
+    let [rne, rtz, rdn, rup, rmm] = results.map(|r| FpResult { value: r.value & mask, ..r });
     for r in [rtz, rdn, rup, rmm] {
         prop_assert_eq!(r.flags & NX, rne.flags & NX);
         prop_assert_eq!(r.flags & (NV | DZ), rne.flags & (NV | DZ));

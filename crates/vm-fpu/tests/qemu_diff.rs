@@ -10,12 +10,7 @@ use std::process::{Command, Stdio};
 use vm_fpu::*;
 
 fn tool_exists(name: &str) -> bool {
-    Command::new(name)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+    Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
 /// xorshift64* generator.
@@ -126,11 +121,7 @@ fn matches_qemu_riscv64() {
         } else {
             rng.operand(double)
         };
-        let a = if (15..=18).contains(&(op % 32)) {
-            rng.next() >> (rng.next() % 64)
-        } else {
-            a
-        };
+        let a = if (15..=18).contains(&(op % 32)) { rng.next() >> (rng.next() % 64) } else { a };
         cases.push((op, (i / 7 % 5) as u8, a, b, c));
     }
     let mut input = String::new();
@@ -156,9 +147,7 @@ fn matches_qemu_riscv64() {
         let want = (it.next().unwrap(), it.next().unwrap() as u8);
         let got = ours(*op, *rm, *a, *b, *c);
         if got != want {
-            failures.push(format!(
-                "op {op} rm {rm} a {a:#x} b {b:#x} c {c:#x}: got {got:x?} want {want:x?}"
-            ));
+            failures.push(format!("op {op} rm {rm} a {a:#x} b {b:#x} c {c:#x}: got {got:x?} want {want:x?}"));
         }
     }
     assert!(

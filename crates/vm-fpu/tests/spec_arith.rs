@@ -86,23 +86,14 @@ fn rmm_ties_in_mul_and_div() {
     // (1 + 2^-12)^2 = 1 + 2^-11 + 2^-24: a tie in single precision.
     let a = s(1.0 + 2f32.powi(-12));
     assert_eq!(mul(Fmt::S, a, a, 0), r(s(1.0 + 2f32.powi(-11)), NX));
-    assert_eq!(
-        mul(Fmt::S, a, a, 4),
-        r(sb((1.0f32 + 2f32.powi(-11)).to_bits() + 1), NX)
-    );
+    assert_eq!(mul(Fmt::S, a, a, 4), r(sb((1.0f32 + 2f32.powi(-11)).to_bits() + 1), NX));
     // Halving the smallest subnormal: a tie with zero.
     let min_sub = sb(1);
     assert_eq!(div(Fmt::S, min_sub, s(2.0), 0), r(s(0.0), UF | NX));
     assert_eq!(div(Fmt::S, min_sub, s(2.0), 4), r(min_sub, UF | NX));
-    assert_eq!(
-        div(Fmt::S, sb(0x8000_0001), s(2.0), 4),
-        r(sb(0x8000_0001), UF | NX)
-    );
+    assert_eq!(div(Fmt::S, sb(0x8000_0001), s(2.0), 4), r(sb(0x8000_0001), UF | NX));
     assert_eq!(div(Fmt::S, min_sub, s(2.0), 3), r(min_sub, UF | NX));
-    assert_eq!(
-        div(Fmt::S, min_sub, s(-2.0), 2),
-        r(sb(0x8000_0001), UF | NX)
-    );
+    assert_eq!(div(Fmt::S, min_sub, s(-2.0), 2), r(sb(0x8000_0001), UF | NX));
     // 3 * min_sub / 2 = 1.5 ulp: RNE to 2, RMM to 2, RTZ to 1.
     assert_eq!(div(Fmt::D, 3, d(2.0), 0), r(2, UF | NX));
     assert_eq!(div(Fmt::D, 3, d(2.0), 4), r(2, UF | NX));
@@ -127,16 +118,10 @@ fn nan_rules() {
 fn invalid_and_divide_by_zero() {
     let inf = f64::INFINITY;
     assert_eq!(sub(Fmt::D, d(inf), d(inf), 0), r(QNAN_D, NV));
-    assert_eq!(
-        add(Fmt::S, s(f32::INFINITY), s(f32::NEG_INFINITY), 0),
-        r(QNAN_S, NV)
-    );
+    assert_eq!(add(Fmt::S, s(f32::INFINITY), s(f32::NEG_INFINITY), 0), r(QNAN_S, NV));
     assert_eq!(mul(Fmt::D, d(0.0), d(-inf), 0), r(QNAN_D, NV));
     assert_eq!(div(Fmt::D, d(0.0), d(-0.0), 0), r(QNAN_D, NV));
-    assert_eq!(
-        div(Fmt::S, s(f32::INFINITY), s(f32::INFINITY), 0),
-        r(QNAN_S, NV)
-    );
+    assert_eq!(div(Fmt::S, s(f32::INFINITY), s(f32::INFINITY), 0), r(QNAN_S, NV));
     assert_eq!(div(Fmt::D, d(1.0), d(0.0), 0), r(d(inf), DZ));
     assert_eq!(div(Fmt::D, d(-1.0), d(0.0), 0), r(d(-inf), DZ));
     assert_eq!(div(Fmt::S, s(1.0), s(-0.0), 1), r(s(f32::NEG_INFINITY), DZ));
@@ -165,20 +150,12 @@ fn overflow_in_every_mode() {
     let inf = d(f64::INFINITY);
     let expect = [inf, max, max, inf, inf];
     for (rm, want) in expect.into_iter().enumerate() {
-        assert_eq!(
-            mul(Fmt::D, max, d(2.0), rm as u8),
-            r(want, OF | NX),
-            "rm {rm}"
-        );
+        assert_eq!(mul(Fmt::D, max, d(2.0), rm as u8), r(want, OF | NX), "rm {rm}");
     }
     let (nmax, ninf) = (d(-f64::MAX), d(f64::NEG_INFINITY));
     let expect = [ninf, nmax, ninf, nmax, ninf];
     for (rm, want) in expect.into_iter().enumerate() {
-        assert_eq!(
-            mul(Fmt::D, max, d(-2.0), rm as u8),
-            r(want, OF | NX),
-            "rm {rm}"
-        );
+        assert_eq!(mul(Fmt::D, max, d(-2.0), rm as u8), r(want, OF | NX), "rm {rm}");
     }
     let smax = s(f32::MAX);
     assert_eq!(add(Fmt::S, smax, smax, 1), r(smax, OF | NX));
@@ -215,10 +192,7 @@ fn underflow_tininess_after_rounding() {
     assert_eq!(mul(Fmt::S, a, b, 0), r(s(f32::MIN_POSITIVE), UF | NX));
     assert_eq!(mul(Fmt::S, a, b, 1), r(sb(0x007f_ffff), UF | NX));
     // Exact subnormal results raise nothing.
-    assert_eq!(
-        div(Fmt::S, s(f32::MIN_POSITIVE), s(2.0), 0),
-        r(sb(0x0040_0000), 0)
-    );
+    assert_eq!(div(Fmt::S, s(f32::MIN_POSITIVE), s(2.0), 0), r(sb(0x0040_0000), 0));
     assert_eq!(sub(Fmt::D, 3, 1, 0), r(2, 0));
 }
 
@@ -241,58 +215,26 @@ fn fma_variants_and_signs() {
     let (a, b, c) = (s(2.0), s(3.0), s(1.0));
     assert_eq!(fma(Fmt::S, a, b, c, true, true, 3), r(s(-7.0), 0));
     // Zero signs: fnmadd(0, 1, 0) = -0 - 0 = -0; fmadd(0, 1, -0) = +0, or -0 in RDN.
-    assert_eq!(
-        fma(Fmt::D, d(0.0), d(1.0), d(0.0), true, true, 0),
-        r(d(-0.0), 0)
-    );
-    assert_eq!(
-        fma(Fmt::D, d(0.0), d(1.0), d(-0.0), false, false, 0),
-        r(d(0.0), 0)
-    );
-    assert_eq!(
-        fma(Fmt::D, d(0.0), d(1.0), d(-0.0), false, false, 2),
-        r(d(-0.0), 0)
-    );
+    assert_eq!(fma(Fmt::D, d(0.0), d(1.0), d(0.0), true, true, 0), r(d(-0.0), 0));
+    assert_eq!(fma(Fmt::D, d(0.0), d(1.0), d(-0.0), false, false, 0), r(d(0.0), 0));
+    assert_eq!(fma(Fmt::D, d(0.0), d(1.0), d(-0.0), false, false, 2), r(d(-0.0), 0));
 }
 
 #[test]
 fn fma_single_rounding() {
     // (1 + 2^-30)(1 - 2^-30) - 1 = -2^-60 exactly; unfused it would be 0.
-    let r1 = fma(
-        Fmt::D,
-        d(1.0 + p2(-30)),
-        d(1.0 - p2(-30)),
-        d(1.0),
-        false,
-        true,
-        0,
-    );
+    let r1 = fma(Fmt::D, d(1.0 + p2(-30)), d(1.0 - p2(-30)), d(1.0), false, true, 0);
     assert_eq!(r1, r(d(-p2(-60)), 0));
     // fma(1, 1, 2^-53) is a tie: RNE to 1, RMM away.
     let one = d(1.0);
-    assert_eq!(
-        fma(Fmt::D, one, one, d(p2(-53)), false, false, 0),
-        r(one, NX)
-    );
-    assert_eq!(
-        fma(Fmt::D, one, one, d(p2(-53)), false, false, 4),
-        r(one + 1, NX)
-    );
-    assert_eq!(
-        fma(Fmt::D, one, one, d(p2(-53)), true, true, 4),
-        r(d(-1.0) + 1, NX)
-    );
+    assert_eq!(fma(Fmt::D, one, one, d(p2(-53)), false, false, 0), r(one, NX));
+    assert_eq!(fma(Fmt::D, one, one, d(p2(-53)), false, false, 4), r(one + 1, NX));
+    assert_eq!(fma(Fmt::D, one, one, d(p2(-53)), true, true, 4), r(d(-1.0) + 1, NX));
     let sone = s(1.0);
-    assert_eq!(
-        fma(Fmt::S, sone, sone, s(2f32.powi(-24)), false, false, 4),
-        r(sb(0x3f80_0001), NX)
-    );
+    assert_eq!(fma(Fmt::S, sone, sone, s(2f32.powi(-24)), false, false, 4), r(sb(0x3f80_0001), NX));
     // Overflow and invalid.
     let max = d(f64::MAX);
-    assert_eq!(
-        fma(Fmt::D, max, d(2.0), d(0.0), false, false, 1),
-        r(max, OF | NX)
-    );
+    assert_eq!(fma(Fmt::D, max, d(2.0), d(0.0), false, false, 1), r(max, OF | NX));
     let inf = d(f64::INFINITY);
     assert_eq!(fma(Fmt::D, inf, d(1.0), inf, false, true, 0), r(QNAN_D, NV));
     assert_eq!(fma(Fmt::D, inf, d(1.0), inf, false, false, 4), r(inf, 0));
@@ -302,36 +244,10 @@ fn fma_single_rounding() {
 fn fma_nan_rules() {
     let inf = d(f64::INFINITY);
     // inf * 0 is invalid even when the addend is a quiet NaN.
-    assert_eq!(
-        fma(Fmt::D, inf, d(0.0), QNAN_D, false, false, 0),
-        r(QNAN_D, NV)
-    );
-    assert_eq!(
-        fma(Fmt::S, s(0.0), s(f32::INFINITY), QNAN_S, true, false, 0),
-        r(QNAN_S, NV)
-    );
-    assert_eq!(
-        fma(Fmt::D, inf, d(0.0), d(1.0), false, false, 0),
-        r(QNAN_D, NV)
-    );
-    assert_eq!(
-        fma(Fmt::D, d(1.0), d(2.0), QNAN_D, false, false, 0),
-        r(QNAN_D, 0)
-    );
-    assert_eq!(
-        fma(Fmt::D, d(1.0), SNAN_D, d(1.0), false, false, 0),
-        r(QNAN_D, NV)
-    );
-    assert_eq!(
-        fma(
-            Fmt::S,
-            s(1.0),
-            s(1.0),
-            0x1234_5678_0000_0000,
-            false,
-            false,
-            0
-        ),
-        r(QNAN_S, 0)
-    );
+    assert_eq!(fma(Fmt::D, inf, d(0.0), QNAN_D, false, false, 0), r(QNAN_D, NV));
+    assert_eq!(fma(Fmt::S, s(0.0), s(f32::INFINITY), QNAN_S, true, false, 0), r(QNAN_S, NV));
+    assert_eq!(fma(Fmt::D, inf, d(0.0), d(1.0), false, false, 0), r(QNAN_D, NV));
+    assert_eq!(fma(Fmt::D, d(1.0), d(2.0), QNAN_D, false, false, 0), r(QNAN_D, 0));
+    assert_eq!(fma(Fmt::D, d(1.0), SNAN_D, d(1.0), false, false, 0), r(QNAN_D, NV));
+    assert_eq!(fma(Fmt::S, s(1.0), s(1.0), 0x1234_5678_0000_0000, false, false, 0), r(QNAN_S, 0));
 }

@@ -26,10 +26,7 @@ fn sign_injection() {
     assert_eq!(sgnjx(Fmt::S, s(-1.0), s(-2.0)), s(1.0));
     assert_eq!(sgnjx(Fmt::D, d(-1.0), d(2.0)), d(-1.0));
     // NaN payloads pass through sign injection untouched.
-    assert_eq!(
-        sgnjn(Fmt::D, 0x7ff0_0000_0000_0001, d(1.0)),
-        0xfff0_0000_0000_0001
-    );
+    assert_eq!(sgnjn(Fmt::D, 0x7ff0_0000_0000_0001, d(1.0)), 0xfff0_0000_0000_0001);
     assert_eq!(sgnj(Fmt::S, SNAN_S, s(-0.0)), nan_box(0xff80_0001));
     // Improperly boxed inputs read as the canonical NaN.
     assert_eq!(sgnj(Fmt::S, UNBOXED, s(-1.0)), nan_box(0xffc0_0000));
@@ -55,17 +52,11 @@ fn ordering_is_signalling() {
     assert_eq!(le(Fmt::D, d(0.0), d(-0.0)), (true, 0));
     assert_eq!(lt(Fmt::S, s(-2.0), s(-1.0)), (true, 0));
     assert_eq!(lt(Fmt::S, s(-1.0), s(-2.0)), (false, 0));
-    assert_eq!(
-        lt(Fmt::D, d(f64::NEG_INFINITY), d(f64::INFINITY)),
-        (true, 0)
-    );
+    assert_eq!(lt(Fmt::D, d(f64::NEG_INFINITY), d(f64::INFINITY)), (true, 0));
     assert_eq!(le(Fmt::D, d(1.0), d(1.0)), (true, 0));
     assert_eq!(lt(Fmt::D, d(1.0), d(1.0)), (false, 0));
     assert_eq!(lt(Fmt::D, 1, 2), (true, 0));
-    assert_eq!(
-        le(Fmt::D, 0x8000_0000_0000_0002, 0x8000_0000_0000_0001),
-        (true, 0)
-    );
+    assert_eq!(le(Fmt::D, 0x8000_0000_0000_0002, 0x8000_0000_0000_0001), (true, 0));
     assert_eq!(lt(Fmt::D, QNAN_D, d(1.0)), (false, NV));
     assert_eq!(le(Fmt::S, s(1.0), QNAN_S), (false, NV));
     assert_eq!(le(Fmt::S, SNAN_S, SNAN_S), (false, NV));
@@ -94,14 +85,8 @@ fn min_max_minimum_number() {
     assert_eq!(min(Fmt::S, UNBOXED, s(7.0)), r(s(7.0), 0));
     assert_eq!(max(Fmt::S, UNBOXED, UNBOXED), r(QNAN_S, 0));
     // Infinities.
-    assert_eq!(
-        min(Fmt::D, d(f64::NEG_INFINITY), d(-1e300)),
-        r(d(f64::NEG_INFINITY), 0)
-    );
-    assert_eq!(
-        max(Fmt::D, d(f64::INFINITY), d(1e300)),
-        r(d(f64::INFINITY), 0)
-    );
+    assert_eq!(min(Fmt::D, d(f64::NEG_INFINITY), d(-1e300)), r(d(f64::NEG_INFINITY), 0));
+    assert_eq!(max(Fmt::D, d(f64::INFINITY), d(1e300)), r(d(f64::INFINITY), 0));
 }
 
 #[test]

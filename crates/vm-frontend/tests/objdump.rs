@@ -23,16 +23,10 @@ const AS: &str = "riscv64-linux-gnu-as";
 
 /// Whether `tool` runs; if not, panics under CI and otherwise prints a skip reason.
 fn tool_available(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
     if !ok {
         if std::env::var_os("CI").is_some() {
-            panic!(
-                "{tool} is required for this test under CI (install binutils-riscv64-linux-gnu)"
-            );
+            panic!("{tool} is required for this test under CI (install binutils-riscv64-linux-gnu)");
         }
         eprintln!("SKIPPED: {tool} not found (install binutils-riscv64-linux-gnu to run)");
     }
@@ -81,11 +75,7 @@ fn parse_objdump(out: &str) -> Vec<Line> {
         if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             continue;
         }
-        lines.push(Line {
-            addr,
-            len: hex.len() / 2,
-            text: normalise(strip_annotations(text)),
-        });
+        lines.push(Line { addr, len: hex.len() / 2, text: normalise(strip_annotations(text)) });
     }
     lines
 }
@@ -139,36 +129,18 @@ struct Report {
 fn compare(elf_path: &Path) -> Report {
     let elf = std::fs::read(elf_path).expect("read test ELF");
     let sections = code_sections(&elf);
-    let out = Command::new(OBJDUMP)
-        .arg("-d")
-        .arg(elf_path)
-        .output()
-        .expect("run objdump");
-    assert!(
-        out.status.success(),
-        "objdump failed on {}",
-        elf_path.display()
-    );
+    let out = Command::new(OBJDUMP).arg("-d").arg(elf_path).output().expect("run objdump");
+    assert!(out.status.success(), "objdump failed on {}", elf_path.display());
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut report = Report {
-        compared: 0,
-        skipped: 0,
-        reserved: 0,
-        lenient: 0,
-        mismatches: Vec::new(),
-    };
+    let mut report = Report { compared: 0, skipped: 0, reserved: 0, lenient: 0, mismatches: Vec::new() };
     for line in parse_objdump(&text) {
         let Some(word) = word_at(&sections, line.addr) else {
-            report
-                .mismatches
-                .push(format!("{:x}: no code bytes at this address", line.addr));
+            report.mismatches.push(format!("{:x}: no code bytes at this address", line.addr));
             continue;
         };
-        let not_insn = [
-            ".2byte", ".4byte", ".word", ".short", ".byte", ".insn", ".8byte",
-        ]
-        .iter()
-        .any(|p| line.text.starts_with(p));
+        let not_insn = [".2byte", ".4byte", ".word", ".short", ".byte", ".insn", ".8byte"]
+            .iter()
+            .any(|p| line.text.starts_with(p));
         if not_insn {
             if decode(word).op != Op::Illegal {
                 // Spec-valid encodings binutils refuses, e.g. `fcvt.d.w` with rm != rne.
@@ -211,23 +183,12 @@ fn check(name: &str, r: &Report, min_compared: usize) {
         r.lenient,
         r.mismatches.len()
     );
-    let limit = std::env::var("OBJDUMP_SHOW")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let limit = std::env::var("OBJDUMP_SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     for m in r.mismatches.iter().take(limit) {
         eprintln!("  {m}");
     }
-    assert!(
-        r.compared >= min_compared,
-        "only {} instructions compared",
-        r.compared
-    );
-    assert!(
-        r.mismatches.is_empty(),
-        "{} mismatches against objdump (first 20 above)",
-        r.mismatches.len()
-    );
+    assert!(r.compared >= min_compared, "only {} instructions compared", r.compared);
+    assert!(r.mismatches.is_empty(), "{} mismatches against objdump (first 20 above)", r.mismatches.len());
 }
 
 fn repo_root() -> PathBuf {
@@ -274,13 +235,10 @@ impl Rng {
 
 /// Words to cross-check: every compressed parcel, then random 32-bit words.
 fn generated_words() -> Vec<(u32, u8)> {
-    let mut words: Vec<(u32, u8)> = (0..=0xffffu32)
-        .filter(|w| w & 3 != 3)
-        .map(|w| (w, 2))
-        .collect();
+    let mut words: Vec<(u32, u8)> = (0..=0xffffu32).filter(|w| w & 3 != 3).map(|w| (w, 2)).collect();
     const MAJOR: [u32; 18] = [
-        0x03, 0x07, 0x0f, 0x13, 0x17, 0x1b, 0x23, 0x27, 0x2f, 0x33, 0x37, 0x3b, 0x43, 0x47, 0x4b,
-        0x4f, 0x53, 0x63,
+        0x03, 0x07, 0x0f, 0x13, 0x17, 0x1b, 0x23, 0x27, 0x2f, 0x33, 0x37, 0x3b, 0x43, 0x47, 0x4b, 0x4f, 0x53,
+        0x63,
     ];
     const MORE: [u32; 3] = [0x67, 0x6f, 0x73];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -331,12 +289,7 @@ fn generated_words_match_objdump() {
         s.push_str(&format!(".insn {len}, 0x{w:x}\n"));
     }
     std::fs::write(&src, s).expect("write assembly");
-    let st = Command::new(AS)
-        .arg("-o")
-        .arg(&obj)
-        .arg(&src)
-        .status()
-        .expect("run assembler");
+    let st = Command::new(AS).arg("-o").arg(&obj).arg(&src).status().expect("run assembler");
     assert!(st.success(), "assembler failed");
     let r = compare(&obj);
     check("generated words", &r, 200_000);

@@ -50,7 +50,13 @@ pub fn apply(op: CsrOp, old: u64, src: u64) -> u64 {
 
 /// Accesses to the CSRs every privilege level has: `fflags`, `frm`, `fcsr` and the read-only
 /// counters. Returns `None` for any other CSR so a machine can layer its own on top.
-pub fn user_csr(cpu: &mut CpuState, csr: u16, op: CsrOp, src: u64, write: bool) -> Option<Result<u64, Exception>> {
+pub fn user_csr(
+    cpu: &mut CpuState,
+    csr: u16,
+    op: CsrOp,
+    src: u64,
+    write: bool,
+) -> Option<Result<u64, Exception>> {
     if matches!(csr, num::FFLAGS | num::FRM | num::FCSR) {
         if cpu.fs == 0 {
             return Some(Err(Exception::illegal(0)));

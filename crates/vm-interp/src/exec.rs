@@ -73,9 +73,7 @@ pub fn run_block<M: Mmu + ?Sized, C: CsrHandler + ?Sized>(
         Terminator::Branch { cond, rs1, rs2, taken, next } => {
             Exit::Next(if cond.eval(x!(cpu, rs1), x!(cpu, rs2)) { *taken } else { *next })
         }
-        Terminator::JumpInd { base, off } => {
-            Exit::Next(x!(cpu, base).wrapping_add(*off as u64) & !1)
-        }
+        Terminator::JumpInd { base, off } => Exit::Next(x!(cpu, base).wrapping_add(*off as u64) & !1),
         other => Exit::Term(other.clone()),
     }
 }
@@ -138,13 +136,22 @@ fn step<M: Mmu + ?Sized, C: CsrHandler + ?Sized>(
         SrlW { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |a, b| sext32(((a as u32) >> (b & 31)) as u64)),
         SraW { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |a, b| ((a as i32) >> (b & 31)) as i64 as u64),
         MulW { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |a, b| sext32(a.wrapping_mul(b))),
-        DivW { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |a, b| div(a as i32 as i64, b as i32 as i64) as i32 as i64 as u64),
+        DivW { rd, rs1, rs2 } => {
+            rr!(rd, rs1, rs2, |a, b| div(a as i32 as i64, b as i32 as i64) as i32 as i64 as u64)
+        }
         DivuW { rd, rs1, rs2 } => {
             rr!(rd, rs1, rs2, |a, b| sext32((a as u32).checked_div(b as u32).unwrap_or(u32::MAX) as u64))
         }
-        RemW { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |a, b| rem(a as i32 as i64, b as i32 as i64) as i32 as i64 as u64),
+        RemW { rd, rs1, rs2 } => {
+            rr!(rd, rs1, rs2, |a, b| rem(a as i32 as i64, b as i32 as i64) as i32 as i64 as u64)
+        }
         RemuW { rd, rs1, rs2 } => {
-            rr!(rd, rs1, rs2, |a, b| sext32(if b as u32 == 0 { a as u32 } else { a as u32 % b as u32 } as u64))
+            rr!(
+                rd,
+                rs1,
+                rs2,
+                |a, b| sext32(if b as u32 == 0 { a as u32 } else { a as u32 % b as u32 } as u64)
+            )
         }
         AddI { rd, rs1, imm } => ri!(rd, rs1, imm, |a, b| a.wrapping_add(b)),
         SltI { rd, rs1, imm } => ri!(rd, rs1, imm, |a, b| ((a as i64) < (b as i64)) as u64),
@@ -260,7 +267,7 @@ fn rem(a: i64, b: i64) -> i64 {
 }
 
 fn aligned(addr: u64, size: u64, access: AccessKind) -> Result<u64, MemFault> {
-    if addr % size == 0 {
+    if addr.is_multiple_of(size) {
         Ok(addr)
     } else {
         Err(MemFault { addr, access, kind: MemFaultKind::Misaligned })
@@ -288,8 +295,20 @@ fn amo<M: Mmu + ?Sized>(mmu: &mut M, op: AmoOp, w: Width, addr: u64, src: u64) -
         AmoOp::Or => o | s,
         AmoOp::Min => (o as i64).min(s as i64) as u64,
         AmoOp::Max => (o as i64).max(s as i64) as u64,
-        AmoOp::Minu => if w == Width::W { (o as u32).min(s as u32) as u64 } else { o.min(s) },
-        AmoOp::Maxu => if w == Width::W { (o as u32).max(s as u32) as u64 } else { o.max(s) },
+        AmoOp::Minu => {
+            if w == Width::W {
+                (o as u32).min(s as u32) as u64
+            } else {
+                o.min(s)
+            }
+        }
+        AmoOp::Maxu => {
+            if w == Width::W {
+                (o as u32).max(s as u32) as u64
+            } else {
+                o.max(s)
+            }
+        }
     };
     match w {
         Width::W => mmu.store32(addr, new)?,

@@ -41,41 +41,25 @@ fn mostly<T: std::fmt::Debug + 'static>(
 
 impl ArbOperand for Reg {
     fn arb(valid: bool) -> BoxedStrategy<Self> {
-        mostly(
-            valid,
-            (0u8..64).prop_map(Reg).boxed(),
-            any::<u8>().prop_map(Reg).boxed(),
-        )
+        mostly(valid, (0u8..64).prop_map(Reg).boxed(), any::<u8>().prop_map(Reg).boxed())
     }
 }
 
 impl ArbOperand for Dst {
     fn arb(valid: bool) -> BoxedStrategy<Self> {
-        mostly(
-            valid,
-            (1u8..64).prop_map(Dst).boxed(),
-            any::<u8>().prop_map(Dst).boxed(),
-        )
+        mostly(valid, (1u8..64).prop_map(Dst).boxed(), any::<u8>().prop_map(Dst).boxed())
     }
 }
 
 impl ArbOperand for FReg {
     fn arb(valid: bool) -> BoxedStrategy<Self> {
-        mostly(
-            valid,
-            (0u8..32).prop_map(FReg).boxed(),
-            any::<u8>().prop_map(FReg).boxed(),
-        )
+        mostly(valid, (0u8..32).prop_map(FReg).boxed(), any::<u8>().prop_map(FReg).boxed())
     }
 }
 
 impl ArbOperand for CsrNum {
     fn arb(valid: bool) -> BoxedStrategy<Self> {
-        mostly(
-            valid,
-            (0u16..0x1000).prop_map(CsrNum).boxed(),
-            any::<u16>().prop_map(CsrNum).boxed(),
-        )
+        mostly(valid, (0u16..0x1000).prop_map(CsrNum).boxed(), any::<u16>().prop_map(CsrNum).boxed())
     }
 }
 
@@ -84,15 +68,7 @@ impl ArbOperand for i64 {
         prop_oneof![
             -2048i64..2048,
             any::<i64>(),
-            select(vec![
-                0,
-                -1,
-                1,
-                i64::MIN,
-                i64::MAX,
-                i64::from(i32::MIN),
-                i64::from(u32::MAX)
-            ]),
+            select(vec![0, -1, 1, i64::MIN, i64::MAX, i64::from(i32::MIN), i64::from(u32::MAX)]),
         ]
         .boxed()
     }
@@ -100,12 +76,7 @@ impl ArbOperand for i64 {
 
 impl ArbOperand for u64 {
     fn arb(_valid: bool) -> BoxedStrategy<Self> {
-        prop_oneof![
-            0x8000_0000u64..0x8010_0000,
-            any::<u64>(),
-            select(vec![0, 1, u64::MAX, 1 << 63]),
-        ]
-        .boxed()
+        prop_oneof![0x8000_0000u64..0x8010_0000, any::<u64>(), select(vec![0, 1, u64::MAX, 1 << 63]),].boxed()
     }
 }
 
@@ -134,16 +105,8 @@ pub fn arb_terminator() -> BoxedStrategy<Terminator> {
 
 /// Any block: any start pc, 0–`max_ops` arbitrary ops, any terminator.
 pub fn arb_block(max_ops: usize) -> BoxedStrategy<IRBlock> {
-    (
-        any::<u64>(),
-        prop::collection::vec(arb_op(), 0..=max_ops),
-        arb_terminator(),
-    )
-        .prop_map(|(start_pc, ops, term)| IRBlock {
-            start_pc,
-            ops,
-            term,
-        })
+    (any::<u64>(), prop::collection::vec(arb_op(), 0..=max_ops), arb_terminator())
+        .prop_map(|(start_pc, ops, term)| IRBlock { start_pc, ops, term })
         .boxed()
 }
 
@@ -152,12 +115,7 @@ pub fn arb_block(max_ops: usize) -> BoxedStrategy<IRBlock> {
 pub fn valid_op() -> BoxedStrategy<IROp> {
     proptest::strategy::Union::new(IROp::variant_strategies(true))
         .prop_map(|op| match op {
-            IROp::CsrI { op, rd, csr, uimm } => IROp::CsrI {
-                op,
-                rd,
-                csr,
-                uimm: uimm.rem_euclid(32),
-            },
+            IROp::CsrI { op, rd, csr, uimm } => IROp::CsrI { op, rd, csr, uimm: uimm.rem_euclid(32) },
             other => other,
         })
         .boxed()
@@ -167,11 +125,9 @@ pub fn valid_op() -> BoxedStrategy<IROp> {
 pub fn valid_terminator() -> BoxedStrategy<Terminator> {
     proptest::strategy::Union::new(Terminator::variant_strategies(true))
         .prop_map(|t| match t {
-            Terminator::Trap { cause, tval, pc } => Terminator::Trap {
-                cause: cause % NUM_EXCEPTION_CODES,
-                tval,
-                pc,
-            },
+            Terminator::Trap { cause, tval, pc } => {
+                Terminator::Trap { cause: cause % NUM_EXCEPTION_CODES, tval, pc }
+            }
             other => other,
         })
         .boxed()
@@ -181,11 +137,7 @@ pub fn valid_terminator() -> BoxedStrategy<Terminator> {
 /// [`IRBuilder`], with `li` inserted wherever a temporary would be read before being written.
 pub fn valid_block(max_ops: usize) -> BoxedStrategy<IRBlock> {
     let max_ops = max_ops.min(MAX_BLOCK_OPS / 2);
-    (
-        any::<u64>(),
-        prop::collection::vec((valid_op(), any::<i64>()), 0..=max_ops),
-        valid_terminator(),
-    )
+    (any::<u64>(), prop::collection::vec((valid_op(), any::<i64>()), 0..=max_ops), valid_terminator())
         .prop_map(|(start_pc, ops, term)| {
             let mut b = IRBuilder::new(start_pc);
             let mut written = 0u32;

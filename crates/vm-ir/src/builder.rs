@@ -61,11 +61,7 @@ macro_rules! store {
 impl IRBuilder {
     /// An empty block starting at guest pc `start_pc`.
     pub fn new(start_pc: u64) -> IRBuilder {
-        IRBuilder {
-            start_pc,
-            ops: Vec::new(),
-            next_temp: 0,
-        }
+        IRBuilder { start_pc, ops: Vec::new(), next_temp: 0 }
     }
 
     /// The block's start pc.
@@ -184,11 +180,7 @@ impl IRBuilder {
 
     /// End the block with `term`. Does not verify; see [`finish_verified`](Self::finish_verified).
     pub fn finish(self, term: Terminator) -> IRBlock {
-        IRBlock {
-            start_pc: self.start_pc,
-            ops: self.ops,
-            term,
-        }
+        IRBlock { start_pc: self.start_pc, ops: self.ops, term }
     }
 
     /// End the block with `term` and [`verify`] it.
@@ -210,46 +202,22 @@ mod tests {
             assert_eq!(b.new_temp().unwrap(), Dst::temp(n));
         }
         assert_eq!(b.temps_used(), 31);
-        assert!(matches!(
-            b.new_temp(),
-            Err(VmError::InvalidIr {
-                start_pc: 0x1000,
-                ..
-            })
-        ));
+        assert!(matches!(b.new_temp(), Err(VmError::InvalidIr { start_pc: 0x1000, .. })));
     }
 
     #[test]
     fn helpers_build_the_expected_ops() {
         let mut b = IRBuilder::new(0x2000);
         let t = b.new_temp().unwrap();
-        b.li(t, -1)
-            .ld(Dst(5), Reg(2), 8)
-            .sd(t.as_reg(), Reg(2), -8)
-            .mv(Dst(6), Reg(5));
+        b.li(t, -1).ld(Dst(5), Reg(2), 8).sd(t.as_reg(), Reg(2), -8).mv(Dst(6), Reg(5));
         let block = b.finish_verified(Terminator::Ret).unwrap();
         assert_eq!(
             block.ops,
             vec![
-                IROp::Li {
-                    rd: Dst::temp(0),
-                    imm: -1
-                },
-                IROp::Ld {
-                    rd: Dst(5),
-                    base: Reg(2),
-                    off: 8
-                },
-                IROp::Sd {
-                    src: Reg::temp(0),
-                    base: Reg(2),
-                    off: -8
-                },
-                IROp::AddI {
-                    rd: Dst(6),
-                    rs1: Reg(5),
-                    imm: 0
-                },
+                IROp::Li { rd: Dst::temp(0), imm: -1 },
+                IROp::Ld { rd: Dst(5), base: Reg(2), off: 8 },
+                IROp::Sd { src: Reg::temp(0), base: Reg(2), off: -8 },
+                IROp::AddI { rd: Dst(6), rs1: Reg(5), imm: 0 },
             ]
         );
     }

@@ -357,11 +357,7 @@ impl Operand for i64 {
         if neg && mag > 1 << 63 {
             return Err(format!("integer `{s}` out of range"));
         }
-        Ok(if neg {
-            (mag as i64).wrapping_neg()
-        } else {
-            mag as i64
-        })
+        Ok(if neg { (mag as i64).wrapping_neg() } else { mag as i64 })
     }
 }
 

@@ -27,11 +27,7 @@ fn invalid_reason(block: &IRBlock) -> String {
 }
 
 fn block(ops: Vec<IROp>, term: Terminator) -> IRBlock {
-    IRBlock {
-        start_pc: 0x8000_0000,
-        ops,
-        term,
-    }
+    IRBlock { start_pc: 0x8000_0000, ops, term }
 }
 
 #[test]
@@ -47,17 +43,7 @@ fn parses_the_documented_example() {
     assert_eq!(b.start_pc, 0x8000_0000);
     assert_eq!(
         b.ops,
-        vec![
-            IROp::AddI {
-                rd: Dst(10),
-                rs1: Reg(10),
-                imm: -1
-            },
-            IROp::Li {
-                rd: Dst::temp(0),
-                imm: 16
-            },
-        ]
+        vec![IROp::AddI { rd: Dst(10), rs1: Reg(10), imm: -1 }, IROp::Li { rd: Dst::temp(0), imm: 16 },]
     );
     assert_eq!(
         b.term,
@@ -74,8 +60,7 @@ fn parses_the_documented_example() {
 
 #[test]
 fn dotted_mnemonics_and_empty_blocks() {
-    let text =
-        "block 0x10:\n fcvt.to d, lu, x5, f1, rtz\n jump.ind x1, 0\nblock 0x20:\n fence.i 0x24\n";
+    let text = "block 0x10:\n fcvt.to d, lu, x5, f1, rtz\n jump.ind x1, 0\nblock 0x20:\n fence.i 0x24\n";
     let bs = parse_blocks(text).unwrap();
     assert_eq!(bs.len(), 2);
     assert!(bs[1].ops.is_empty());
@@ -106,10 +91,7 @@ fn parse_errors_name_line_and_expectation() {
 
     let (line, reason) = parse_err("block 0x0:\n  li x1, 1\nblock 0x4:\n  ret\n");
     assert_eq!(line, 3);
-    assert!(
-        reason.contains("expected an op or a terminator"),
-        "{reason}"
-    );
+    assert!(reason.contains("expected an op or a terminator"), "{reason}");
 
     let (line, reason) = parse_err("block 0x0:\n  ret\n  li x1, 1\n");
     assert_eq!(line, 3);
@@ -126,19 +108,10 @@ fn parse_errors_name_line_and_expectation() {
     let (line, _) = parse_err("; only a comment\n");
     assert_eq!(line, 1);
 
-    for header in [
-        "block 0x0",
-        "block 10:",
-        "block:",
-        "blockx 0x0:",
-        "block 0x0: junk",
-    ] {
+    for header in ["block 0x0", "block 10:", "block:", "blockx 0x0:", "block 0x0: junk"] {
         let (line, reason) = parse_err(&format!("{header}\n  ret\n"));
         assert_eq!(line, 1, "{header}");
-        assert!(
-            reason.contains("block") || reason.contains("hex"),
-            "{reason}"
-        );
+        assert!(reason.contains("block") || reason.contains("hex"), "{reason}");
     }
 
     let (line, reason) = parse_err("block 0x0:\n  add x1, , x2\n  ret\n");
@@ -164,18 +137,9 @@ fn immediates_accept_hex_and_two_complement() {
     assert_eq!(
         b.ops,
         vec![
-            IROp::Li {
-                rd: Dst(1),
-                imm: -1
-            },
-            IROp::Li {
-                rd: Dst(2),
-                imm: -16
-            },
-            IROp::Li {
-                rd: Dst(3),
-                imm: i64::MIN
-            },
+            IROp::Li { rd: Dst(1), imm: -1 },
+            IROp::Li { rd: Dst(2), imm: -16 },
+            IROp::Li { rd: Dst(3), imm: i64::MIN },
         ]
     );
 }
@@ -184,163 +148,63 @@ fn immediates_accept_hex_and_two_complement() {
 fn verify_accepts_well_formed_blocks() {
     let ok = block(
         vec![
-            IROp::Li {
-                rd: Dst::temp(3),
-                imm: 1,
-            },
-            IROp::Add {
-                rd: Dst::temp(4),
-                rs1: Reg::temp(3),
-                rs2: Reg(0),
-            },
-            IROp::Sd {
-                src: Reg::temp(4),
-                base: Reg(2),
-                off: 0,
-            },
-            IROp::Csr {
-                op: CsrOp::Rs,
-                rd: Reg(0),
-                csr: CsrNum(0x300),
-                src: Reg(0),
-            },
-            IROp::Csr {
-                op: CsrOp::Rw,
-                rd: Reg::temp(5),
-                csr: CsrNum(0x341),
-                src: Reg(1),
-            },
-            IROp::Amo {
-                op: AmoOp::Add,
-                w: Width::D,
-                rd: Dst::DISCARD,
-                addr: Reg::temp(5),
-                src: Reg(3),
-            },
+            IROp::Li { rd: Dst::temp(3), imm: 1 },
+            IROp::Add { rd: Dst::temp(4), rs1: Reg::temp(3), rs2: Reg(0) },
+            IROp::Sd { src: Reg::temp(4), base: Reg(2), off: 0 },
+            IROp::Csr { op: CsrOp::Rs, rd: Reg(0), csr: CsrNum(0x300), src: Reg(0) },
+            IROp::Csr { op: CsrOp::Rw, rd: Reg::temp(5), csr: CsrNum(0x341), src: Reg(1) },
+            IROp::Amo { op: AmoOp::Add, w: Width::D, rd: Dst::DISCARD, addr: Reg::temp(5), src: Reg(3) },
         ],
-        Terminator::Branch {
-            cond: Cond::Eq,
-            rs1: Reg::temp(4),
-            rs2: Reg(0),
-            taken: 0,
-            next: 4,
-        },
+        Terminator::Branch { cond: Cond::Eq, rs1: Reg::temp(4), rs2: Reg(0), taken: 0, next: 4 },
     );
     verify(&ok).unwrap();
-    verify(&block(
-        vec![],
-        Terminator::Trap {
-            cause: 2,
-            tval: 0,
-            pc: 0,
-        },
-    ))
-    .unwrap();
-    verify(&block(
-        vec![],
-        Terminator::Trap {
-            cause: 63,
-            tval: 0,
-            pc: 0,
-        },
-    ))
-    .unwrap();
+    verify(&block(vec![], Terminator::Trap { cause: 2, tval: 0, pc: 0 })).unwrap();
+    verify(&block(vec![], Terminator::Trap { cause: 63, tval: 0, pc: 0 })).unwrap();
 }
 
 #[test]
 fn verify_rejects_bad_blocks() {
     let r = invalid_reason(&block(
-        vec![
-            IROp::Li { rd: Dst(1), imm: 0 },
-            IROp::Li { rd: Dst(0), imm: 1 },
-        ],
+        vec![IROp::Li { rd: Dst(1), imm: 0 }, IROp::Li { rd: Dst(0), imm: 1 }],
         Terminator::Ret,
     ));
-    assert!(
-        r.contains("op 1 `li x0, 1`") && r.contains("writes x0"),
-        "{r}"
-    );
+    assert!(r.contains("op 1 `li x0, 1`") && r.contains("writes x0"), "{r}");
 
     let r = invalid_reason(&block(
-        vec![IROp::AddI {
-            rd: Dst::temp(0),
-            rs1: Reg::temp(0),
-            imm: 1,
-        }],
+        vec![IROp::AddI { rd: Dst::temp(0), rs1: Reg::temp(0), imm: 1 }],
         Terminator::Ret,
     ));
-    assert!(
-        r.contains("op 0 `addi v0, v0, 1`") && r.contains("temporary v0"),
-        "{r}"
-    );
+    assert!(r.contains("op 0 `addi v0, v0, 1`") && r.contains("temporary v0"), "{r}");
 
     let r = invalid_reason(&block(
-        vec![IROp::Li {
-            rd: Dst::temp(0),
-            imm: 1,
-        }],
-        Terminator::JumpInd {
-            base: Reg::temp(1),
-            off: 0,
-        },
+        vec![IROp::Li { rd: Dst::temp(0), imm: 1 }],
+        Terminator::JumpInd { base: Reg::temp(1), off: 0 },
     ));
-    assert!(
-        r.contains("terminator `jump.ind v1, 0`") && r.contains("temporary v1"),
-        "{r}"
-    );
+    assert!(r.contains("terminator `jump.ind v1, 0`") && r.contains("temporary v1"), "{r}");
 
-    let r = invalid_reason(&block(
-        vec![IROp::Add {
-            rd: Dst(1),
-            rs1: Reg(64),
-            rs2: Reg(0),
-        }],
-        Terminator::Ret,
-    ));
+    let r =
+        invalid_reason(&block(vec![IROp::Add { rd: Dst(1), rs1: Reg(64), rs2: Reg(0) }], Terminator::Ret));
     assert!(r.contains("out of range"), "{r}");
 
     let r = invalid_reason(&block(
-        vec![IROp::FAdd {
-            fmt: Fmt::D,
-            fd: FReg(32),
-            a: FReg(0),
-            b: FReg(1),
-            rm: Rm::Dyn,
-        }],
+        vec![IROp::FAdd { fmt: Fmt::D, fd: FReg(32), a: FReg(0), b: FReg(1), rm: Rm::Dyn }],
         Terminator::Ret,
     ));
     assert!(r.contains("f32 out of range"), "{r}");
 
     let r = invalid_reason(&block(
-        vec![IROp::Csr {
-            op: CsrOp::Rw,
-            rd: Reg(1),
-            csr: CsrNum(0x1000),
-            src: Reg(0),
-        }],
+        vec![IROp::Csr { op: CsrOp::Rw, rd: Reg(1), csr: CsrNum(0x1000), src: Reg(0) }],
         Terminator::Ret,
     ));
     assert!(r.contains("12 bits"), "{r}");
 
     let r = invalid_reason(&block(
-        vec![IROp::CsrI {
-            op: CsrOp::Rs,
-            rd: Reg(1),
-            csr: CsrNum(0x300),
-            uimm: 32,
-        }],
+        vec![IROp::CsrI { op: CsrOp::Rs, rd: Reg(1), csr: CsrNum(0x300), uimm: 32 }],
         Terminator::Ret,
     ));
     assert!(r.contains("5 bits"), "{r}");
 
-    let r = invalid_reason(&block(
-        vec![],
-        Terminator::Trap {
-            cause: 64,
-            tval: 0,
-            pc: 0,
-        },
-    ));
+    let r = invalid_reason(&block(vec![], Terminator::Trap { cause: 64, tval: 0, pc: 0 }));
     assert!(r.contains("exception code"), "{r}");
 
     let too_long = vec![IROp::Li { rd: Dst(1), imm: 0 }; verify::MAX_BLOCK_OPS + 1];
@@ -351,27 +215,12 @@ fn verify_rejects_bad_blocks() {
 #[test]
 fn visit_slots_reports_reads_and_writes() {
     let mut seen = Vec::new();
-    IROp::Csr {
-        op: CsrOp::Rw,
-        rd: Reg(5),
-        csr: CsrNum(0x300),
-        src: Reg(6),
-    }
-    .visit_slots(&mut |s, a| seen.push((s, a)));
-    assert_eq!(
-        seen,
-        vec![(Slot::Int(5), Access::Write), (Slot::Int(6), Access::Read)]
-    );
+    IROp::Csr { op: CsrOp::Rw, rd: Reg(5), csr: CsrNum(0x300), src: Reg(6) }
+        .visit_slots(&mut |s, a| seen.push((s, a)));
+    assert_eq!(seen, vec![(Slot::Int(5), Access::Write), (Slot::Int(6), Access::Read)]);
     seen.clear();
-    IROp::FMadd {
-        fmt: Fmt::S,
-        fd: FReg(1),
-        a: FReg(2),
-        b: FReg(3),
-        c: FReg(4),
-        rm: Rm::Rne,
-    }
-    .visit_slots(&mut |s, a| seen.push((s, a)));
+    IROp::FMadd { fmt: Fmt::S, fd: FReg(1), a: FReg(2), b: FReg(3), c: FReg(4), rm: Rm::Rne }
+        .visit_slots(&mut |s, a| seen.push((s, a)));
     assert_eq!(seen[0], (Slot::Fp(1), Access::Write));
     assert!(seen[1..].iter().all(|&(_, a)| a == Access::Read));
 }
@@ -379,22 +228,17 @@ fn visit_slots_reports_reads_and_writes() {
 /// Draw `n` values from `s` with a fixed seed.
 fn sample<T: std::fmt::Debug>(s: impl Strategy<Value = T>, n: usize) -> Vec<T> {
     let mut runner = TestRunner::deterministic();
-    (0..n)
-        .map(|_| s.new_tree(&mut runner).unwrap().current())
-        .collect()
+    (0..n).map(|_| s.new_tree(&mut runner).unwrap().current()).collect()
 }
 
 #[test]
 fn strategies_cover_every_variant() {
-    let ops: std::collections::HashSet<_> =
-        sample(arb_op(), 4_000).iter().map(IROp::mnemonic).collect();
+    let ops: std::collections::HashSet<_> = sample(arb_op(), 4_000).iter().map(IROp::mnemonic).collect();
     for m in IROp::MNEMONICS {
         assert!(ops.contains(m), "op `{m}` never generated");
     }
-    let terms: std::collections::HashSet<_> = sample(arb_terminator(), 500)
-        .iter()
-        .map(Terminator::mnemonic)
-        .collect();
+    let terms: std::collections::HashSet<_> =
+        sample(arb_terminator(), 500).iter().map(Terminator::mnemonic).collect();
     assert_eq!(terms.len(), Terminator::MNEMONICS.len());
 }
 

@@ -114,20 +114,15 @@ fn parse_with_lines(s: &str) -> Result<Vec<(usize, IRBlock)>, VmError> {
                     ),
                 ));
             }
-            open = Some(Open {
-                line,
-                start_pc: parse_header(text).map_err(|e| err(line, e))?,
-                ops: Vec::new(),
-            });
+            open =
+                Some(Open { line, start_pc: parse_header(text).map_err(|e| err(line, e))?, ops: Vec::new() });
             continue;
         }
         let Some(o) = open.as_mut() else {
             let reason = if blocks.is_empty() {
                 format!("expected a block header like `block 0x80000000:`, found `{text}`")
             } else {
-                format!(
-                    "expected a block header or end of input after the terminator, found `{text}`"
-                )
+                format!("expected a block header or end of input after the terminator, found `{text}`")
             };
             return Err(err(line, reason));
         };
@@ -135,18 +130,10 @@ fn parse_with_lines(s: &str) -> Result<Vec<(usize, IRBlock)>, VmError> {
         if Terminator::MNEMONICS.contains(&head) {
             let term = Terminator::parse_parts(head, &operands).map_err(|e| err(line, e))?;
             if let Some(o) = open.take() {
-                blocks.push((
-                    o.line,
-                    IRBlock {
-                        start_pc: o.start_pc,
-                        ops: o.ops,
-                        term,
-                    },
-                ));
+                blocks.push((o.line, IRBlock { start_pc: o.start_pc, ops: o.ops, term }));
             }
         } else if IROp::MNEMONICS.contains(&head) {
-            o.ops
-                .push(IROp::parse_parts(head, &operands).map_err(|e| err(line, e))?);
+            o.ops.push(IROp::parse_parts(head, &operands).map_err(|e| err(line, e))?);
         } else {
             return Err(err(
                 line,
@@ -186,10 +173,7 @@ fn split_operands(rest: &str) -> Result<Vec<&str>, String> {
     }
     let parts: Vec<&str> = rest.split(',').map(str::trim).collect();
     match parts.iter().position(|p| p.is_empty()) {
-        Some(i) => Err(format!(
-            "expected an operand in position {} of `{rest}`, found nothing",
-            i + 1
-        )),
+        Some(i) => Err(format!("expected an operand in position {} of `{rest}`, found nothing", i + 1)),
         None => Ok(parts),
     }
 }

@@ -25,23 +25,16 @@ pub const NUM_EXCEPTION_CODES: u64 = 64;
 
 /// Check `block` against the rules in the [module doc](self).
 pub fn verify(block: &IRBlock) -> Result<(), VmError> {
-    let invalid = |reason: String| VmError::InvalidIr {
-        start_pc: block.start_pc,
-        reason,
-    };
+    let invalid = |reason: String| VmError::InvalidIr { start_pc: block.start_pc, reason };
     if block.ops.len() > MAX_BLOCK_OPS {
-        return Err(invalid(format!(
-            "{} ops, more than the limit of {MAX_BLOCK_OPS}",
-            block.ops.len()
-        )));
+        return Err(invalid(format!("{} ops, more than the limit of {MAX_BLOCK_OPS}", block.ops.len())));
     }
     // Bit n set: temporary v<n> has been written by an earlier op.
     let mut written: u32 = 0;
     for (i, op) in block.ops.iter().enumerate() {
         check_op(op, &mut written).map_err(|e| invalid(format!("op {i} `{op}`: {e}")))?;
     }
-    check_term(&block.term, written)
-        .map_err(|e| invalid(format!("terminator `{}`: {e}", block.term)))
+    check_term(&block.term, written).map_err(|e| invalid(format!("terminator `{}`: {e}", block.term)))
 }
 
 /// Index of a temporary slot, if `slot` is one.
@@ -53,10 +46,7 @@ fn temp_index(slot: Slot) -> Option<u32> {
 }
 
 /// The first temporary read by a visitor that no earlier op wrote, as an error.
-fn check_reads(
-    visit: impl FnOnce(&mut dyn FnMut(Slot, Access)),
-    written: u32,
-) -> Result<(), String> {
+fn check_reads(visit: impl FnOnce(&mut dyn FnMut(Slot, Access)), written: u32) -> Result<(), String> {
     let mut bad = None;
     visit(&mut |slot, access| {
         if access == Access::Read && bad.is_none() {
@@ -68,9 +58,7 @@ fn check_reads(
         }
     });
     match bad {
-        Some(t) => Err(format!(
-            "reads temporary v{t} before any op of the block writes it"
-        )),
+        Some(t) => Err(format!("reads temporary v{t} before any op of the block writes it")),
         None => Ok(()),
     }
 }

@@ -66,9 +66,9 @@ impl PhysMem {
     /// Copy `data` into RAM at `addr`.
     pub fn write_bytes(&mut self, addr: u64, data: &[u8]) -> Result<(), VmError> {
         let len = data.len();
-        let dst = self.slice_mut(addr, len).ok_or_else(|| {
-            VmError::Memory(format!("{len} bytes at {addr:#x} fall outside guest RAM"))
-        })?;
+        let dst = self
+            .slice_mut(addr, len)
+            .ok_or_else(|| VmError::Memory(format!("{len} bytes at {addr:#x} fall outside guest RAM")))?;
         dst.copy_from_slice(data);
         Ok(())
     }
@@ -210,7 +210,7 @@ mod tests {
         #[test]
         fn any_address_either_works_or_faults(addr: u64, val: u64) {
             let mut m = PhysMem::new(0x8000_0000, 4096).unwrap();
-            let inside = addr >= 0x8000_0000 && addr <= 0x8000_0ff8;
+            let inside = (0x8000_0000..=0x8000_0ff8).contains(&addr);
             prop_assert_eq!(m.store64(addr, val).is_ok(), inside);
             if inside {
                 prop_assert_eq!(m.load64(addr).unwrap(), val);

@@ -122,7 +122,11 @@ impl BareMetal {
         } else {
             tracing::warn!("{} has no `tohost` symbol: the guest cannot exit through HTIF", path.display());
         }
-        tracing::info!(entry = format_args!("{:#x}", image.entry), segments = image.segments.len(), "kernel loaded");
+        tracing::info!(
+            entry = format_args!("{:#x}", image.entry),
+            segments = image.segments.len(),
+            "kernel loaded"
+        );
         self.image = Some(image);
         Ok(())
     }
@@ -223,7 +227,12 @@ impl BareMetal {
     }
 
     /// Act on a block exit other than a plain next pc.
-    fn finish(&mut self, exit: Exit, start_pc: u64, marks: &[InsnMark]) -> Result<Option<RunOutcome>, VmError> {
+    fn finish(
+        &mut self,
+        exit: Exit,
+        start_pc: u64,
+        marks: &[InsnMark],
+    ) -> Result<Option<RunOutcome>, VmError> {
         let n = marks.len() as u64;
         match exit {
             Exit::Next(pc) => {
@@ -232,7 +241,8 @@ impl BareMetal {
             }
             Exit::Fault { op_index, exc } => {
                 let k = insn_of_op(marks, op_index);
-                let m = marks.get(k).copied().unwrap_or(InsnMark { pc: start_pc, first_op: 0, len: 0, raw: 0 });
+                let m =
+                    marks.get(k).copied().unwrap_or(InsnMark { pc: start_pc, first_op: 0, len: 0, raw: 0 });
                 self.cpu.instret += k as u64;
                 // Illegal instructions report their bits, as QEMU and Spike do.
                 let tval = if exc.cause == 2 { m.raw as u64 } else { exc.tval };

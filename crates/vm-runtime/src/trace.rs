@@ -8,8 +8,8 @@ use vm_frontend::riscv64::{decode, disasm::disasm};
 
 /// ABI names of the integer registers.
 pub const XNAMES: [&str; 32] = [
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
+    "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 ];
 
 /// Format the trace line of the instruction `raw` at `pc`, given the register state before
@@ -18,14 +18,14 @@ pub fn line(pc: u64, raw: u32, before: &CpuState, after: &CpuState) -> String {
     let insn = decode(raw);
     let raw_text = if insn.len == 2 { format!("0x{:04x}    ", raw & 0xffff) } else { format!("0x{raw:08x}") };
     let mut s = format!("core   0: 0x{pc:016x} ({raw_text}) {}", disasm(&insn, pc).replace('\t', " "));
-    for r in 1..32 {
+    for (r, name) in XNAMES.iter().enumerate().skip(1) {
         if before.x[r] != after.x[r] {
-            s.push_str(&format!("  {}=0x{:016x}", XNAMES[r], after.x[r]));
+            s.push_str(&format!("  {name}=0x{:016x}", after.x[r]));
         }
     }
-    for r in 0..32 {
-        if before.f[r] != after.f[r] {
-            s.push_str(&format!("  f{r}=0x{:016x}", after.f[r]));
+    for (r, (b, a)) in before.f.iter().zip(&after.f).enumerate() {
+        if b != a {
+            s.push_str(&format!("  f{r}=0x{a:016x}"));
         }
     }
     s

@@ -42,17 +42,7 @@ pub(crate) fn sext(v: u32, width: u32) -> i64 {
 /// A fresh instruction with every operand field zero.
 #[inline]
 pub(crate) fn insn(op: Op, raw: u32, len: u8) -> Insn {
-    Insn {
-        op,
-        rd: 0,
-        rs1: 0,
-        rs2: 0,
-        rs3: 0,
-        imm: 0,
-        rm: 0,
-        len,
-        raw,
-    }
+    Insn { op, rd: 0, rs1: 0, rs2: 0, rs3: 0, imm: 0, rm: 0, len, raw }
 }
 
 fn rd(raw: u32) -> u8 {
@@ -80,38 +70,23 @@ fn imm_s(raw: u32) -> i64 {
     sext(bits(raw, 31, 25) << 5 | bits(raw, 11, 7), 12)
 }
 fn imm_b(raw: u32) -> i64 {
-    let v = bits(raw, 31, 31) << 12
-        | bits(raw, 7, 7) << 11
-        | bits(raw, 30, 25) << 5
-        | bits(raw, 11, 8) << 1;
+    let v = bits(raw, 31, 31) << 12 | bits(raw, 7, 7) << 11 | bits(raw, 30, 25) << 5 | bits(raw, 11, 8) << 1;
     sext(v, 13)
 }
 fn imm_j(raw: u32) -> i64 {
-    let v = bits(raw, 31, 31) << 20
-        | bits(raw, 19, 12) << 12
-        | bits(raw, 20, 20) << 11
-        | bits(raw, 30, 21) << 1;
+    let v =
+        bits(raw, 31, 31) << 20 | bits(raw, 19, 12) << 12 | bits(raw, 20, 20) << 11 | bits(raw, 30, 21) << 1;
     sext(v, 21)
 }
 
 /// Builds an R-type instruction (rd, rs1, rs2).
 fn r(op: Op, raw: u32) -> Insn {
-    Insn {
-        rd: rd(raw),
-        rs1: rs1(raw),
-        rs2: rs2(raw),
-        ..insn(op, raw, 4)
-    }
+    Insn { rd: rd(raw), rs1: rs1(raw), rs2: rs2(raw), ..insn(op, raw, 4) }
 }
 
 /// Builds an I-type instruction (rd, rs1, imm).
 fn i(op: Op, raw: u32, imm: i64) -> Insn {
-    Insn {
-        rd: rd(raw),
-        rs1: rs1(raw),
-        imm,
-        ..insn(op, raw, 4)
-    }
+    Insn { rd: rd(raw), rs1: rs1(raw), imm, ..insn(op, raw, 4) }
 }
 
 fn decode32(raw: u32) -> Insn {
@@ -119,21 +94,9 @@ fn decode32(raw: u32) -> Insn {
     let f3 = funct3(raw);
     let f7 = funct7(raw);
     match raw & 0x7f {
-        0x37 => Insn {
-            rd: rd(raw),
-            imm: (raw & 0xffff_f000) as i32 as i64,
-            ..insn(Op::Lui, raw, 4)
-        },
-        0x17 => Insn {
-            rd: rd(raw),
-            imm: (raw & 0xffff_f000) as i32 as i64,
-            ..insn(Op::Auipc, raw, 4)
-        },
-        0x6f => Insn {
-            rd: rd(raw),
-            imm: imm_j(raw),
-            ..insn(Op::Jal, raw, 4)
-        },
+        0x37 => Insn { rd: rd(raw), imm: (raw & 0xffff_f000) as i32 as i64, ..insn(Op::Lui, raw, 4) },
+        0x17 => Insn { rd: rd(raw), imm: (raw & 0xffff_f000) as i32 as i64, ..insn(Op::Auipc, raw, 4) },
+        0x6f => Insn { rd: rd(raw), imm: imm_j(raw), ..insn(Op::Jal, raw, 4) },
         0x67 if f3 == 0 => i(Op::Jalr, raw, imm_i(raw)),
         0x63 => {
             let op = match f3 {
@@ -145,12 +108,7 @@ fn decode32(raw: u32) -> Insn {
                 7 => Op::Bgeu,
                 _ => return ill,
             };
-            Insn {
-                rs1: rs1(raw),
-                rs2: rs2(raw),
-                imm: imm_b(raw),
-                ..insn(op, raw, 4)
-            }
+            Insn { rs1: rs1(raw), rs2: rs2(raw), imm: imm_b(raw), ..insn(op, raw, 4) }
         }
         0x03 => {
             let op = match f3 {
@@ -173,12 +131,7 @@ fn decode32(raw: u32) -> Insn {
                 3 => Op::Sd,
                 _ => return ill,
             };
-            Insn {
-                rs1: rs1(raw),
-                rs2: rs2(raw),
-                imm: imm_s(raw),
-                ..insn(op, raw, 4)
-            }
+            Insn { rs1: rs1(raw), rs2: rs2(raw), imm: imm_s(raw), ..insn(op, raw, 4) }
         }
         0x13 => decode_op_imm(raw, f3),
         0x1b => decode_op_imm32(raw, f3, f7),
@@ -271,10 +224,7 @@ fn decode_misc_mem(raw: u32, f3: u32) -> Insn {
     // future finer-grained fences and requires base implementations to ignore them, so those
     // bits do not make the instruction illegal. (objdump prints such words as `.4byte`.)
     match f3 {
-        0 => Insn {
-            rm: bits(raw, 27, 20) as u8,
-            ..insn(Op::Fence, raw, 4)
-        },
+        0 => Insn { rm: bits(raw, 27, 20) as u8, ..insn(Op::Fence, raw, 4) },
         1 => insn(Op::FenceI, raw, 4),
         _ => Insn::illegal(raw, 4),
     }
@@ -288,11 +238,7 @@ fn decode_system(raw: u32, f3: u32, f7: u32) -> Insn {
                 return Insn::illegal(raw, 4);
             }
             if f7 == 0x09 {
-                return Insn {
-                    rs1: rs1(raw),
-                    rs2: rs2(raw),
-                    ..insn(Op::SfenceVma, raw, 4)
-                };
+                return Insn { rs1: rs1(raw), rs2: rs2(raw), ..insn(Op::SfenceVma, raw, 4) };
             }
             let op = match raw {
                 0x0000_0073 => Op::Ecall,
@@ -349,10 +295,7 @@ fn decode_amo(raw: u32, f3: u32) -> Insn {
     if f5 == 0b00010 && rs2(raw) != 0 {
         return Insn::illegal(raw, 4);
     }
-    Insn {
-        rm: bits(raw, 26, 25) as u8,
-        ..r(op, raw)
-    }
+    Insn { rm: bits(raw, 26, 25) as u8, ..r(op, raw) }
 }
 
 fn decode_fp_mem(raw: u32, f3: u32) -> Insn {
@@ -365,12 +308,7 @@ fn decode_fp_mem(raw: u32, f3: u32) -> Insn {
         _ => return Insn::illegal(raw, 4),
     };
     if store {
-        Insn {
-            rs1: rs1(raw),
-            rs2: rs2(raw),
-            imm: imm_s(raw),
-            ..insn(op, raw, 4)
-        }
+        Insn { rs1: rs1(raw), rs2: rs2(raw), imm: imm_s(raw), ..insn(op, raw, 4) }
     } else {
         i(op, raw, imm_i(raw))
     }
@@ -392,35 +330,19 @@ fn decode_fma(raw: u32) -> Insn {
         (0x4b, true) => Op::FnmsubD,
         _ => Op::FnmaddD,
     };
-    Insn {
-        rs3: rs3(raw),
-        rm: funct3(raw) as u8,
-        ..r(op, raw)
-    }
+    Insn { rs3: rs3(raw), rm: funct3(raw) as u8, ..r(op, raw) }
 }
 
 fn decode_op_fp(raw: u32, f3: u32, f7: u32) -> Insn {
     let ill = Insn::illegal(raw, 4);
     let rs2v = rs2(raw);
     // Two-source arithmetic with a rounding mode.
-    let arith = |op: Op| Insn {
-        rm: f3 as u8,
-        ..r(op, raw)
-    };
+    let arith = |op: Op| Insn { rm: f3 as u8, ..r(op, raw) };
     // Two-source ops where funct3 selects the operation (no rounding mode).
     let plain = |op: Op| r(op, raw);
     // One-source ops with a rounding mode (rs2 is a selector, reported as 0).
-    let unary_rm = |op: Op| Insn {
-        rd: rd(raw),
-        rs1: rs1(raw),
-        rm: f3 as u8,
-        ..insn(op, raw, 4)
-    };
-    let unary = |op: Op| Insn {
-        rd: rd(raw),
-        rs1: rs1(raw),
-        ..insn(op, raw, 4)
-    };
+    let unary_rm = |op: Op| Insn { rd: rd(raw), rs1: rs1(raw), rm: f3 as u8, ..insn(op, raw, 4) };
+    let unary = |op: Op| Insn { rd: rd(raw), rs1: rs1(raw), ..insn(op, raw, 4) };
     match f7 {
         0x00 => arith(Op::FaddS),
         0x01 => arith(Op::FaddD),

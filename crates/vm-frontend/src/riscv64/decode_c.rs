@@ -19,61 +19,34 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
         // ---- Quadrant 0 ----
         (0, 0) => {
             // c.addi4spn
-            let imm = bits(raw, 12, 11) << 4
-                | bits(raw, 10, 7) << 6
-                | bits(raw, 6, 6) << 2
-                | bits(raw, 5, 5) << 3;
+            let imm =
+                bits(raw, 12, 11) << 4 | bits(raw, 10, 7) << 6 | bits(raw, 6, 6) << 2 | bits(raw, 5, 5) << 3;
             if imm == 0 {
                 return ill;
             }
-            Insn {
-                rd: creg(bits(raw, 4, 2)),
-                rs1: 2,
-                imm: imm as i64,
-                ..base(Op::Addi)
-            }
+            Insn { rd: creg(bits(raw, 4, 2)), rs1: 2, imm: imm as i64, ..base(Op::Addi) }
         }
         (0, 1) | (0, 3) => {
             // c.fld / c.ld
             let imm = bits(raw, 12, 10) << 3 | bits(raw, 6, 5) << 6;
             let op = if f3 == 1 { Op::Fld } else { Op::Ld };
-            Insn {
-                rd: creg(bits(raw, 4, 2)),
-                rs1: creg(bits(raw, 9, 7)),
-                imm: imm as i64,
-                ..base(op)
-            }
+            Insn { rd: creg(bits(raw, 4, 2)), rs1: creg(bits(raw, 9, 7)), imm: imm as i64, ..base(op) }
         }
         (0, 2) => {
             // c.lw
             let imm = bits(raw, 12, 10) << 3 | bits(raw, 6, 6) << 2 | bits(raw, 5, 5) << 6;
-            Insn {
-                rd: creg(bits(raw, 4, 2)),
-                rs1: creg(bits(raw, 9, 7)),
-                imm: imm as i64,
-                ..base(Op::Lw)
-            }
+            Insn { rd: creg(bits(raw, 4, 2)), rs1: creg(bits(raw, 9, 7)), imm: imm as i64, ..base(Op::Lw) }
         }
         (0, 5) | (0, 7) => {
             // c.fsd / c.sd
             let imm = bits(raw, 12, 10) << 3 | bits(raw, 6, 5) << 6;
             let op = if f3 == 5 { Op::Fsd } else { Op::Sd };
-            Insn {
-                rs1: creg(bits(raw, 9, 7)),
-                rs2: creg(bits(raw, 4, 2)),
-                imm: imm as i64,
-                ..base(op)
-            }
+            Insn { rs1: creg(bits(raw, 9, 7)), rs2: creg(bits(raw, 4, 2)), imm: imm as i64, ..base(op) }
         }
         (0, 6) => {
             // c.sw
             let imm = bits(raw, 12, 10) << 3 | bits(raw, 6, 6) << 2 | bits(raw, 5, 5) << 6;
-            Insn {
-                rs1: creg(bits(raw, 9, 7)),
-                rs2: creg(bits(raw, 4, 2)),
-                imm: imm as i64,
-                ..base(Op::Sw)
-            }
+            Insn { rs1: creg(bits(raw, 9, 7)), rs2: creg(bits(raw, 4, 2)), imm: imm as i64, ..base(Op::Sw) }
         }
         (0, _) => ill,
         // ---- Quadrant 1 ----
@@ -82,23 +55,9 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
             let r = bits(raw, 11, 7) as u8;
             let imm = sext(bits(raw, 12, 12) << 5 | bits(raw, 6, 2), 6);
             match f3 {
-                0 => Insn {
-                    rd: r,
-                    rs1: r,
-                    imm,
-                    ..base(Op::Addi)
-                },
-                1 if r != 0 => Insn {
-                    rd: r,
-                    rs1: r,
-                    imm,
-                    ..base(Op::Addiw)
-                },
-                2 => Insn {
-                    rd: r,
-                    imm,
-                    ..base(Op::Addi)
-                },
+                0 => Insn { rd: r, rs1: r, imm, ..base(Op::Addi) },
+                1 if r != 0 => Insn { rd: r, rs1: r, imm, ..base(Op::Addiw) },
+                2 => Insn { rd: r, imm, ..base(Op::Addi) },
                 _ => ill,
             }
         }
@@ -114,32 +73,20 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
                 if v == 0 {
                     return ill;
                 }
-                Insn {
-                    rd: 2,
-                    rs1: 2,
-                    imm: sext(v, 10),
-                    ..base(Op::Addi)
-                }
+                Insn { rd: 2, rs1: 2, imm: sext(v, 10), ..base(Op::Addi) }
             } else {
                 // c.lui
                 let v = bits(raw, 12, 12) << 17 | bits(raw, 6, 2) << 12;
                 if v == 0 {
                     return ill;
                 }
-                Insn {
-                    rd: r,
-                    imm: sext(v, 18),
-                    ..base(Op::Lui)
-                }
+                Insn { rd: r, imm: sext(v, 18), ..base(Op::Lui) }
             }
         }
         (1, 4) => decode_c_alu(raw),
         (1, 5) => {
             // c.j
-            Insn {
-                imm: cj_offset(raw),
-                ..base(Op::Jal)
-            }
+            Insn { imm: cj_offset(raw), ..base(Op::Jal) }
         }
         (1, 6) | (1, 7) => {
             // c.beqz / c.bnez
@@ -158,12 +105,7 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
         (2, 0) => {
             // c.slli
             let r = bits(raw, 11, 7) as u8;
-            Insn {
-                rd: r,
-                rs1: r,
-                imm: (bits(raw, 12, 12) << 5 | bits(raw, 6, 2)) as i64,
-                ..base(Op::Slli)
-            }
+            Insn { rd: r, rs1: r, imm: (bits(raw, 12, 12) << 5 | bits(raw, 6, 2)) as i64, ..base(Op::Slli) }
         }
         (2, 1) | (2, 3) => {
             // c.fldsp / c.ldsp
@@ -172,12 +114,7 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
                 return ill;
             }
             let imm = bits(raw, 12, 12) << 5 | bits(raw, 6, 5) << 3 | bits(raw, 4, 2) << 6;
-            Insn {
-                rd: r,
-                rs1: 2,
-                imm: imm as i64,
-                ..base(if f3 == 1 { Op::Fld } else { Op::Ld })
-            }
+            Insn { rd: r, rs1: 2, imm: imm as i64, ..base(if f3 == 1 { Op::Fld } else { Op::Ld }) }
         }
         (2, 2) => {
             // c.lwsp
@@ -186,39 +123,18 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
                 return ill;
             }
             let imm = bits(raw, 12, 12) << 5 | bits(raw, 6, 4) << 2 | bits(raw, 3, 2) << 6;
-            Insn {
-                rd: r,
-                rs1: 2,
-                imm: imm as i64,
-                ..base(Op::Lw)
-            }
+            Insn { rd: r, rs1: 2, imm: imm as i64, ..base(Op::Lw) }
         }
         (2, 4) => {
             let r1 = bits(raw, 11, 7) as u8;
             let r2 = bits(raw, 6, 2) as u8;
             match (bits(raw, 12, 12), r1, r2) {
                 (0, 0, 0) => ill,
-                (0, _, 0) => Insn {
-                    rs1: r1,
-                    ..base(Op::Jalr)
-                },
-                (0, _, _) => Insn {
-                    rd: r1,
-                    rs2: r2,
-                    ..base(Op::Add)
-                },
+                (0, _, 0) => Insn { rs1: r1, ..base(Op::Jalr) },
+                (0, _, _) => Insn { rd: r1, rs2: r2, ..base(Op::Add) },
                 (_, 0, 0) => base(Op::Ebreak),
-                (_, _, 0) => Insn {
-                    rd: 1,
-                    rs1: r1,
-                    ..base(Op::Jalr)
-                },
-                _ => Insn {
-                    rd: r1,
-                    rs1: r1,
-                    rs2: r2,
-                    ..base(Op::Add)
-                },
+                (_, _, 0) => Insn { rd: 1, rs1: r1, ..base(Op::Jalr) },
+                _ => Insn { rd: r1, rs1: r1, rs2: r2, ..base(Op::Add) },
             }
         }
         (2, 5) | (2, 7) => {
@@ -234,12 +150,7 @@ pub(crate) fn decode_compressed(half: u16) -> Insn {
         (2, 6) => {
             // c.swsp
             let imm = bits(raw, 12, 9) << 2 | bits(raw, 8, 7) << 6;
-            Insn {
-                rs1: 2,
-                rs2: bits(raw, 6, 2) as u8,
-                imm: imm as i64,
-                ..base(Op::Sw)
-            }
+            Insn { rs1: 2, rs2: bits(raw, 6, 2) as u8, imm: imm as i64, ..base(Op::Sw) }
         }
         _ => ill,
     }
@@ -263,18 +174,8 @@ fn decode_c_alu(raw: u32) -> Insn {
     let r = creg(bits(raw, 9, 7));
     let r2 = creg(bits(raw, 4, 2));
     let shamt = (bits(raw, 12, 12) << 5 | bits(raw, 6, 2)) as i64;
-    let with_imm = |op: Op, imm: i64| Insn {
-        rd: r,
-        rs1: r,
-        imm,
-        ..insn(op, raw, 2)
-    };
-    let with_reg = |op: Op| Insn {
-        rd: r,
-        rs1: r,
-        rs2: r2,
-        ..insn(op, raw, 2)
-    };
+    let with_imm = |op: Op, imm: i64| Insn { rd: r, rs1: r, imm, ..insn(op, raw, 2) };
+    let with_reg = |op: Op| Insn { rd: r, rs1: r, rs2: r2, ..insn(op, raw, 2) };
     match bits(raw, 11, 10) {
         0 => with_imm(Op::Srli, shamt),
         1 => with_imm(Op::Srai, shamt),

@@ -21,13 +21,7 @@ struct Case {
 }
 
 fn t(raw: u32, op: Op, regs: [u8; 4], imm: i64, rm: u8) -> Case {
-    Case {
-        raw,
-        op,
-        regs,
-        imm,
-        rm,
-    }
+    Case { raw, op, regs, imm, rm }
 }
 
 fn table() -> Vec<Case> {

@@ -20,23 +20,14 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
     }
     match i.op {
         Op::Illegal => illegal(i),
-        Op::Lui | Op::Auipc => format!(
-            "{}\t{},0x{:x}",
-            mnemonic(i.op),
-            x(rd),
-            (imm as u64 >> 12) & 0xfffff
-        ),
+        Op::Lui | Op::Auipc => format!("{}\t{},0x{:x}", mnemonic(i.op), x(rd), (imm as u64 >> 12) & 0xfffff),
         Op::Jal => match rd {
             0 => format!("j\t{}", target()),
             1 => format!("jal\t{}", target()),
             _ => format!("jal\t{},{}", x(rd), target()),
         },
         Op::Jalr => {
-            let addr = if imm == 0 {
-                x(rs1).to_string()
-            } else {
-                format!("{}({})", imm, x(rs1))
-            };
+            let addr = if imm == 0 { x(rs1).to_string() } else { format!("{}({})", imm, x(rs1)) };
             match (rd, rs1, imm) {
                 (0, 1, 0) => "ret".to_string(),
                 (0, _, _) => format!("jr\t{addr}"),
@@ -115,9 +106,7 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::Remuw => format!("{}\t{},{},{}", mnemonic(i.op), x(rd), x(rs1), x(rs2)),
         Op::Fence => fence(i),
         Op::FenceI if i.raw != 0x0000_100f => illegal(i),
-        Op::FenceI | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Wfi => {
-            mnemonic(i.op).to_string()
-        }
+        Op::FenceI | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret | Op::Wfi => mnemonic(i.op).to_string(),
         Op::SfenceVma => match (rs1, rs2) {
             (0, 0) => "sfence.vma".to_string(),
             (_, 0) => format!("sfence.vma\t{}", x(rs1)),
@@ -144,14 +133,7 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::AmominD
         | Op::AmomaxD
         | Op::AmominuD
-        | Op::AmomaxuD => format!(
-            "{}{}\t{},{},({})",
-            mnemonic(i.op),
-            aqrl(i.rm),
-            x(rd),
-            x(rs2),
-            x(rs1)
-        ),
+        | Op::AmomaxuD => format!("{}{}\t{},{},({})", mnemonic(i.op), aqrl(i.rm), x(rd), x(rs2), x(rs1)),
         Op::FmaddS
         | Op::FmsubS
         | Op::FnmsubS
@@ -159,41 +141,17 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::FmaddD
         | Op::FmsubD
         | Op::FnmsubD
-        | Op::FnmaddD => format!(
-            "{}\t{},{},{},{}{}",
-            mnemonic(i.op),
-            f(rd),
-            f(rs1),
-            f(rs2),
-            f(rs3),
-            rm_suffix(i.rm)
-        ),
-        Op::FaddS
-        | Op::FsubS
-        | Op::FmulS
-        | Op::FdivS
-        | Op::FaddD
-        | Op::FsubD
-        | Op::FmulD
-        | Op::FdivD => format!(
-            "{}\t{},{},{}{}",
-            mnemonic(i.op),
-            f(rd),
-            f(rs1),
-            f(rs2),
-            rm_suffix(i.rm)
-        ),
-        Op::FsqrtS | Op::FsqrtD | Op::FcvtSD => format!(
-            "{}\t{},{}{}",
-            mnemonic(i.op),
-            f(rd),
-            f(rs1),
-            rm_suffix(i.rm)
-        ),
+        | Op::FnmaddD => {
+            format!("{}\t{},{},{},{}{}", mnemonic(i.op), f(rd), f(rs1), f(rs2), f(rs3), rm_suffix(i.rm))
+        }
+        Op::FaddS | Op::FsubS | Op::FmulS | Op::FdivS | Op::FaddD | Op::FsubD | Op::FmulD | Op::FdivD => {
+            format!("{}\t{},{},{}{}", mnemonic(i.op), f(rd), f(rs1), f(rs2), rm_suffix(i.rm))
+        }
+        Op::FsqrtS | Op::FsqrtD | Op::FcvtSD => {
+            format!("{}\t{},{}{}", mnemonic(i.op), f(rd), f(rs1), rm_suffix(i.rm))
+        }
         Op::FcvtDS => format!("fcvt.d.s\t{},{}", f(rd), f(rs1)),
-        Op::FsgnjS | Op::FsgnjnS | Op::FsgnjxS | Op::FsgnjD | Op::FsgnjnD | Op::FsgnjxD
-            if rs1 == rs2 =>
-        {
+        Op::FsgnjS | Op::FsgnjnS | Op::FsgnjxS | Op::FsgnjD | Op::FsgnjnD | Op::FsgnjxD if rs1 == rs2 => {
             let name = match i.op {
                 Op::FsgnjS => "fmv.s",
                 Op::FsgnjnS => "fneg.s",
@@ -224,20 +182,10 @@ pub fn disasm(insn: &Insn, pc: u64) -> String {
         | Op::FcvtWD
         | Op::FcvtWuD
         | Op::FcvtLD
-        | Op::FcvtLuD => format!(
-            "{}\t{},{}{}",
-            mnemonic(i.op),
-            x(rd),
-            f(rs1),
-            rm_suffix(i.rm)
-        ),
-        Op::FcvtSW | Op::FcvtSWu | Op::FcvtSL | Op::FcvtSLu | Op::FcvtDL | Op::FcvtDLu => format!(
-            "{}\t{},{}{}",
-            mnemonic(i.op),
-            f(rd),
-            x(rs1),
-            rm_suffix(i.rm)
-        ),
+        | Op::FcvtLuD => format!("{}\t{},{}{}", mnemonic(i.op), x(rd), f(rs1), rm_suffix(i.rm)),
+        Op::FcvtSW | Op::FcvtSWu | Op::FcvtSL | Op::FcvtSLu | Op::FcvtDL | Op::FcvtDLu => {
+            format!("{}\t{},{}{}", mnemonic(i.op), f(rd), x(rs1), rm_suffix(i.rm))
+        }
         Op::FcvtDW | Op::FcvtDWu | Op::FmvWX | Op::FmvDX => {
             format!("{}\t{},{}", mnemonic(i.op), f(rd), x(rs1))
         }

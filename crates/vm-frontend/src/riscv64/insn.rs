@@ -70,16 +70,6 @@ ops! {
 impl Insn {
     /// The instruction that decodes from nothing valid.
     pub fn illegal(raw: u32, len: u8) -> Insn {
-        Insn {
-            op: Op::Illegal,
-            rd: 0,
-            rs1: 0,
-            rs2: 0,
-            rs3: 0,
-            imm: 0,
-            rm: 0,
-            len,
-            raw,
-        }
+        Insn { op: Op::Illegal, rd: 0, rs1: 0, rs2: 0, rs3: 0, imm: 0, rm: 0, len, raw }
     }
 }

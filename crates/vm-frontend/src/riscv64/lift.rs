@@ -49,11 +49,7 @@ pub struct LiftedBlock {
 
 /// The illegal-instruction trap for `insn` at `pc`.
 pub(super) fn illegal(insn: &Insn, pc: u64) -> Option<Terminator> {
-    Some(Terminator::Trap {
-        cause: CAUSE_ILLEGAL,
-        tval: insn.raw as u64,
-        pc,
-    })
+    Some(Terminator::Trap { cause: CAUSE_ILLEGAL, tval: insn.raw as u64, pc })
 }
 
 /// Destination for a side-effect-free op: `None` when the guest destination is x0.
@@ -101,44 +97,24 @@ pub fn lift_insn(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Terminator
     }
     macro_rules! load {
         ($v:ident) => {{
-            ops.push(IROp::$v {
-                rd: dst_or_discard(rd),
-                base: rs1,
-                off: imm,
-            });
+            ops.push(IROp::$v { rd: dst_or_discard(rd), base: rs1, off: imm });
             None
         }};
     }
     macro_rules! store {
         ($v:ident) => {{
-            ops.push(IROp::$v {
-                src: rs2,
-                base: rs1,
-                off: imm,
-            });
+            ops.push(IROp::$v { src: rs2, base: rs1, off: imm });
             None
         }};
     }
     macro_rules! branch {
         ($c:ident) => {
-            Some(Terminator::Branch {
-                cond: Cond::$c,
-                rs1,
-                rs2,
-                taken: target,
-                next,
-            })
+            Some(Terminator::Branch { cond: Cond::$c, rs1, rs2, taken: target, next })
         };
     }
     macro_rules! amo {
         ($op:ident, $w:ident) => {{
-            ops.push(IROp::Amo {
-                op: AmoOp::$op,
-                w: Width::$w,
-                rd: dst_or_discard(rd),
-                addr: rs1,
-                src: rs2,
-            });
+            ops.push(IROp::Amo { op: AmoOp::$op, w: Width::$w, rd: dst_or_discard(rd), addr: rs1, src: rs2 });
             None
         }};
     }
@@ -154,52 +130,27 @@ pub fn lift_insn(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Terminator
         }
         Op::Auipc => {
             if let Some(rd) = dst(rd) {
-                ops.push(IROp::Li {
-                    rd,
-                    imm: target as i64,
-                });
+                ops.push(IROp::Li { rd, imm: target as i64 });
             }
             None
         }
         Op::Jal => {
             if let Some(rd) = dst(rd) {
-                ops.push(IROp::Li {
-                    rd,
-                    imm: link(insn, pc),
-                });
+                ops.push(IROp::Li { rd, imm: link(insn, pc) });
             }
             Some(Terminator::Jump { target })
         }
         Op::Jalr => match dst(rd) {
-            None => Some(Terminator::JumpInd {
-                base: rs1,
-                off: imm,
-            }),
+            None => Some(Terminator::JumpInd { base: rs1, off: imm }),
             Some(d) if insn.rd != insn.rs1 => {
-                ops.push(IROp::Li {
-                    rd: d,
-                    imm: link(insn, pc),
-                });
-                Some(Terminator::JumpInd {
-                    base: rs1,
-                    off: imm,
-                })
+                ops.push(IROp::Li { rd: d, imm: link(insn, pc) });
+                Some(Terminator::JumpInd { base: rs1, off: imm })
             }
             Some(d) => {
                 // rd == rs1: compute the target before the link overwrites the base.
-                ops.push(IROp::AddI {
-                    rd: Dst::temp(0),
-                    rs1,
-                    imm,
-                });
-                ops.push(IROp::Li {
-                    rd: d,
-                    imm: link(insn, pc),
-                });
-                Some(Terminator::JumpInd {
-                    base: Reg::temp(0),
-                    off: 0,
-                })
+                ops.push(IROp::AddI { rd: Dst::temp(0), rs1, imm });
+                ops.push(IROp::Li { rd: d, imm: link(insn, pc) });
+                Some(Terminator::JumpInd { base: Reg::temp(0), off: 0 })
             }
         },
 
@@ -280,71 +231,24 @@ pub fn lift_insn(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Terminator
             };
             let rd = Reg(rd);
             ops.push(match insn.op {
-                Op::Csrrw => IROp::Csr {
-                    op: CsrOp::Rw,
-                    rd,
-                    csr,
-                    src: rs1,
-                },
-                Op::Csrrs => IROp::Csr {
-                    op: CsrOp::Rs,
-                    rd,
-                    csr,
-                    src: rs1,
-                },
-                Op::Csrrc => IROp::Csr {
-                    op: CsrOp::Rc,
-                    rd,
-                    csr,
-                    src: rs1,
-                },
-                Op::Csrrwi => IROp::CsrI {
-                    op: CsrOp::Rw,
-                    rd,
-                    csr,
-                    uimm: insn.rs1 as i64,
-                },
-                Op::Csrrsi => IROp::CsrI {
-                    op: CsrOp::Rs,
-                    rd,
-                    csr,
-                    uimm: insn.rs1 as i64,
-                },
-                _ => IROp::CsrI {
-                    op: CsrOp::Rc,
-                    rd,
-                    csr,
-                    uimm: insn.rs1 as i64,
-                },
+                Op::Csrrw => IROp::Csr { op: CsrOp::Rw, rd, csr, src: rs1 },
+                Op::Csrrs => IROp::Csr { op: CsrOp::Rs, rd, csr, src: rs1 },
+                Op::Csrrc => IROp::Csr { op: CsrOp::Rc, rd, csr, src: rs1 },
+                Op::Csrrwi => IROp::CsrI { op: CsrOp::Rw, rd, csr, uimm: insn.rs1 as i64 },
+                Op::Csrrsi => IROp::CsrI { op: CsrOp::Rs, rd, csr, uimm: insn.rs1 as i64 },
+                _ => IROp::CsrI { op: CsrOp::Rc, rd, csr, uimm: insn.rs1 as i64 },
             });
             None
         }
 
         Op::LrW | Op::LrD => {
-            let w = if insn.op == Op::LrW {
-                Width::W
-            } else {
-                Width::D
-            };
-            ops.push(IROp::Lr {
-                w,
-                rd: dst_or_discard(rd),
-                addr: rs1,
-            });
+            let w = if insn.op == Op::LrW { Width::W } else { Width::D };
+            ops.push(IROp::Lr { w, rd: dst_or_discard(rd), addr: rs1 });
             None
         }
         Op::ScW | Op::ScD => {
-            let w = if insn.op == Op::ScW {
-                Width::W
-            } else {
-                Width::D
-            };
-            ops.push(IROp::Sc {
-                w,
-                rd: dst_or_discard(rd),
-                addr: rs1,
-                src: rs2,
-            });
+            let w = if insn.op == Op::ScW { Width::W } else { Width::D };
+            ops.push(IROp::Sc { w, rd: dst_or_discard(rd), addr: rs1, src: rs2 });
             None
         }
         Op::AmoswapW => amo!(Swap, W),
@@ -371,10 +275,7 @@ pub fn lift_insn(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Terminator
 }
 
 /// Fetch one instruction at `pc`: its raw bits and length, or the fault.
-fn fetch(
-    fetch16: &mut impl FnMut(u64) -> Result<u16, MemFault>,
-    pc: u64,
-) -> Result<(u32, u8), MemFault> {
+fn fetch(fetch16: &mut impl FnMut(u64) -> Result<u16, MemFault>, pc: u64) -> Result<(u32, u8), MemFault> {
     let lo = fetch16(pc)?;
     if lo & 3 != 3 {
         return Ok((lo as u32, 2));
@@ -411,11 +312,7 @@ pub(crate) fn lift_block_with(
         let (raw, len) = match fetch(&mut fetch16, pc) {
             Ok(f) => f,
             Err(fault) if insns.is_empty() => {
-                break Terminator::Trap {
-                    cause: CAUSE_FETCH_ACCESS,
-                    tval: fault.addr,
-                    pc,
-                };
+                break Terminator::Trap { cause: CAUSE_FETCH_ACCESS, tval: fault.addr, pc };
             }
             Err(_) => break Terminator::Jump { target: pc },
         };
@@ -424,12 +321,7 @@ pub(crate) fn lift_block_with(
             // A decoder disagreeing with the fetched length would desynchronise the pc.
             insn = Insn::illegal(raw, len);
         }
-        insns.push(InsnMark {
-            pc,
-            first_op: ops.len() as u32,
-            len,
-            raw,
-        });
+        insns.push(InsnMark { pc, first_op: ops.len() as u32, len, raw });
         if let Some(term) = lift_insn(&insn, pc, &mut ops) {
             break term;
         }
@@ -438,14 +330,7 @@ pub(crate) fn lift_block_with(
             break Terminator::Jump { target: pc };
         }
     };
-    LiftedBlock {
-        block: IRBlock {
-            start_pc,
-            ops,
-            term,
-        },
-        insns,
-    }
+    LiftedBlock { block: IRBlock { start_pc, ops, term }, insns }
 }
 
 #[cfg(test)]

@@ -13,12 +13,7 @@ use super::lift::{dst, dst_or_discard, illegal};
 /// Lift an F/D instruction (any other opcode is illegal). Register numbers are already checked.
 pub(super) fn lift_fp(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Terminator> {
     use Fmt::{D, S};
-    let (fd, a, b, c) = (
-        FReg(insn.rd),
-        FReg(insn.rs1),
-        FReg(insn.rs2),
-        FReg(insn.rs3),
-    );
+    let (fd, a, b, c) = (FReg(insn.rd), FReg(insn.rs1), FReg(insn.rs2), FReg(insn.rs3));
     let (rd, off) = (insn.rd, insn.imm);
     let base = Reg(insn.rs1);
     // Only used by ops that have a rounding-mode field.
@@ -46,23 +41,13 @@ pub(super) fn lift_fp(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Termi
     }
     macro_rules! plain {
         ($v:ident, $fmt:ident) => {{
-            ops.push(IROp::$v {
-                fmt: $fmt,
-                fd,
-                a,
-                b,
-            });
+            ops.push(IROp::$v { fmt: $fmt, fd, a, b });
             None
         }};
     }
     macro_rules! cmp {
         ($v:ident, $fmt:ident) => {{
-            ops.push(IROp::$v {
-                fmt: $fmt,
-                rd: dst_or_discard(rd),
-                a,
-                b,
-            });
+            ops.push(IROp::$v { fmt: $fmt, rd: dst_or_discard(rd), a, b });
             None
         }};
     }
@@ -145,19 +130,11 @@ pub(super) fn lift_fp(insn: &Insn, pc: u64, ops: &mut Vec<IROp>) -> Option<Termi
         Op::FmvXW => pure_to_x!(FMvToInt, S),
         Op::FmvXD => pure_to_x!(FMvToInt, D),
         Op::FmvWX => {
-            ops.push(IROp::FMvFromInt {
-                fmt: S,
-                fd,
-                rs: base,
-            });
+            ops.push(IROp::FMvFromInt { fmt: S, fd, rs: base });
             None
         }
         Op::FmvDX => {
-            ops.push(IROp::FMvFromInt {
-                fmt: D,
-                fd,
-                rs: base,
-            });
+            ops.push(IROp::FMvFromInt { fmt: D, fd, rs: base });
             None
         }
 

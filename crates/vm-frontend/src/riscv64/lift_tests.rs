@@ -12,35 +12,18 @@ use crate::riscv64::{Insn, Op};
 const RAW: u32 = 0xdead_beef;
 
 fn ins(op: Op, rd: u8, rs1: u8, rs2: u8, imm: i64) -> Insn {
-    Insn {
-        op,
-        rd,
-        rs1,
-        rs2,
-        rs3: 0,
-        imm,
-        rm: 0,
-        len: 4,
-        raw: RAW,
-    }
+    Insn { op, rd, rs1, rs2, rs3: 0, imm, rm: 0, len: 4, raw: RAW }
 }
 
 /// Lift `insn` at `pc` and return its ops and terminator in text form.
 fn lift_text(insn: &Insn, pc: u64) -> Vec<String> {
     let mut ops = Vec::new();
     let term = lift_insn(insn, pc, &mut ops);
-    ops.iter()
-        .map(IROp::to_string)
-        .chain(term.map(|t| t.to_string()))
-        .collect()
+    ops.iter().map(IROp::to_string).chain(term.map(|t| t.to_string())).collect()
 }
 
 fn assert_lifts(insn: Insn, pc: u64, expected: &[&str]) {
-    assert_eq!(
-        lift_text(&insn, pc),
-        expected,
-        "lifting {insn:?} at {pc:#x}"
-    );
+    assert_eq!(lift_text(&insn, pc), expected, "lifting {insn:?} at {pc:#x}");
 }
 
 /// Integer slots an op or terminator reads and writes, from the `Debug` form of its operands
@@ -125,23 +108,8 @@ fn every_opcode_lifts_to_well_formed_ir() {
         (1, 40, 2, 3),
         (255, 255, 255, 255),
     ];
-    let imms = [
-        0,
-        -1,
-        4,
-        2047,
-        -2048,
-        0x300,
-        0xfff,
-        0x1000,
-        0x1234_5000,
-        i64::MIN,
-        i64::MAX,
-    ];
-    let sentinel = IROp::Li {
-        rd: vm_ir::Dst(9),
-        imm: 99,
-    };
+    let imms = [0, -1, 4, 2047, -2048, 0x300, 0xfff, 0x1000, 0x1234_5000, i64::MIN, i64::MAX];
+    let sentinel = IROp::Li { rd: vm_ir::Dst(9), imm: 99 };
     let mut count = 0;
     for &op in Op::ALL {
         for &(rd, rs1, rs2, rs3) in regs {
@@ -149,17 +117,7 @@ fn every_opcode_lifts_to_well_formed_ir() {
                 for rm in 0..8 {
                     for len in [2, 4] {
                         for pc in [0x8000_0000, u64::MAX - 1] {
-                            let insn = Insn {
-                                op,
-                                rd,
-                                rs1,
-                                rs2,
-                                rs3,
-                                imm,
-                                rm,
-                                len,
-                                raw: RAW,
-                            };
+                            let insn = Insn { op, rd, rs1, rs2, rs3, imm, rm, len, raw: RAW };
                             let mut ops = vec![sentinel.clone()];
                             let term = lift_insn(&insn, pc, &mut ops);
                             assert_eq!(ops[0], sentinel, "{insn:?} touched earlier ops");
@@ -178,10 +136,7 @@ fn every_opcode_lifts_to_well_formed_ir() {
 fn check_insn_ir(insn: &Insn, ops: &[IROp], term: Option<&Terminator>) {
     let ctx = || format!("{insn:?} → {ops:?} / {term:?}");
     let mut written = [false; 64];
-    let debugs = ops
-        .iter()
-        .map(|o| format!("{o:?}"))
-        .chain(term.map(|t| format!("{t:?}")));
+    let debugs = ops.iter().map(|o| format!("{o:?}")).chain(term.map(|t| format!("{t:?}")));
     for op in ops {
         op.check().unwrap_or_else(|e| panic!("{e}: {}", ctx()));
     }
@@ -192,12 +147,7 @@ fn check_insn_ir(insn: &Insn, ops: &[IROp], term: Option<&Terminator>) {
         let (reads, writes) = slots(&d);
         for r in reads {
             assert!(r < 64, "slot {r} out of range: {}", ctx());
-            assert!(
-                r < 32 || written[r as usize],
-                "v{} read before written: {}",
-                r - 32,
-                ctx()
-            );
+            assert!(r < 32 || written[r as usize], "v{} read before written: {}", r - 32, ctx());
         }
         for w in writes {
             assert!(w != 0 && w < 64, "bad write of slot {w}: {}", ctx());
@@ -207,24 +157,13 @@ fn check_insn_ir(insn: &Insn, ops: &[IROp], term: Option<&Terminator>) {
     let trap = matches!(term, Some(Terminator::Trap { .. }));
     if trap {
         assert!(ops.is_empty(), "a trapping instruction has ops: {}", ctx());
-        assert_eq!(
-            term,
-            Some(&Terminator::Trap {
-                cause: 2,
-                tval: RAW as u64,
-                pc: trap_pc(term)
-            })
-        );
+        assert_eq!(term, Some(&Terminator::Trap { cause: 2, tval: RAW as u64, pc: trap_pc(term) }));
     }
     let bad_regs = insn.rd >= 32 || insn.rs1 >= 32 || insn.rs2 >= 32 || insn.rs3 >= 32;
     if bad_regs || matches!(insn.op, Op::Illegal | Op::Sret | Op::SfenceVma) {
         assert!(trap, "should be illegal: {}", ctx());
     } else if insn.rd == 0 && is_pure(insn.op) {
-        assert!(
-            ops.is_empty() && term.is_none(),
-            "pure op to x0 not dropped: {}",
-            ctx()
-        );
+        assert!(ops.is_empty() && term.is_none(), "pure op to x0 not dropped: {}", ctx());
     }
 }
 
@@ -238,22 +177,14 @@ fn trap_pc(term: Option<&Terminator>) -> u64 {
 #[test]
 fn reserved_rounding_modes_are_illegal() {
     use Op::*;
-    for op in [
-        FaddS, FsqrtD, FmaddD, FcvtWS, FcvtSLu, FcvtDS, FcvtSD, FcvtDW,
-    ] {
+    for op in [FaddS, FsqrtD, FmaddD, FcvtWS, FcvtSLu, FcvtDS, FcvtSD, FcvtDW] {
         for rm in [5, 6] {
-            let insn = Insn {
-                rm,
-                ..ins(op, 1, 2, 3, 0)
-            };
+            let insn = Insn { rm, ..ins(op, 1, 2, 3, 0) };
             assert_lifts(insn, 0x100, &["trap 0x2, 0xdeadbeef, 0x100"]);
         }
     }
     // Ops without a rounding-mode field ignore `rm` (it selects the op and was decoded).
-    let insn = Insn {
-        rm: 5,
-        ..ins(FsgnjxD, 1, 2, 3, 0)
-    };
+    let insn = Insn { rm: 5, ..ins(FsgnjxD, 1, 2, 3, 0) };
     assert_lifts(insn, 0x100, &["fsgnjx d, f1, f2, f3"]);
 }
 
@@ -304,42 +235,17 @@ fn control_flow() {
     assert_lifts(ins(Jal, 1, 0, 0, 0x20), pc, &["li x1, 4100", "jump 0x1020"]);
     assert_lifts(ins(Jal, 0, 0, 0, -0x10), pc, &["jump 0xff0"]);
     // Compressed: the link is pc + 2.
-    let c_jal = Insn {
-        len: 2,
-        ..ins(Jal, 1, 0, 0, 0x20)
-    };
+    let c_jal = Insn { len: 2, ..ins(Jal, 1, 0, 0, 0x20) };
     assert_lifts(c_jal, pc, &["li x1, 4098", "jump 0x1020"]);
-    let c_jalr = Insn {
-        len: 2,
-        ..ins(Jalr, 1, 5, 0, 0)
-    };
+    let c_jalr = Insn { len: 2, ..ins(Jalr, 1, 5, 0, 0) };
     assert_lifts(c_jalr, pc, &["li x1, 4098", "jump.ind x5, 0"]);
     assert_lifts(ins(Jalr, 0, 1, 0, 0), pc, &["jump.ind x1, 0"]); // ret
-    assert_lifts(
-        ins(Jalr, 1, 6, 0, 8),
-        pc,
-        &["li x1, 4100", "jump.ind x6, 8"],
-    );
+    assert_lifts(ins(Jalr, 1, 6, 0, 8), pc, &["li x1, 4100", "jump.ind x6, 8"]);
     // rd == rs1: the target is computed before the link overwrites the base.
-    assert_lifts(
-        ins(Jalr, 6, 6, 0, -4),
-        pc,
-        &["addi v0, x6, -4", "li x6, 4100", "jump.ind v0, 0"],
-    );
-    assert_lifts(
-        ins(Beq, 0, 10, 0, -8),
-        pc,
-        &["branch eq, x10, x0, 0xff8, 0x1004"],
-    );
-    assert_lifts(
-        ins(Bgeu, 0, 1, 2, 0x100),
-        pc,
-        &["branch geu, x1, x2, 0x1100, 0x1004"],
-    );
-    let c_bnez = Insn {
-        len: 2,
-        ..ins(Bne, 0, 8, 0, 4)
-    };
+    assert_lifts(ins(Jalr, 6, 6, 0, -4), pc, &["addi v0, x6, -4", "li x6, 4100", "jump.ind v0, 0"]);
+    assert_lifts(ins(Beq, 0, 10, 0, -8), pc, &["branch eq, x10, x0, 0xff8, 0x1004"]);
+    assert_lifts(ins(Bgeu, 0, 1, 2, 0x100), pc, &["branch geu, x1, x2, 0x1100, 0x1004"]);
+    let c_bnez = Insn { len: 2, ..ins(Bne, 0, 8, 0, 4) };
     assert_lifts(c_bnez, pc, &["branch ne, x8, x0, 0x1004, 0x1002"]);
     assert_lifts(ins(Ecall, 0, 0, 0, 0), pc, &["ecall 0x1000"]);
     assert_lifts(ins(Ebreak, 0, 0, 0, 0), pc, &["ebreak 0x1000"]);
@@ -352,88 +258,43 @@ fn control_flow() {
     assert_lifts(ins(SfenceVma, 0, 1, 2, 0), pc, &trap);
     assert_lifts(Insn::illegal(0, 2), pc, &["trap 0x2, 0x0, 0x1000"]);
     // Wrap-around at the top of the address space never panics.
-    assert_lifts(
-        ins(Jal, 1, 0, 0, 8),
-        u64::MAX - 3,
-        &["li x1, 0", "jump 0x4"],
-    );
+    assert_lifts(ins(Jal, 1, 0, 0, 8), u64::MAX - 3, &["li x1, 0", "jump 0x4"]);
 }
 
 #[test]
 fn csr_instructions() {
     use Op::*;
     let pc = 0x1000;
-    assert_lifts(
-        ins(Csrrw, 5, 6, 0, 0x305),
-        pc,
-        &["csr rw, x5, csr:0x305, x6"],
-    );
-    assert_lifts(
-        ins(Csrrs, 5, 0, 0, 0x300),
-        pc,
-        &["csr rs, x5, csr:0x300, x0"],
-    ); // csrr
-    assert_lifts(
-        ins(Csrrc, 0, 7, 0, 0x344),
-        pc,
-        &["csr rc, x0, csr:0x344, x7"],
-    );
-    assert_lifts(
-        ins(Csrrwi, 0, 31, 0, 0x001),
-        pc,
-        &["csri rw, x0, csr:0x1, 31"],
-    );
-    assert_lifts(
-        ins(Csrrsi, 1, 8, 0, 0x300),
-        pc,
-        &["csri rs, x1, csr:0x300, 8"],
-    );
-    assert_lifts(
-        ins(Csrrci, 1, 0, 0, 0xfff),
-        pc,
-        &["csri rc, x1, csr:0xfff, 0"],
-    );
+    assert_lifts(ins(Csrrw, 5, 6, 0, 0x305), pc, &["csr rw, x5, csr:0x305, x6"]);
+    assert_lifts(ins(Csrrs, 5, 0, 0, 0x300), pc, &["csr rs, x5, csr:0x300, x0"]); // csrr
+    assert_lifts(ins(Csrrc, 0, 7, 0, 0x344), pc, &["csr rc, x0, csr:0x344, x7"]);
+    assert_lifts(ins(Csrrwi, 0, 31, 0, 0x001), pc, &["csri rw, x0, csr:0x1, 31"]);
+    assert_lifts(ins(Csrrsi, 1, 8, 0, 0x300), pc, &["csri rs, x1, csr:0x300, 8"]);
+    assert_lifts(ins(Csrrci, 1, 0, 0, 0xfff), pc, &["csri rc, x1, csr:0xfff, 0"]);
     // A CSR number that does not fit 12 bits cannot come from the decoder: illegal.
-    assert_lifts(
-        ins(Csrrw, 1, 2, 0, 0x1000),
-        pc,
-        &["trap 0x2, 0xdeadbeef, 0x1000"],
-    );
+    assert_lifts(ins(Csrrw, 1, 2, 0, 0x1000), pc, &["trap 0x2, 0xdeadbeef, 0x1000"]);
 }
 
 #[test]
 fn fp_instructions() {
     use Op::*;
     let pc = 0x1000;
-    let r = |op, rd, rs1, rs2, rm| Insn {
-        rm,
-        ..ins(op, rd, rs1, rs2, 0)
-    };
+    let r = |op, rd, rs1, rs2, rm| Insn { rm, ..ins(op, rd, rs1, rs2, 0) };
     assert_lifts(r(FaddS, 1, 2, 3, 0), pc, &["fadd s, f1, f2, f3, rne"]);
     assert_lifts(r(FdivD, 1, 2, 3, 7), pc, &["fdiv d, f1, f2, f3, dyn"]);
     assert_lifts(r(FsqrtS, 0, 2, 0, 1), pc, &["fsqrt s, f0, f2, rtz"]);
     assert_lifts(r(FminD, 1, 2, 3, 0), pc, &["fmin d, f1, f2, f3"]);
     assert_lifts(r(FsgnjnS, 1, 2, 2, 1), pc, &["fsgnjn s, f1, f2, f2"]);
-    let fma = Insn {
-        rs3: 4,
-        ..r(FnmaddD, 1, 2, 3, 4)
-    };
+    let fma = Insn { rs3: 4, ..r(FnmaddD, 1, 2, 3, 4) };
     assert_lifts(fma, pc, &["fnmadd d, f1, f2, f3, f4, rmm"]);
-    let fma = Insn {
-        rs3: 9,
-        ..r(FmsubS, 1, 2, 3, 3)
-    };
+    let fma = Insn { rs3: 9, ..r(FmsubS, 1, 2, 3, 3) };
     assert_lifts(fma, pc, &["fmsub s, f1, f2, f3, f9, rup"]);
     assert_lifts(r(FeqS, 10, 1, 2, 2), pc, &["feq s, x10, f1, f2"]);
     // Compares and conversions set fflags, so they run even when the result goes to x0.
     assert_lifts(r(FltD, 0, 1, 2, 1), pc, &["flt d, v31, f1, f2"]);
     assert_lifts(r(FcvtWS, 0, 1, 0, 1), pc, &["fcvt.to s, w, v31, f1, rtz"]);
     assert_lifts(r(FcvtLuD, 5, 1, 0, 7), pc, &["fcvt.to d, lu, x5, f1, dyn"]);
-    assert_lifts(
-        r(FcvtSLu, 1, 5, 0, 0),
-        pc,
-        &["fcvt.from s, lu, f1, x5, rne"],
-    );
+    assert_lifts(r(FcvtSLu, 1, 5, 0, 0), pc, &["fcvt.from s, lu, f1, x5, rne"]);
     assert_lifts(r(FcvtDW, 1, 0, 0, 0), pc, &["fcvt.from d, w, f1, x0, rne"]);
     assert_lifts(r(FcvtDS, 1, 2, 0, 0), pc, &["fcvt.ff d, f1, f2, rne"]);
     assert_lifts(r(FcvtSD, 1, 2, 0, 2), pc, &["fcvt.ff s, f1, f2, rdn"]);
@@ -459,8 +320,8 @@ fn fp_instructions() {
 /// 0x1012  00812003  lw zero, 8(sp)
 /// ```
 const CODE: [u8; 22] = [
-    0x13, 0x05, 0xf5, 0xff, 0x85, 0x05, 0x33, 0x06, 0xb5, 0x00, 0xe3, 0x1b, 0x05, 0xfe, 0x73, 0x00,
-    0x00, 0x00, 0x03, 0x20, 0x81, 0x00,
+    0x13, 0x05, 0xf5, 0xff, 0x85, 0x05, 0x33, 0x06, 0xb5, 0x00, 0xe3, 0x1b, 0x05, 0xfe, 0x73, 0x00, 0x00,
+    0x00, 0x03, 0x20, 0x81, 0x00,
 ];
 const BASE: u64 = 0x1000;
 
@@ -469,14 +330,7 @@ const BASE: u64 = 0x1000;
 fn table_decode(raw: u32) -> Insn {
     let table: HashMap<u32, Insn> = [
         (0xfff5_0513, ins(Op::Addi, 10, 10, 0, -1)),
-        (
-            0x0585,
-            Insn {
-                len: 2,
-                raw: 0x0585,
-                ..ins(Op::Addi, 11, 11, 0, 1)
-            },
-        ),
+        (0x0585, Insn { len: 2, raw: 0x0585, ..ins(Op::Addi, 11, 11, 0, 1) }),
         (0x00b5_0633, ins(Op::Add, 12, 10, 11, 0)),
         (0xfe05_1be3, ins(Op::Bne, 0, 10, 0, -10)),
         (0x0000_0073, ins(Op::Ecall, 0, 0, 0, 0)),
@@ -492,11 +346,7 @@ fn table_decode(raw: u32) -> Insn {
 /// Fetch 16-bit parcels from the first `n` bytes of [`CODE`] at [`BASE`].
 fn fetcher(n: usize) -> impl FnMut(u64) -> Result<u16, MemFault> {
     move |addr| {
-        let fault = MemFault {
-            addr,
-            access: AccessKind::Fetch,
-            kind: MemFaultKind::Unmapped,
-        };
+        let fault = MemFault { addr, access: AccessKind::Fetch, kind: MemFaultKind::Unmapped };
         let i = addr.checked_sub(BASE).ok_or(fault)? as usize;
         match (CODE[..n].get(i), CODE[..n].get(i + 1)) {
             (Some(&lo), Some(&hi)) => Ok(u16::from_le_bytes([lo, hi])),
@@ -510,21 +360,11 @@ fn lift_at(n: usize, pc: u64, max: usize) -> LiftedBlock {
 }
 
 fn mark(pc: u64, first_op: u32, len: u8, raw: u32) -> InsnMark {
-    InsnMark {
-        pc,
-        first_op,
-        len,
-        raw,
-    }
+    InsnMark { pc, first_op, len, raw }
 }
 
 fn block_text(b: &LiftedBlock) -> Vec<String> {
-    b.block
-        .ops
-        .iter()
-        .map(IROp::to_string)
-        .chain([b.block.term.to_string()])
-        .collect()
+    b.block.ops.iter().map(IROp::to_string).chain([b.block.term.to_string()]).collect()
 }
 
 #[test]
@@ -533,12 +373,7 @@ fn block_ends_at_branch() {
     assert_eq!(b.block.start_pc, BASE);
     assert_eq!(
         block_text(&b),
-        [
-            "addi x10, x10, -1",
-            "addi x11, x11, 1",
-            "add x12, x10, x11",
-            "branch ne, x10, x0, 0x1000, 0x100e"
-        ]
+        ["addi x10, x10, -1", "addi x11, x11, 1", "add x12, x10, x11", "branch ne, x10, x0, 0x1000, 0x100e"]
     );
     assert_eq!(
         b.insns,
@@ -554,10 +389,7 @@ fn block_ends_at_branch() {
 #[test]
 fn block_ends_after_max_insns() {
     let b = lift_at(CODE.len(), BASE, 2);
-    assert_eq!(
-        block_text(&b),
-        ["addi x10, x10, -1", "addi x11, x11, 1", "jump 0x1006"]
-    );
+    assert_eq!(block_text(&b), ["addi x10, x10, -1", "addi x11, x11, 1", "jump 0x1006"]);
     assert_eq!(b.insns.len(), 2);
     let b = lift_at(CODE.len(), BASE + 4, 1);
     assert_eq!(block_text(&b), ["addi x11, x11, 1", "jump 0x1006"]);
@@ -582,10 +414,7 @@ fn fetch_fault_later_ends_block_before_it() {
     assert_eq!(b.insns, [mark(0x1012, 0, 4, 0x0081_2003)]);
     // Only the low parcel of `add` (at 0x1006) is readable: it counts as unfetchable.
     let b = lift_at(8, BASE, 64);
-    assert_eq!(
-        block_text(&b),
-        ["addi x10, x10, -1", "addi x11, x11, 1", "jump 0x1006"]
-    );
+    assert_eq!(block_text(&b), ["addi x10, x10, -1", "addi x11, x11, 1", "jump 0x1006"]);
     assert_eq!(b.insns.len(), 2);
 }
 
@@ -593,25 +422,11 @@ fn fetch_fault_later_ends_block_before_it() {
 fn fetch_fault_at_first_insn_traps() {
     let b = lift_at(CODE.len(), 0x1016, 64);
     assert!(b.block.ops.is_empty() && b.insns.is_empty());
-    assert_eq!(
-        b.block.term,
-        Terminator::Trap {
-            cause: 1,
-            tval: 0x1016,
-            pc: 0x1016
-        }
-    );
+    assert_eq!(b.block.term, Terminator::Trap { cause: 1, tval: 0x1016, pc: 0x1016 });
     // Second parcel of the first instruction missing: tval is the parcel's address.
     let b = lift_at(2, BASE, 64);
     assert!(b.block.ops.is_empty() && b.insns.is_empty());
-    assert_eq!(
-        b.block.term,
-        Terminator::Trap {
-            cause: 1,
-            tval: 0x1002,
-            pc: 0x1000
-        }
-    );
+    assert_eq!(b.block.term, Terminator::Trap { cause: 1, tval: 0x1002, pc: 0x1000 });
     // The public entry point (real decoder) handles fetch faults the same way.
     let b = lift_block(fetcher(0), 0x2000, 8);
     assert_eq!(block_text(&b), ["trap 0x1, 0x2000, 0x2000"]);
@@ -625,10 +440,7 @@ fn illegal_and_length_mismatch_trap_with_raw_bits() {
     assert_eq!(block_text(&b), ["trap 0x2, 0x0, 0x3000"]);
     assert_eq!(b.insns, [mark(0x3000, 0, 2, 0)]);
     // A decoder that claims the wrong length is not trusted.
-    let bad = |raw: u32| Insn {
-        raw,
-        ..ins(Op::Addi, 1, 1, 0, 1)
-    };
+    let bad = |raw: u32| Insn { raw, ..ins(Op::Addi, 1, 1, 0, 1) };
     let b = lift_block_with(zeros, bad, 0x3000, 8);
     assert_eq!(block_text(&b), ["trap 0x2, 0x0, 0x3000"]);
 }

@@ -31,7 +31,8 @@ impl Write for Capture {
 
 /// Run a bare-metal ELF on `vm`; returns (exit status, console output).
 pub fn run_vm(elf: &Path, max_insns: u64) -> Result<(u64, Vec<u8>), VmError> {
-    let config = VmConfig { exec_mode: ExecMode::Interpreter, max_insns: Some(max_insns), ..Default::default() };
+    let config =
+        VmConfig { exec_mode: ExecMode::Interpreter, max_insns: Some(max_insns), ..Default::default() };
     let mut vm = BareMetal::new(&config)?;
     let out = Capture::default();
     vm.load_kernel(elf, Box::new(out.clone()))?;
@@ -45,7 +46,12 @@ pub fn run_vm(elf: &Path, max_insns: u64) -> Result<(u64, Vec<u8>), VmError> {
 
 /// Whether `tool` is on PATH. In CI a missing tool is a failure, elsewhere a printed skip.
 pub fn have_tool(tool: &str) -> bool {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().map(|o| o.status.success()).unwrap_or(false);
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !found {
         if std::env::var_os("CI").is_some() {
             panic!("{tool} is required in CI (install Debian's qemu-system-misc / qemu-user); .ci/run installs it");
