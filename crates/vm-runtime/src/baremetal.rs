@@ -290,19 +290,20 @@ impl BareMetal {
         self.stats.traps += 1;
         self.cpu.reservation = None;
         let handler = self.csrs.trap(cause, tval, pc).filter(|&h| self.mem.slice(h, 4).is_some());
+        let what = || match self.symbolize(pc) {
+            Some(s) => format!("{} <{s}>", cause_name(cause)),
+            None => cause_name(cause).to_string(),
+        };
         match handler {
-            Some(h) if h != pc || cause != 1 => {
+            // A trap at the handler's own entry re-enters it with the same state: a loop that
+            // retires nothing, so even --max-insns would never end it.
+            Some(h) if h == pc => Err(VmError::TrapLoop { what: what(), pc, cause, tval }),
+            Some(h) => {
                 tracing::debug!(cause, tval, pc = format_args!("{pc:#x}"), "trap");
                 self.cpu.pc = h;
                 Ok(())
             }
-            _ => {
-                let at = match self.symbolize(pc) {
-                    Some(s) => format!("{} <{s}>", cause_name(cause)),
-                    None => cause_name(cause).to_string(),
-                };
-                Err(VmError::UnhandledTrap { what: at, pc, cause, tval })
-            }
+            None => Err(VmError::UnhandledTrap { what: what(), pc, cause, tval }),
         }
     }
 }
