@@ -50,3 +50,30 @@ pub struct Process {
     /// `set_tid_address` pointer: cleared (and futex-woken) at exit.
     pub clear_child_tid: u64,
 }
+
+impl Process {
+    /// A process with empty memory, ready for [`crate::loader::exec`].
+    pub fn new(sysroot: Option<PathBuf>) -> Result<Process, vm_core::VmError> {
+        Ok(Process {
+            cpu: CpuState::default(),
+            mem: AddressSpace::new()?,
+            brk: Brk::default(),
+            signals: SignalState::default(),
+            sysroot,
+            exe: PathBuf::new(),
+            clear_child_tid: 0,
+        })
+    }
+
+    /// The host path for a guest path: an absolute path is looked up under the sysroot
+    /// first (if it exists there), as `qemu-riscv64 -L` does; otherwise it is used as is.
+    pub fn host_path(&self, guest: &std::path::Path) -> PathBuf {
+        if let (Some(root), true) = (&self.sysroot, guest.is_absolute()) {
+            let inside = root.join(guest.strip_prefix("/").unwrap_or(guest));
+            if inside.exists() {
+                return inside;
+            }
+        }
+        guest.to_path_buf()
+    }
+}
