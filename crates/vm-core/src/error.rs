@@ -39,6 +39,22 @@ pub enum VmError {
         /// Trap value (faulting address or instruction bits).
         tval: u64,
     },
+    /// The trap handler's first instruction itself traps: the guest would re-enter the handler
+    /// forever without retiring an instruction (so no instruction limit would ever stop it).
+    #[error(
+        "guest {what} at pc {pc:#x} (mcause {cause}, mtval {tval:#x}) is the trap handler's own \
+         first instruction (mtvec): it would trap to itself forever"
+    )]
+    TrapLoop {
+        /// Human name of the exception.
+        what: String,
+        /// Guest pc of the faulting instruction (= mtvec).
+        pc: u64,
+        /// RISC-V cause code.
+        cause: u64,
+        /// Trap value (faulting address or instruction bits).
+        tval: u64,
+    },
     /// The guest ran past `--max-insns`.
     #[error("instruction limit of {limit} reached at pc {pc:#x}")]
     InsnLimit {

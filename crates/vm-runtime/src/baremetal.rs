@@ -103,7 +103,14 @@ impl BareMetal {
     /// Load a bare-metal ELF from `path`, set the pc to its entry and attach HTIF (console to
     /// `console`) if it defines `tohost`.
     pub fn load_kernel(&mut self, path: &Path, console: Box<dyn Write + Send>) -> Result<(), VmError> {
-        let data = std::fs::read(path).map_err(|source| VmError::Io { path: path.into(), source })?;
+        let io = |source| VmError::Io { path: path.into(), source };
+        // Only files and pipes end: reading /dev/zero or a terminal would never finish.
+        let kind = std::fs::metadata(path).map_err(io)?.file_type();
+        if let Some(what) = unreadable_kind(kind) {
+            let reason = format!("is a {what}, not an ELF file");
+            return Err(VmError::BadElf { path: path.into(), reason });
+        }
+        let data = std::fs::read(path).map_err(io)?;
         self.load_kernel_bytes(path, &data, console)
     }
 
@@ -290,21 +297,40 @@ impl BareMetal {
         self.stats.traps += 1;
         self.cpu.reservation = None;
         let handler = self.csrs.trap(cause, tval, pc).filter(|&h| self.mem.slice(h, 4).is_some());
+        let what = || match self.symbolize(pc) {
+            Some(s) => format!("{} <{s}>", cause_name(cause)),
+            None => cause_name(cause).to_string(),
+        };
         match handler {
-            Some(h) if h != pc || cause != 1 => {
+            // A trap at the handler's own entry re-enters it with the same state: a loop that
+            // retires nothing, so even --max-insns would never end it.
+            Some(h) if h == pc => Err(VmError::TrapLoop { what: what(), pc, cause, tval }),
+            Some(h) => {
                 tracing::debug!(cause, tval, pc = format_args!("{pc:#x}"), "trap");
                 self.cpu.pc = h;
                 Ok(())
             }
-            _ => {
-                let at = match self.symbolize(pc) {
-                    Some(s) => format!("{} <{s}>", cause_name(cause)),
-                    None => cause_name(cause).to_string(),
-                };
-                Err(VmError::UnhandledTrap { what: at, pc, cause, tval })
-            }
+            None => Err(VmError::UnhandledTrap { what: what(), pc, cause, tval }),
         }
     }
+}
+
+/// What kind of non-file `kind` is, if reading it as a kernel image makes no sense.
+fn unreadable_kind(kind: std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() {
+            return Some("character device");
+        }
+        if kind.is_block_device() {
+            return Some("block device");
+        }
+        if kind.is_socket() {
+            return Some("socket");
+        }
+    }
+    kind.is_dir().then_some("directory")
 }
 
 impl GetStats for BareMetal {

@@ -60,11 +60,11 @@ pub fn load_elf(path: &Path, data: &[u8], mem: &mut PhysMem) -> Result<LoadedIma
         let addr = ph.p_paddr(endian);
         let memsz = ph.p_memsz(endian);
         let filesz = ph.p_filesz(endian);
-        if memsz == 0 {
-            continue;
-        }
         if filesz > memsz {
             return Err(bad(format!("segment {i}: file size {filesz:#x} exceeds memory size {memsz:#x}")));
+        }
+        if memsz == 0 {
+            continue;
         }
         let end = addr
             .checked_add(memsz)
