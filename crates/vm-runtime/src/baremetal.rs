@@ -6,15 +6,16 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use vm_core::{CpuState, ExecMode, GetStats, Mmu, VmConfig, VmError, VmStats};
-use vm_frontend::riscv64::lift::{lift_block, InsnMark};
-use vm_interp::{run_block, CsrHandler, Exception, Exit};
-use vm_ir::{CsrOp, IRBlock, Terminator};
+use vm_core::{CpuState, ExecMode, GetStats, VmConfig, VmError, VmStats};
+use vm_frontend::riscv64::lift::InsnMark;
+use vm_interp::{Exception, Exit};
+use vm_ir::{CsrOp, Terminator};
 use vm_mem::PhysMem;
 use vm_system::csr::cause_name;
 use vm_system::{load_elf, Htif, HtifEvent, LoadedImage, MachineCsrs};
 
 use crate::cache::BlockCache;
+use crate::engine::{self, insn_of_op, Csrs, Machine, Parts};
 use crate::trace::Tracer;
 
 /// Where RISC-V machines (QEMU virt and spike, Spike) put RAM.
@@ -29,31 +30,17 @@ pub enum RunOutcome {
     Returned,
 }
 
-/// Gives the interpreter's CSR ops the machine CSRs and the exact instret at each op.
-struct CsrCtx<'a> {
-    csrs: &'a mut MachineCsrs,
-    marks: &'a [InsnMark],
-    instret: u64,
-}
-
-/// Index of the instruction that op `op_index` belongs to.
-fn insn_of_op(marks: &[InsnMark], op_index: usize) -> usize {
-    marks.partition_point(|m| m.first_op as usize <= op_index).saturating_sub(1)
-}
-
-impl CsrHandler for CsrCtx<'_> {
-    fn csr(
+impl Csrs for MachineCsrs {
+    fn access(
         &mut self,
         cpu: &mut CpuState,
-        op_index: usize,
+        instret: u64,
         csr: u16,
         op: CsrOp,
         src: u64,
-        _read: bool,
         write: bool,
     ) -> Result<u64, Exception> {
-        let now = self.instret + insn_of_op(self.marks, op_index) as u64;
-        self.csrs.access(cpu, now, csr, op, src, write)
+        MachineCsrs::access(self, cpu, instret, csr, op, src, write)
     }
 }
 
@@ -149,92 +136,14 @@ impl BareMetal {
     /// Run until the guest exits, an error stops it, or the instruction limit is reached.
     pub fn run(&mut self) -> Result<RunOutcome, VmError> {
         let start = Instant::now();
-        let r = self.run_loop();
+        let r = engine::run(self, self.max_insns);
         self.stats.wall_time += start.elapsed();
         self.stats.guest_insns = self.cpu.instret;
         r
     }
 
-    fn run_loop(&mut self) -> Result<RunOutcome, VmError> {
-        loop {
-            let budget = match self.max_insns {
-                Some(limit) if self.cpu.instret >= limit => {
-                    return Err(VmError::InsnLimit { limit, pc: self.cpu.pc });
-                }
-                Some(limit) => limit - self.cpu.instret,
-                None => u64::MAX,
-            };
-            let pc = self.cpu.pc;
-            let outcome = if self.tracer.is_some() || budget < crate::cache::MAX_BLOCK_INSNS as u64 {
-                // Uncached short blocks: one instruction when tracing, at most the budget otherwise.
-                let n = if self.tracer.is_some() { 1 } else { budget as usize };
-                let mem = &mut self.mem;
-                let lifted = lift_block(|a| mem.fetch16(a), pc, n);
-                let before = self.tracer.as_ref().map(|_| self.cpu.clone());
-                let r = self.exec(&lifted.block, &lifted.insns)?;
-                if let (Some(t), Some(b), Some(m)) = (self.tracer.as_mut(), before, lifted.insns.first()) {
-                    t.emit(m.pc, m.raw, &b, &self.cpu);
-                }
-                r
-            } else {
-                // Stop the hot loop early enough that the last blocks run under the budget path.
-                let stop_at = self.cpu.instret.saturating_add(budget - crate::cache::MAX_BLOCK_INSNS as u64);
-                match self.run_hot(stop_at) {
-                    Some((exit, start, marks)) => self.finish(exit, start, &marks)?,
-                    None => None,
-                }
-            };
-            if let Some(o) = outcome {
-                return Ok(o);
-            }
-            if self.mem.take_watch_hit() {
-                if let Some(h) = self.htif.as_mut() {
-                    if let HtifEvent::Exit(code) = h.poll(&mut self.mem) {
-                        return Ok(RunOutcome::Exited(code));
-                    }
-                }
-            }
-        }
-    }
-
-    /// The hot path: run cached blocks back to back until one ends in something other than a
-    /// next pc (returned with what `finish` needs), the guest stores to the HTIF mailbox, or
-    /// `instret` reaches `stop_at` (both returned as `None`).
-    #[inline(never)]
-    fn run_hot(&mut self, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
-        let BareMetal { cpu, mem, csrs, cache, stats, .. } = self;
-        let mut executed = 0u64;
-        let result = loop {
-            let idx = cache.lookup(cpu.pc, mem);
-            let b = cache.get(idx);
-            executed += 1;
-            let mut ctx = CsrCtx { csrs, marks: &b.lifted.insns, instret: cpu.instret };
-            match run_block(cpu, mem, &mut ctx, &b.lifted.block) {
-                Exit::Next(next) => {
-                    cpu.pc = next;
-                    cpu.instret += b.n_insns;
-                    if cpu.instret >= stop_at || mem.watch_pending() {
-                        break None;
-                    }
-                }
-                // Rare path (trap, ecall, mret, fence.i): copy what `finish` needs.
-                other => break Some((other, b.lifted.block.start_pc, b.lifted.insns.clone())),
-            }
-        };
-        stats.blocks_executed += executed;
-        result
-    }
-
-    /// Execute an uncached block (tracing or near the instruction limit).
-    fn exec(&mut self, block: &IRBlock, marks: &[InsnMark]) -> Result<Option<RunOutcome>, VmError> {
-        self.stats.blocks_executed += 1;
-        let mut ctx = CsrCtx { csrs: &mut self.csrs, marks, instret: self.cpu.instret };
-        let exit = run_block(&mut self.cpu, &mut self.mem, &mut ctx, block);
-        self.finish(exit, block.start_pc, marks)
-    }
-
     /// Act on a block exit other than a plain next pc.
-    fn finish(
+    fn finish_exit(
         &mut self,
         exit: Exit,
         start_pc: u64,
@@ -331,6 +240,48 @@ fn unreadable_kind(kind: std::fs::FileType) -> Option<&'static str> {
         }
     }
     kind.is_dir().then_some("directory")
+}
+
+impl Machine for BareMetal {
+    type Mem = PhysMem;
+    type Csrs = MachineCsrs;
+    type Outcome = RunOutcome;
+
+    fn parts(&mut self) -> Parts<'_, PhysMem, MachineCsrs> {
+        Parts {
+            cpu: &mut self.cpu,
+            mem: &mut self.mem,
+            csrs: &mut self.csrs,
+            cache: &mut self.cache,
+            stats: &mut self.stats,
+            tracer: self.tracer.as_mut(),
+        }
+    }
+
+    #[inline(always)]
+    fn wants_attention(mem: &PhysMem) -> bool {
+        mem.watch_pending()
+    }
+
+    fn attend(&mut self) -> Result<Option<RunOutcome>, VmError> {
+        if self.mem.take_watch_hit() {
+            if let Some(h) = self.htif.as_mut() {
+                if let HtifEvent::Exit(code) = h.poll(&mut self.mem) {
+                    return Ok(Some(RunOutcome::Exited(code)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn finish(
+        &mut self,
+        exit: Exit,
+        start_pc: u64,
+        marks: &[InsnMark],
+    ) -> Result<Option<RunOutcome>, VmError> {
+        self.finish_exit(exit, start_pc, marks)
+    }
 }
 
 impl GetStats for BareMetal {

@@ -7,6 +7,7 @@
 
 pub mod baremetal;
 pub mod cache;
+mod engine;
 pub mod trace;
 
 pub use baremetal::{BareMetal, RunOutcome};

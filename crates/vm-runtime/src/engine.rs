@@ -1,0 +1,163 @@
+//! The run loop shared by every machine: look blocks up in the cache, execute them on the
+//! interpreter back to back, and hand anything that is not a plain next pc (exceptions,
+//! `ecall`, `mret`, `fence.i`, …) to the machine. Also the slow paths: `--trace` (one
+//! instruction per block) and the last blocks before `--max-insns`.
+
+use vm_core::{CpuState, Mmu, VmError, VmStats};
+use vm_frontend::riscv64::lift::{lift_block, InsnMark};
+use vm_interp::{run_block, CsrHandler, Exception, Exit};
+use vm_ir::CsrOp;
+
+use crate::cache::{BlockCache, MAX_BLOCK_INSNS};
+use crate::trace::Tracer;
+
+/// Index of the instruction that op `op_index` belongs to.
+pub(crate) fn insn_of_op(marks: &[InsnMark], op_index: usize) -> usize {
+    marks.partition_point(|m| m.first_op as usize <= op_index).saturating_sub(1)
+}
+
+/// A machine's CSR file, given the exact number of instructions retired before the access.
+pub(crate) trait Csrs {
+    /// Access `csr`; returns the old value or an illegal-instruction exception.
+    fn access(
+        &mut self,
+        cpu: &mut CpuState,
+        instret: u64,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        write: bool,
+    ) -> Result<u64, Exception>;
+}
+
+/// Adapts a [`Csrs`] to the interpreter: works out instret at the op from the block's marks.
+struct Ctx<'a, C> {
+    csrs: &'a mut C,
+    marks: &'a [InsnMark],
+    instret: u64,
+}
+
+impl<C: Csrs> CsrHandler for Ctx<'_, C> {
+    fn csr(
+        &mut self,
+        cpu: &mut CpuState,
+        op_index: usize,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        _read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        let now = self.instret + insn_of_op(self.marks, op_index) as u64;
+        self.csrs.access(cpu, now, csr, op, src, write)
+    }
+}
+
+/// Borrowed pieces of a machine the loop works on.
+pub(crate) struct Parts<'a, M, C> {
+    pub cpu: &'a mut CpuState,
+    pub mem: &'a mut M,
+    pub csrs: &'a mut C,
+    pub cache: &'a mut BlockCache,
+    pub stats: &'a mut VmStats,
+    pub tracer: Option<&'a mut Tracer>,
+}
+
+/// What a machine adds to the shared loop.
+pub(crate) trait Machine {
+    /// Guest memory.
+    type Mem: Mmu;
+    /// CSR file.
+    type Csrs: Csrs;
+    /// How a run ends without error.
+    type Outcome;
+    /// The pieces the loop needs.
+    fn parts(&mut self) -> Parts<'_, Self::Mem, Self::Csrs>;
+    /// Cheap check after every block: must the hot loop stop so [`Machine::attend`] can run?
+    fn wants_attention(mem: &Self::Mem) -> bool;
+    /// Serve whatever `wants_attention` saw (device mailbox, pending signals).
+    fn attend(&mut self) -> Result<Option<Self::Outcome>, VmError>;
+    /// Act on a block exit other than a next pc; `marks` are the block's instructions.
+    fn finish(
+        &mut self,
+        exit: Exit,
+        start_pc: u64,
+        marks: &[InsnMark],
+    ) -> Result<Option<Self::Outcome>, VmError>;
+}
+
+/// Run `m` until it produces an outcome or an error, or `max_insns` instructions retire.
+pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Outcome, VmError> {
+    loop {
+        let p = m.parts();
+        let budget = match max_insns {
+            Some(limit) if p.cpu.instret >= limit => {
+                return Err(VmError::InsnLimit { limit, pc: p.cpu.pc });
+            }
+            Some(limit) => limit - p.cpu.instret,
+            None => u64::MAX,
+        };
+        let pending = if p.tracer.is_some() || budget < MAX_BLOCK_INSNS as u64 {
+            // Uncached short blocks: one instruction when tracing, at most the budget otherwise.
+            let n = if p.tracer.is_some() { 1 } else { budget as usize };
+            let Parts { cpu, mem, csrs, stats, tracer, .. } = p;
+            let lifted = lift_block(|a| mem.fetch16(a), cpu.pc, n);
+            let before = tracer.as_ref().map(|_| cpu.clone());
+            stats.blocks_executed += 1;
+            let mut ctx = Ctx { csrs, marks: &lifted.insns, instret: cpu.instret };
+            let exit = run_block(cpu, mem, &mut ctx, &lifted.block);
+            if let (Some(t), Some(b), Some(mk)) = (tracer, before, lifted.insns.first()) {
+                // A faulting instruction did not run: its line shows no register change.
+                t.emit(mk.pc, mk.raw, &b, cpu);
+            }
+            match exit {
+                Exit::Next(next) => {
+                    cpu.pc = next;
+                    cpu.instret += lifted.insns.len() as u64;
+                    None
+                }
+                other => Some((other, lifted.block.start_pc, lifted.insns)),
+            }
+        } else {
+            // Stop the hot loop early enough that the last blocks run under the budget path.
+            let stop_at = p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64);
+            run_hot::<M>(p, stop_at)
+        };
+        if let Some((exit, start, marks)) = pending {
+            if let Some(o) = m.finish(exit, start, &marks)? {
+                return Ok(o);
+            }
+        }
+        if let Some(o) = m.attend()? {
+            return Ok(o);
+        }
+    }
+}
+
+/// The hot path: run cached blocks back to back until one ends in something other than a
+/// next pc (returned with what `finish` needs), the machine wants attention, or `instret`
+/// reaches `stop_at`.
+#[inline(never)]
+fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
+    let Parts { cpu, mem, csrs, cache, stats, .. } = p;
+    let mut executed = 0u64;
+    let result = loop {
+        let idx = cache.lookup(cpu.pc, mem);
+        let b = cache.get(idx);
+        executed += 1;
+        let mut ctx = Ctx { csrs: &mut *csrs, marks: &b.lifted.insns, instret: cpu.instret };
+        match run_block(cpu, mem, &mut ctx, &b.lifted.block) {
+            Exit::Next(next) => {
+                cpu.pc = next;
+                cpu.instret += b.n_insns;
+                if cpu.instret >= stop_at || M::wants_attention(mem) {
+                    break None;
+                }
+            }
+            // Rare path (trap, ecall, mret, fence.i): copy what `finish` needs.
+            other => break Some((other, b.lifted.block.start_pc, b.lifted.insns.clone())),
+        }
+    };
+    stats.blocks_executed += executed;
+    result
+}
