@@ -1,8 +1,8 @@
 //! System call dispatch: riscv64 Linux numbers (asm-generic) → host implementations.
 //!
-//! [`dispatch`] reads the number from a7 and arguments from a0–a5, advances `cpu.pc` past the
-//! `ecall`, offers the call to the signal layer first, then serves it here and writes the
-//! result (or `-errno`) to a0. Calls are grouped by area: [`fs`] (files and directories),
+//! [`dispatch`] reads the number from a7 and arguments from a0–a5 and offers the call to the
+//! signal layer first; otherwise it advances `cpu.pc` past the `ecall`, serves the call here
+//! and writes the result (or `-errno`) to a0. Calls are grouped by area: [`fs`] (files and directories),
 //! [`mem`] (brk, mmap and friends), [`proc`] (identity, limits, fork/exec/wait), [`time`]
 //! (clocks and sleeping) and [`misc`] (uname, randomness, hwprobe, ...). Unknown numbers return
 //! `-ENOSYS` with one warning per number.
@@ -45,11 +45,13 @@ impl From<SysResult> for Outcome {
 pub fn dispatch(p: &mut Process) -> SyscallAction {
     let number = p.cpu.x[17];
     let args = [p.cpu.x[10], p.cpu.x[11], p.cpu.x[12], p.cpu.x[13], p.cpu.x[14], p.cpu.x[15]];
-    // Advance first: handlers that set pc themselves (execve, rt_sigreturn) override this.
-    p.cpu.pc = p.cpu.pc.wrapping_add(4);
+    // The signal layer sees pc at the ecall (it records it to restart calls after EINTR) and
+    // advances it itself.
     if let Some(action) = signal_hook(p, number, &args) {
         return action;
     }
+    // Handlers that set pc themselves (execve) override this.
+    p.cpu.pc = p.cpu.pc.wrapping_add(4);
     match serve(p, number, &args) {
         Outcome::Ret(r) => {
             p.cpu.x[10] = encode(r);
@@ -60,7 +62,7 @@ pub fn dispatch(p: &mut Process) -> SyscallAction {
 }
 
 /// The signal layer's system calls (rt_sigaction, rt_sigreturn, kill of self, ...). It sees the
-/// call with `pc` already past the `ecall` and writes a0 itself when it handles one.
+/// call with `pc` still at the `ecall`; when it handles one it writes a0 and pc itself.
 fn signal_hook(p: &mut Process, number: u64, args: &[u64; 6]) -> Option<SyscallAction> {
     crate::signal::syscall(p, number, args)
 }

@@ -419,6 +419,26 @@ mod tests {
     }
 
     #[test]
+    fn execve_of_a_static_guest_replaces_the_image() {
+        let elf = concat!(env!("CARGO_MANIFEST_DIR"), "/../../guests/linux/loader/hello-static.elf");
+        let mut p = process();
+        put_str(&mut p, SCRATCH, elf);
+        put_str(&mut p, SCRATCH + 0x400, "hello");
+        put_str(&mut p, SCRATCH + 0x500, "A=1");
+        let mut ptrs = Vec::new();
+        for v in [SCRATCH + 0x400, 0, SCRATCH + 0x500, 0] {
+            ptrs.extend_from_slice(&v.to_le_bytes());
+        }
+        p.mem.write(SCRATCH + 0x200, &ptrs).unwrap();
+        let act = dispatch_args(&mut p, nr::EXECVE, &[SCRATCH, SCRATCH + 0x200, SCRATCH + 0x210]);
+        assert_eq!(act, SyscallAction::Exec);
+        // The scratch mapping is gone, the new image runs from its entry with argc 1.
+        assert_eq!(p.mem.prot_of(SCRATCH), None);
+        assert!(p.mem.prot_of(p.cpu.pc).is_some_and(|pr| pr.contains(vm_mem::Prot::EXEC)));
+        assert_eq!(get_u64(&p, p.cpu.x[2]).unwrap(), 1);
+    }
+
+    #[test]
     fn futex_wake_and_mismatched_wait() {
         let mut p = process();
         p.mem.write(SCRATCH, &5u32.to_le_bytes()).unwrap();
