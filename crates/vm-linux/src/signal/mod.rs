@@ -24,7 +24,7 @@ mod sys;
 mod tests;
 
 pub use frame::{FRAME_SIZE, TRAMPOLINE, TRAMPOLINE_CODE};
-pub use host::{install_host_handlers, HOST_PENDING};
+pub use host::{host_signal_pending, install_host_handlers, HOST_PENDING};
 pub use sys::syscall;
 
 use crate::process::{Process, SyscallAction};
