@@ -246,16 +246,6 @@ fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
     check(unsafe { libc::syscall(libc::SYS_getdents64, int(a[0]), ptr, len) })
 }
 
-/// Whether `path` names the running executable (`/proc/self/exe`, `/proc/<our pid>/exe`).
-fn is_proc_exe(path: &[u8]) -> bool {
-    if path == b"/proc/self/exe" || path == b"/proc/thread-self/exe" {
-        return true;
-    }
-    // SAFETY: getpid takes no arguments.
-    let me = format!("/proc/{}/exe", unsafe { libc::getpid() });
-    path == me.as_bytes()
-}
-
 fn readlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let raw = super::get_cstr(p, a[1], 4096, libc::ENAMETOOLONG)?;
     let size = a[3] as i32;
@@ -263,7 +253,7 @@ fn readlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
         return Err(libc::EINVAL);
     }
     let size = size as usize;
-    if is_proc_exe(&raw) {
+    if super::is_proc_exe(&raw) {
         let exe = std::fs::canonicalize(&p.exe).unwrap_or_else(|_| p.exe.clone());
         let bytes = exe.as_os_str().as_bytes();
         let n = bytes.len().min(size);

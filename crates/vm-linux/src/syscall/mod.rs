@@ -156,16 +156,29 @@ pub(crate) fn guest_path(p: &Process, addr: u64) -> Result<CString, i32> {
     CString::new(s).map_err(|_| libc::EINVAL)
 }
 
-/// A guest path resolved for the host: absolute paths go through [`Process::host_path`]
-/// (the sysroot), relative ones are used as is (relative to `dirfd` or the cwd).
+/// A guest path resolved for the host: `/proc/self/exe` is the guest program, other absolute
+/// paths go through [`Process::host_path`] (the sysroot), relative ones are used as is
+/// (relative to `dirfd` or the cwd).
 pub(crate) fn resolved_path(p: &Process, addr: u64) -> Result<CString, i32> {
     let s = get_cstr(p, addr, PATH_MAX, libc::ENAMETOOLONG)?;
-    if s.first() == Some(&b'/') {
+    if is_proc_exe(&s) {
+        CString::new(p.exe.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
+    } else if s.first() == Some(&b'/') {
         let host = p.host_path(Path::new(std::ffi::OsStr::from_bytes(&s)));
         CString::new(host.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)
     } else {
         CString::new(s).map_err(|_| libc::EINVAL)
     }
+}
+
+/// Whether `path` names the running executable (`/proc/self/exe`, `/proc/<our pid>/exe`).
+pub(crate) fn is_proc_exe(path: &[u8]) -> bool {
+    if path == b"/proc/self/exe" || path == b"/proc/thread-self/exe" {
+        return true;
+    }
+    // SAFETY: getpid takes no arguments.
+    let me = format!("/proc/{}/exe", unsafe { libc::getpid() });
+    path == me.as_bytes()
 }
 
 /// Sign-extend a guest `int` argument (fds, dirfds) held in a 64-bit register.

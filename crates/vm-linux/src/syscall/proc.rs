@@ -225,7 +225,11 @@ fn prepare_exec(p: &Process, a: &[u64; 6]) -> Result<ExecArgs, i32> {
     }
     let argv = string_array(p, a[1])?;
     let envp = string_array(p, a[2])?;
-    let path = p.host_path(Path::new(OsStr::from_bytes(&guest)));
+    let path = if super::is_proc_exe(&guest) {
+        p.exe.clone()
+    } else {
+        p.host_path(Path::new(OsStr::from_bytes(&guest)))
+    };
     let meta = std::fs::metadata(&path).map_err(|e| e.raw_os_error().unwrap_or(libc::ENOENT))?;
     if !meta.is_file() {
         return Err(libc::EACCES);
@@ -436,6 +440,11 @@ mod tests {
         assert_eq!(p.mem.prot_of(SCRATCH), None);
         assert!(p.mem.prot_of(p.cpu.pc).is_some_and(|pr| pr.contains(vm_mem::Prot::EXEC)));
         assert_eq!(get_u64(&p, p.cpu.x[2]).unwrap(), 1);
+        // /proc/self/exe is the guest program, not the host's vm binary.
+        p.mem.map_fixed(SCRATCH, 4096, vm_mem::Prot::RW).unwrap();
+        put_str(&mut p, SCRATCH, "/proc/self/exe");
+        assert_eq!(dispatch_args(&mut p, nr::EXECVE, &[SCRATCH, 0, 0]), SyscallAction::Exec);
+        assert_eq!(get_u64(&p, p.cpu.x[2]).unwrap(), 0);
     }
 
     #[test]
