@@ -14,7 +14,7 @@
 //! guest's behalf returns `EINTR`, and [`super::deliver_pending`] then either lets the guest
 //! see `EINTR` (a handler without `SA_RESTART`) or re-executes the `ecall`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::sig;
 
@@ -53,6 +53,14 @@ pub const FORWARDED: &[(i32, i32)] = &[
     (sig::SIGPWR, libc::SIGPWR),
 ];
 
+/// Whether [`install_host_handlers`] ran.
+pub static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether host signal `host` reaches the guest through [`HOST_PENDING`].
+pub fn forwarded(host: i32) -> bool {
+    INSTALLED.load(Ordering::Relaxed) && host_to_guest(host) != 0
+}
+
 /// Guest number of a host signal (0 if not forwarded).
 pub fn host_to_guest(host: i32) -> i32 {
     FORWARDED.iter().find(|&&(_, h)| h == host).map_or(0, |&(g, _)| g)
@@ -89,6 +97,7 @@ pub fn install_host_handlers() {
             libc::sigaction(host, &sa, std::ptr::null_mut());
         }
     }
+    INSTALLED.store(true, Ordering::Relaxed);
 }
 
 /// Take the host signals that arrived: guest-numbered bit mask plus a function to read each

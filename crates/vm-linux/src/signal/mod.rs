@@ -9,7 +9,8 @@
 //!   signals ([`host`]), then takes pending unblocked signals (synchronous ones first, then the
 //!   lowest number): ignored ones are dropped, a fatal default action returns
 //!   [`SyscallAction::Killed`], a handler gets an `rt_sigframe` ([`frame`]) and the guest
-//!   continues in the handler with `ra` = the sigreturn trampoline at [`TRAMPOLINE`].
+//!   continues in the handler with `ra` = the sigreturn trampoline (a read+execute page at
+//!   [`TRAMPOLINE`] = `USER_TOP - 16 MiB`, below the stack and its guard gap).
 //! * [`raise_fault`] delivers synchronous faults (SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE).
 //!
 //! System call restart: [`syscall`] remembers the `ecall` (pc, original a0, number). If that
@@ -277,6 +278,8 @@ pub struct SignalState {
     pub altstack: AltStack,
     /// The mask to restore after rt_sigsuspend (saved in the next frame instead of `blocked`).
     pub saved_mask: Option<u64>,
+    /// Where the sigreturn trampoline was mapped (see [`TRAMPOLINE`]).
+    pub trampoline: Option<u64>,
     last_syscall: Option<LastSyscall>,
 }
 
@@ -289,6 +292,7 @@ impl Default for SignalState {
             info: [SigInfo::default(); 64],
             altstack: AltStack::default(),
             saved_mask: None,
+            trampoline: None,
             last_syscall: None,
         }
     }
@@ -328,6 +332,7 @@ impl SignalState {
         }
         self.altstack = AltStack::default();
         self.saved_mask = None;
+        self.trampoline = None;
         self.last_syscall = None;
     }
 
@@ -384,6 +389,13 @@ impl SignalState {
             self.raise(s, info);
         }
     }
+}
+
+/// Block the forwarded host signals in the calling host thread. Any vm helper thread (other
+/// than the one running the guest) should call this, so that host signals interrupt the
+/// guest thread's blocking system calls rather than landing elsewhere.
+pub fn block_host_signals() {
+    let _ = host::block_forwarded();
 }
 
 /// Default action "stop": stop the whole host process until it is continued.
@@ -476,9 +488,10 @@ pub fn raise_fault(p: &mut Process, sig: i32, code: i32, addr: u64) -> Option<Sy
 /// frame cannot be written (as Linux's force_sigsegv).
 fn setup_frame(p: &mut Process, sig: i32, info: &SigInfo) -> Result<(), SyscallAction> {
     let segv = SyscallAction::Killed(sig::SIGSEGV);
-    if !frame::ensure_trampoline(&mut p.mem) {
+    let Some(trampoline) = frame::ensure_trampoline(&mut p.mem, p.signals.trampoline) else {
         return Err(segv);
-    }
+    };
+    p.signals.trampoline = Some(trampoline);
     let st = &mut p.signals;
     let act = st.action(sig);
     let sp = p.cpu.x[2];
@@ -513,7 +526,7 @@ fn setup_frame(p: &mut Process, sig: i32, info: &SigInfo) -> Result<(), SyscallA
     cpu.x[11] = addr + frame::INFO as u64;
     cpu.x[12] = addr + frame::UC as u64;
     cpu.x[2] = addr;
-    cpu.x[1] = TRAMPOLINE;
+    cpu.x[1] = trampoline;
     cpu.pc = act.handler;
     cpu.reservation = None;
     Ok(())

@@ -10,6 +10,7 @@ use super::{
 use crate::process::{Process, SyscallAction};
 
 const EPERM: i64 = 1;
+const ESRCH: i64 = 3;
 const EINTR: i64 = 4;
 const EAGAIN: i64 = 11;
 const ENOMEM: i64 = 12;
@@ -28,11 +29,17 @@ const NR_RT_SIGTIMEDWAIT: u64 = 137;
 const NR_RT_SIGQUEUEINFO: u64 = 138;
 const NR_RT_SIGRETURN: u64 = 139;
 
-/// Serve `nr` if it is a signal system call: writes a0, advances pc past the `ecall` (except
-/// rt_sigreturn, which restores pc) and returns `Some`; `None` for every other call (the
-/// dispatcher serves it). Also remembers the call for restart after `EINTR` (module doc).
+/// Whether [`crate::syscall::dispatch`] advances `pc` past the `ecall` before calling
+/// [`syscall`] (it does: "handlers that set pc themselves override this").
+const DISPATCH_ADVANCES_PC: bool = true;
+
+/// Serve `nr` if it is a signal system call: writes a0, leaves pc just past the `ecall`
+/// (rt_sigreturn restores pc from the frame instead) and returns `Some`; `None` for every
+/// other call (the dispatcher serves it). Also remembers the call for restart after `EINTR`
+/// (module doc). Called by the dispatcher first for every system call.
 pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallAction> {
-    p.signals.last_syscall = Some(LastSyscall { pc: p.cpu.pc, a0: args[0], nr });
+    let ecall = if DISPATCH_ADVANCES_PC { p.cpu.pc.wrapping_sub(4) } else { p.cpu.pc };
+    p.signals.last_syscall = Some(LastSyscall { pc: ecall, a0: args[0], nr });
     let r = match nr {
         NR_RT_SIGRETURN => {
             p.signals.last_syscall = None;
@@ -49,7 +56,7 @@ pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallActio
     };
     p.signals.last_syscall = None;
     p.cpu.x[10] = r as u64;
-    p.cpu.pc = p.cpu.pc.wrapping_add(4);
+    p.cpu.pc = ecall.wrapping_add(4);
     Some(SyscallAction::Continue)
 }
 
@@ -208,19 +215,32 @@ fn host_ids() -> (i32, i32, u32) {
 }
 
 /// kill/tkill/tgkill/rt_sigqueueinfo aimed at this process: the signal becomes pending.
-/// `None` when the target is another process (the dispatcher forwards it to the host).
+/// `kill(0, sig)` (our process group) goes through the host when the host handler forwards
+/// `sig` (our own copy comes back through [`host::HOST_PENDING`]), else it is raised here
+/// only; `kill(-1, sig)` (everyone but us) goes to the host. `None` when the target is another
+/// process (the dispatcher forwards it to the host).
 fn kill(p: &mut Process, nr: u64, a: &[u64; 6]) -> Option<i64> {
     let (pid, tid, uid) = host_ids();
-    let (target_self, s) = match nr {
-        NR_KILL => (a[0] as i32 == pid, a[1]),
-        NR_TKILL => (a[0] as i32 == tid, a[1]),
-        NR_TGKILL => (a[0] as i32 == pid && a[1] as i32 == tid, a[2]),
-        _ => (a[0] as i32 == pid, a[1]),
+    let (target, s) = match nr {
+        NR_KILL => (a[0] as i32, a[1]),
+        NR_TKILL => (if a[0] as i32 == tid { pid } else { -2 }, a[1]),
+        NR_TGKILL if a[0] as i32 == pid && a[1] as i32 != tid => return Some(-ESRCH),
+        NR_TGKILL => (if a[0] as i32 == pid { pid } else { -2 }, a[2]),
+        _ => (a[0] as i32, a[1]),
     };
-    if !target_self {
+    let Some(s) = signo(s) else {
+        return (target == pid || target == 0 || target == -1).then_some(-EINVAL);
+    };
+    if nr == NR_KILL && (target == -1 || (target == 0 && s != 0 && host::forwarded(s))) {
+        // SAFETY: kill takes no pointers. Guest and host (x86_64, aarch64 Linux) share the
+        // asm-generic signal numbers.
+        let r = unsafe { libc::kill(target, s) };
+        // SAFETY: reading errno right after the failed call.
+        return Some(if r < 0 { -i64::from(unsafe { *libc::__errno_location() }) } else { 0 });
+    }
+    if target != pid && !(nr == NR_KILL && target == 0) {
         return None;
     }
-    let Some(s) = signo(s) else { return Some(-EINVAL) };
     let info = match nr {
         NR_KILL => SigInfo::sender(si::SI_USER, pid, uid),
         NR_RT_SIGQUEUEINFO => match read::<128>(p, a[2]) {
