@@ -21,7 +21,6 @@ fn proc() -> Process {
 }
 
 fn ecall(p: &mut Process, nr: u64, args: [u64; 6]) -> i64 {
-    p.cpu.pc += 4;
     assert_eq!(signal::syscall(p, nr, &args), Some(SyscallAction::Continue));
     p.cpu.x[10] as i64
 }

@@ -100,6 +100,13 @@ pub fn install_host_handlers() {
     INSTALLED.store(true, Ordering::Relaxed);
 }
 
+/// Whether a forwarded host signal arrived and is waiting for [`take_host_pending`]: the run
+/// loop's cheap check between blocks.
+#[inline(always)]
+pub fn host_signal_pending() -> bool {
+    HOST_PENDING.load(Ordering::Relaxed) != 0
+}
+
 /// Take the host signals that arrived: guest-numbered bit mask plus a function to read each
 /// one's recorded siginfo words.
 pub fn take_host_pending() -> u64 {

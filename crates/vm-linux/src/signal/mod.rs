@@ -25,7 +25,7 @@ mod sys;
 mod tests;
 
 pub use frame::{FRAME_SIZE, TRAMPOLINE, TRAMPOLINE_CODE};
-pub use host::{install_host_handlers, HOST_PENDING};
+pub use host::{host_signal_pending, install_host_handlers, HOST_PENDING};
 pub use sys::syscall;
 
 use crate::process::{Process, SyscallAction};
@@ -420,7 +420,7 @@ const EINTR: i64 = 4;
 /// a handler); `Some(Killed(sig))`: the process dies of `sig`.
 pub fn deliver_pending(p: &mut Process) -> Option<SyscallAction> {
     let last = p.signals.last_syscall.take();
-    if host::HOST_PENDING.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+    if host::host_signal_pending() {
         p.signals.drain_host();
     }
     if last.is_none() && p.signals.saved_mask.is_none() && p.signals.pending & !p.signals.blocked == 0 {

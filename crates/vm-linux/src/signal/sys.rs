@@ -30,13 +30,14 @@ const NR_RT_SIGQUEUEINFO: u64 = 138;
 const NR_RT_SIGRETURN: u64 = 139;
 
 /// Whether [`crate::syscall::dispatch`] advances `pc` past the `ecall` before calling
-/// [`syscall`] (it does: "handlers that set pc themselves override this").
-const DISPATCH_ADVANCES_PC: bool = true;
+/// [`syscall`]. It does not: the contract is that [`syscall`] sees `pc` at the `ecall`.
+pub(crate) const DISPATCH_ADVANCES_PC: bool = false;
 
-/// Serve `nr` if it is a signal system call: writes a0, leaves pc just past the `ecall`
+/// Serve `nr` if it is a signal system call: writes a0, advances pc past the `ecall`
 /// (rt_sigreturn restores pc from the frame instead) and returns `Some`; `None` for every
-/// other call (the dispatcher serves it). Also remembers the call for restart after `EINTR`
-/// (module doc). Called by the dispatcher first for every system call.
+/// other call (the dispatcher serves it, and advances pc). Called by the dispatcher first for
+/// every system call, with `pc` at the `ecall`; it remembers the call for restart after
+/// `EINTR` (module doc).
 pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallAction> {
     let ecall = if DISPATCH_ADVANCES_PC { p.cpu.pc.wrapping_sub(4) } else { p.cpu.pc };
     p.signals.last_syscall = Some(LastSyscall { pc: ecall, a0: args[0], nr });

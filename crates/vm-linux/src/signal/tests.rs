@@ -32,10 +32,17 @@ fn proc() -> Process {
     p
 }
 
-/// What the dispatcher does: advance pc past the `ecall`, then offer the call to [`syscall`].
+/// What the dispatcher does: offer the call to [`syscall`]; if not taken, advance pc past the
+/// `ecall` (the caller then writes a0).
 fn ecall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallAction> {
-    p.cpu.pc += 4;
-    syscall(p, nr, args)
+    if super::sys::DISPATCH_ADVANCES_PC {
+        p.cpu.pc += 4;
+    }
+    let r = syscall(p, nr, args);
+    if r.is_none() && !super::sys::DISPATCH_ADVANCES_PC {
+        p.cpu.pc += 4;
+    }
+    r
 }
 
 /// Run a signal system call; returns its action and a0.
