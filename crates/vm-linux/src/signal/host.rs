@@ -56,9 +56,9 @@ pub const FORWARDED: &[(i32, i32)] = &[
 /// Whether [`install_host_handlers`] ran.
 pub static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// Whether host signal `host` reaches the guest through [`HOST_PENDING`].
-pub fn forwarded(host: i32) -> bool {
-    INSTALLED.load(Ordering::Relaxed) && host_to_guest(host) != 0
+/// Whether guest signal `guest`, sent on the host, comes back through [`HOST_PENDING`].
+pub fn forwarded(guest: i32) -> bool {
+    INSTALLED.load(Ordering::Relaxed) && FORWARDED.iter().any(|&(g, _)| g == guest)
 }
 
 /// Guest number of a host signal (0 if not forwarded).
@@ -86,6 +86,7 @@ extern "C" fn on_host_signal(host: libc::c_int, info: *mut libc::siginfo_t, _ctx
 /// Install the forwarding handler for every signal of [`FORWARDED`] (idempotent). Call once
 /// before running the guest.
 pub fn install_host_handlers() {
+    INSTALLED.store(true, Ordering::Relaxed);
     for &(_, host) in FORWARDED {
         // SAFETY: a zeroed sigaction is valid; the handler only performs atomic operations
         // (async-signal-safe) and has the SA_SIGINFO signature.
@@ -97,7 +98,6 @@ pub fn install_host_handlers() {
             libc::sigaction(host, &sa, std::ptr::null_mut());
         }
     }
-    INSTALLED.store(true, Ordering::Relaxed);
 }
 
 /// Whether a forwarded host signal arrived and is waiting for [`take_host_pending`]: the run
