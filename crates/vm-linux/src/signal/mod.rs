@@ -120,6 +120,11 @@ pub mod si {
     pub const TRAP_BRKPT: i32 = 1;
 }
 
+/// First real-time signal number (the kernel's; glibc reserves 32 and 33 for itself).
+pub const SIGRTMIN: i32 = 32;
+/// Most real-time signals queued at once (the kernel's limit is RLIMIT_SIGPENDING).
+pub const RT_QUEUE_MAX: usize = 4096;
+
 /// SIGKILL and SIGSTOP: never blocked, caught or ignored.
 pub const UNBLOCKABLE: u64 = bit(sig::SIGKILL) | bit(sig::SIGSTOP);
 
@@ -272,8 +277,10 @@ pub struct SignalState {
     pub blocked: u64,
     /// Pending signals (bit `sig - 1`).
     pub pending: u64,
-    /// siginfo of each pending signal (index `sig - 1`).
+    /// siginfo of each pending standard signal (index `sig - 1`).
     pub info: [SigInfo; 64],
+    /// Queued real-time signals with their siginfo, oldest first.
+    pub rt_queue: Vec<(i32, SigInfo)>,
     /// Alternate signal stack.
     pub altstack: AltStack,
     /// The mask to restore after rt_sigsuspend (saved in the next frame instead of `blocked`).
@@ -290,6 +297,7 @@ impl Default for SignalState {
             blocked: 0,
             pending: 0,
             info: [SigInfo::default(); 64],
+            rt_queue: Vec::new(),
             altstack: AltStack::default(),
             saved_mask: None,
             trampoline: None,
@@ -304,16 +312,30 @@ impl SignalState {
         self.actions[(sig - 1) as usize & 63]
     }
 
-    /// Make `sig` (1..=64) pending with `info`. A signal already pending is not queued twice
-    /// (the first siginfo is kept).
-    pub fn raise(&mut self, sig: i32, info: SigInfo) {
+    /// Make `sig` (1..=64) pending with `info`. A standard signal (below [`SIGRTMIN`]) already
+    /// pending is not queued twice (the first siginfo is kept); real-time signals queue, each
+    /// with its siginfo, up to [`RT_QUEUE_MAX`] in all. `false` if the queue is full.
+    pub fn raise(&mut self, sig: i32, info: SigInfo) -> bool {
         if !(1..=sig::NSIG).contains(&sig) {
-            return;
+            return true;
         }
-        if self.pending & bit(sig) == 0 {
+        if sig >= SIGRTMIN {
+            if self.rt_queue.len() >= RT_QUEUE_MAX {
+                return false;
+            }
+            self.rt_queue.push((sig, info));
+            self.pending |= bit(sig);
+        } else if self.pending & bit(sig) == 0 {
             self.pending |= bit(sig);
             self.info[(sig - 1) as usize] = info;
         }
+        true
+    }
+
+    /// Drop every pending instance of `sig`.
+    pub fn discard(&mut self, sig: i32) {
+        self.pending &= !bit(sig);
+        self.rt_queue.retain(|&(s, _)| s != sig);
     }
 
     /// Whether `sig` would be discarded by its current disposition.
@@ -345,8 +367,19 @@ impl SignalState {
 
     /// Take signal `sig` off the pending set, returning its siginfo.
     fn dequeue(&mut self, sig: i32) -> SigInfo {
-        self.pending &= !bit(sig);
-        self.info[(sig - 1) as usize]
+        if sig < SIGRTMIN {
+            self.pending &= !bit(sig);
+            return self.info[(sig - 1) as usize];
+        }
+        let Some(i) = self.rt_queue.iter().position(|&(s, _)| s == sig) else {
+            self.pending &= !bit(sig);
+            return SigInfo::default();
+        };
+        let (_, info) = self.rt_queue.remove(i);
+        if !self.rt_queue.iter().any(|&(s, _)| s == sig) {
+            self.pending &= !bit(sig);
+        }
+        info
     }
 
     /// Drop pending unblocked signals that would be ignored (stopping the host for stop
@@ -386,7 +419,7 @@ impl SignalState {
                 code: w[1] as u32 as i32,
                 data: [w[2], w[3], w[4], w[5]],
             };
-            self.raise(s, info);
+            let _ = self.raise(s, info);
         }
     }
 }

@@ -17,6 +17,8 @@ const ENOMEM: i64 = 12;
 const EFAULT: i64 = 14;
 const EINVAL: i64 = 22;
 
+const NR_GETITIMER: u64 = 102;
+const NR_SETITIMER: u64 = 103;
 const NR_KILL: u64 = 129;
 const NR_TKILL: u64 = 130;
 const NR_TGKILL: u64 = 131;
@@ -53,6 +55,7 @@ pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallActio
         NR_RT_SIGPROCMASK => rt_sigprocmask(p, args),
         NR_RT_SIGPENDING => rt_sigpending(p, args[0], args[1]),
         NR_RT_SIGTIMEDWAIT => rt_sigtimedwait(p, args),
+        NR_GETITIMER | NR_SETITIMER => itimer(p, nr, args),
         _ => return None,
     };
     p.signals.last_syscall = None;
@@ -105,7 +108,7 @@ fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
         if let Some(n) = new {
             st.actions[(s - 1) as usize] = n;
             if st.is_ignored(s) {
-                st.pending &= !bit(s);
+                st.discard(s);
             }
         }
         if oact != 0 {
@@ -250,8 +253,8 @@ fn kill(p: &mut Process, nr: u64, a: &[u64; 6]) -> Option<i64> {
         },
         _ => SigInfo::sender(si::SI_TKILL, pid, uid),
     };
-    if s != 0 {
-        p.signals.raise(s, info);
+    if s != 0 && !p.signals.raise(s, info) {
+        return Some(-EAGAIN);
     }
     Some(0)
 }
@@ -324,5 +327,42 @@ fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> i64 {
             }
         }
         Ok(r)
+    })())
+}
+
+/// getitimer/setitimer: the host's interval timers (same `struct itimerval` layout: four
+/// 64-bit fields). The timers' SIGALRM/SIGVTALRM/SIGPROF come back through the host handlers.
+fn itimer(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
+    result((|| {
+        let which = a[0] as i32;
+        let mut new = [0i64; 4];
+        let mut old = [0i64; 4];
+        let r = if nr == NR_GETITIMER {
+            // SAFETY: `old` is a 32-byte buffer laid out as struct itimerval.
+            unsafe { libc::syscall(libc::SYS_getitimer, which, old.as_mut_ptr()) }
+        } else {
+            if a[1] != 0 {
+                let b = read::<32>(p, a[1])?;
+                for (i, w) in new.iter_mut().enumerate() {
+                    *w = get_u64(&b, 8 * i) as i64;
+                }
+            }
+            let newp = if a[1] != 0 { new.as_ptr() } else { std::ptr::null() };
+            // SAFETY: both buffers are 32-byte struct itimervals (or null for the new value).
+            unsafe { libc::syscall(libc::SYS_setitimer, which, newp, old.as_mut_ptr()) }
+        };
+        if r < 0 {
+            // SAFETY: reading errno right after the failed call.
+            return Err(-i64::from(unsafe { *libc::__errno_location() }));
+        }
+        let out = if nr == NR_GETITIMER { a[1] } else { a[2] };
+        if out != 0 {
+            let mut b = [0u8; 32];
+            for (i, w) in old.iter().enumerate() {
+                put_u64(&mut b, 8 * i, *w as u64);
+            }
+            write(p, out, &b)?;
+        }
+        Ok(0)
     })())
 }
