@@ -38,9 +38,11 @@ pub const SC_FPREGS: usize = SC_REGS + 256;
 /// Offset of `uc.uc_mcontext.sc_fpregs.d.fcsr`.
 pub const SC_FCSR: usize = SC_FPREGS + 256;
 
-/// Where the sigreturn trampoline lives: the last page below `USER_TOP`. The loader keeps the
-/// initial stack below this page (with a guard gap).
-pub const TRAMPOLINE: u64 = USER_TOP - PAGE_SIZE;
+/// Preferred address of the sigreturn trampoline page: 16 MiB below `USER_TOP`, i.e. below
+/// the loader's 8 MiB stack and its 1 MiB guard gap, and above the top-down mmap area (which
+/// starts 256 MiB below `USER_TOP`). If something else is mapped there, another free page is
+/// used ([`ensure_trampoline`]).
+pub const TRAMPOLINE: u64 = USER_TOP - (16 << 20);
 
 /// `li a7, 139` (`addi a7, zero, __NR_rt_sigreturn`); `ecall`. The exact words libgcc's
 /// unwinder looks for to recognise a signal frame on riscv64 Linux.
@@ -53,17 +55,28 @@ fn trampoline_bytes() -> [u8; 8] {
     b
 }
 
-/// Make sure the trampoline page is mapped read+execute and holds the trampoline (mapped
-/// lazily at the first delivery, and again after an execve cleared the address space).
-pub fn ensure_trampoline(mem: &mut AddressSpace) -> bool {
-    let code = trampoline_bytes();
-    if mem.prot_of(TRAMPOLINE) == Some(Prot::RX) {
-        let mut cur = [0u8; 8];
-        if mem.read(TRAMPOLINE, &mut cur).is_ok() && cur == code {
-            return true;
-        }
+/// Whether the page at `addr` holds the trampoline, mapped read+execute.
+fn is_trampoline(mem: &AddressSpace, addr: u64) -> bool {
+    let mut cur = [0u8; 8];
+    mem.prot_of(addr) == Some(Prot::RX) && mem.read(addr, &mut cur).is_ok() && cur == trampoline_bytes()
+}
+
+/// The address of the sigreturn trampoline, mapping it if needed: `current` if it is still
+/// there, else [`TRAMPOLINE`] if free (or already holding it), else any free page. Never
+/// replaces a guest mapping. Mapped lazily at the first delivery, and again after an execve
+/// cleared the address space. `None` if no page could be mapped.
+pub fn ensure_trampoline(mem: &mut AddressSpace, current: Option<u64>) -> Option<u64> {
+    if let Some(a) = current.filter(|&a| is_trampoline(mem, a)) {
+        return Some(a);
     }
-    mem.map_fixed(TRAMPOLINE, PAGE_SIZE, Prot::RX).is_ok() && mem.write_force(TRAMPOLINE, &code).is_ok()
+    if is_trampoline(mem, TRAMPOLINE) {
+        return Some(TRAMPOLINE);
+    }
+    let addr =
+        if mem.prot_of(TRAMPOLINE).is_none() { TRAMPOLINE } else { mem.find_free(PAGE_SIZE, 0).ok()? };
+    mem.map_fixed(addr, PAGE_SIZE, Prot::RX).ok()?;
+    mem.write_force(addr, &trampoline_bytes()).ok()?;
+    Some(addr)
 }
 
 pub(crate) fn put_u64(buf: &mut [u8], off: usize, v: u64) {

@@ -14,7 +14,7 @@
 //! guest's behalf returns `EINTR`, and [`super::deliver_pending`] then either lets the guest
 //! see `EINTR` (a handler without `SA_RESTART`) or re-executes the `ecall`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::sig;
 
@@ -53,6 +53,14 @@ pub const FORWARDED: &[(i32, i32)] = &[
     (sig::SIGPWR, libc::SIGPWR),
 ];
 
+/// Whether [`install_host_handlers`] ran.
+pub static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether guest signal `guest`, sent on the host, comes back through [`HOST_PENDING`].
+pub fn forwarded(guest: i32) -> bool {
+    INSTALLED.load(Ordering::Relaxed) && FORWARDED.iter().any(|&(g, _)| g == guest)
+}
+
 /// Guest number of a host signal (0 if not forwarded).
 pub fn host_to_guest(host: i32) -> i32 {
     FORWARDED.iter().find(|&&(_, h)| h == host).map_or(0, |&(g, _)| g)
@@ -78,6 +86,7 @@ extern "C" fn on_host_signal(host: libc::c_int, info: *mut libc::siginfo_t, _ctx
 /// Install the forwarding handler for every signal of [`FORWARDED`] (idempotent). Call once
 /// before running the guest.
 pub fn install_host_handlers() {
+    INSTALLED.store(true, Ordering::Relaxed);
     for &(_, host) in FORWARDED {
         // SAFETY: a zeroed sigaction is valid; the handler only performs atomic operations
         // (async-signal-safe) and has the SA_SIGINFO signature.

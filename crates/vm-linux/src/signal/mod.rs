@@ -9,7 +9,8 @@
 //!   signals ([`host`]), then takes pending unblocked signals (synchronous ones first, then the
 //!   lowest number): ignored ones are dropped, a fatal default action returns
 //!   [`SyscallAction::Killed`], a handler gets an `rt_sigframe` ([`frame`]) and the guest
-//!   continues in the handler with `ra` = the sigreturn trampoline at [`TRAMPOLINE`].
+//!   continues in the handler with `ra` = the sigreturn trampoline (a read+execute page at
+//!   [`TRAMPOLINE`] = `USER_TOP - 16 MiB`, below the stack and its guard gap).
 //! * [`raise_fault`] delivers synchronous faults (SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE).
 //!
 //! System call restart: [`syscall`] remembers the `ecall` (pc, original a0, number). If that
@@ -118,6 +119,11 @@ pub mod si {
     pub const BUS_ADRALN: i32 = 1;
     pub const TRAP_BRKPT: i32 = 1;
 }
+
+/// First real-time signal number (the kernel's; glibc reserves 32 and 33 for itself).
+pub const SIGRTMIN: i32 = 32;
+/// Most real-time signals queued at once (the kernel's limit is RLIMIT_SIGPENDING).
+pub const RT_QUEUE_MAX: usize = 4096;
 
 /// SIGKILL and SIGSTOP: never blocked, caught or ignored.
 pub const UNBLOCKABLE: u64 = bit(sig::SIGKILL) | bit(sig::SIGSTOP);
@@ -271,12 +277,16 @@ pub struct SignalState {
     pub blocked: u64,
     /// Pending signals (bit `sig - 1`).
     pub pending: u64,
-    /// siginfo of each pending signal (index `sig - 1`).
+    /// siginfo of each pending standard signal (index `sig - 1`).
     pub info: [SigInfo; 64],
+    /// Queued real-time signals with their siginfo, oldest first.
+    pub rt_queue: Vec<(i32, SigInfo)>,
     /// Alternate signal stack.
     pub altstack: AltStack,
     /// The mask to restore after rt_sigsuspend (saved in the next frame instead of `blocked`).
     pub saved_mask: Option<u64>,
+    /// Where the sigreturn trampoline was mapped (see [`TRAMPOLINE`]).
+    pub trampoline: Option<u64>,
     last_syscall: Option<LastSyscall>,
 }
 
@@ -287,8 +297,10 @@ impl Default for SignalState {
             blocked: 0,
             pending: 0,
             info: [SigInfo::default(); 64],
+            rt_queue: Vec::new(),
             altstack: AltStack::default(),
             saved_mask: None,
+            trampoline: None,
             last_syscall: None,
         }
     }
@@ -300,16 +312,30 @@ impl SignalState {
         self.actions[(sig - 1) as usize & 63]
     }
 
-    /// Make `sig` (1..=64) pending with `info`. A signal already pending is not queued twice
-    /// (the first siginfo is kept).
-    pub fn raise(&mut self, sig: i32, info: SigInfo) {
+    /// Make `sig` (1..=64) pending with `info`. A standard signal (below [`SIGRTMIN`]) already
+    /// pending is not queued twice (the first siginfo is kept); real-time signals queue, each
+    /// with its siginfo, up to [`RT_QUEUE_MAX`] in all. `false` if the queue is full.
+    pub fn raise(&mut self, sig: i32, info: SigInfo) -> bool {
         if !(1..=sig::NSIG).contains(&sig) {
-            return;
+            return true;
         }
-        if self.pending & bit(sig) == 0 {
+        if sig >= SIGRTMIN {
+            if self.rt_queue.len() >= RT_QUEUE_MAX {
+                return false;
+            }
+            self.rt_queue.push((sig, info));
+            self.pending |= bit(sig);
+        } else if self.pending & bit(sig) == 0 {
             self.pending |= bit(sig);
             self.info[(sig - 1) as usize] = info;
         }
+        true
+    }
+
+    /// Drop every pending instance of `sig`.
+    pub fn discard(&mut self, sig: i32) {
+        self.pending &= !bit(sig);
+        self.rt_queue.retain(|&(s, _)| s != sig);
     }
 
     /// Whether `sig` would be discarded by its current disposition.
@@ -328,6 +354,7 @@ impl SignalState {
         }
         self.altstack = AltStack::default();
         self.saved_mask = None;
+        self.trampoline = None;
         self.last_syscall = None;
     }
 
@@ -340,8 +367,19 @@ impl SignalState {
 
     /// Take signal `sig` off the pending set, returning its siginfo.
     fn dequeue(&mut self, sig: i32) -> SigInfo {
-        self.pending &= !bit(sig);
-        self.info[(sig - 1) as usize]
+        if sig < SIGRTMIN {
+            self.pending &= !bit(sig);
+            return self.info[(sig - 1) as usize];
+        }
+        let Some(i) = self.rt_queue.iter().position(|&(s, _)| s == sig) else {
+            self.pending &= !bit(sig);
+            return SigInfo::default();
+        };
+        let (_, info) = self.rt_queue.remove(i);
+        if !self.rt_queue.iter().any(|&(s, _)| s == sig) {
+            self.pending &= !bit(sig);
+        }
+        info
     }
 
     /// Drop pending unblocked signals that would be ignored (stopping the host for stop
@@ -381,9 +419,16 @@ impl SignalState {
                 code: w[1] as u32 as i32,
                 data: [w[2], w[3], w[4], w[5]],
             };
-            self.raise(s, info);
+            let _ = self.raise(s, info);
         }
     }
+}
+
+/// Block the forwarded host signals in the calling host thread. Any vm helper thread (other
+/// than the one running the guest) should call this, so that host signals interrupt the
+/// guest thread's blocking system calls rather than landing elsewhere.
+pub fn block_host_signals() {
+    let _ = host::block_forwarded();
 }
 
 /// Default action "stop": stop the whole host process until it is continued.
@@ -408,7 +453,7 @@ const EINTR: i64 = 4;
 /// a handler); `Some(Killed(sig))`: the process dies of `sig`.
 pub fn deliver_pending(p: &mut Process) -> Option<SyscallAction> {
     let last = p.signals.last_syscall.take();
-    if host::HOST_PENDING.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+    if host::host_signal_pending() {
         p.signals.drain_host();
     }
     if last.is_none() && p.signals.saved_mask.is_none() && p.signals.pending & !p.signals.blocked == 0 {
@@ -476,9 +521,10 @@ pub fn raise_fault(p: &mut Process, sig: i32, code: i32, addr: u64) -> Option<Sy
 /// frame cannot be written (as Linux's force_sigsegv).
 fn setup_frame(p: &mut Process, sig: i32, info: &SigInfo) -> Result<(), SyscallAction> {
     let segv = SyscallAction::Killed(sig::SIGSEGV);
-    if !frame::ensure_trampoline(&mut p.mem) {
+    let Some(trampoline) = frame::ensure_trampoline(&mut p.mem, p.signals.trampoline) else {
         return Err(segv);
-    }
+    };
+    p.signals.trampoline = Some(trampoline);
     let st = &mut p.signals;
     let act = st.action(sig);
     let sp = p.cpu.x[2];
@@ -513,7 +559,7 @@ fn setup_frame(p: &mut Process, sig: i32, info: &SigInfo) -> Result<(), SyscallA
     cpu.x[11] = addr + frame::INFO as u64;
     cpu.x[12] = addr + frame::UC as u64;
     cpu.x[2] = addr;
-    cpu.x[1] = TRAMPOLINE;
+    cpu.x[1] = trampoline;
     cpu.pc = act.handler;
     cpu.reservation = None;
     Ok(())

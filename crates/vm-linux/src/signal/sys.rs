@@ -10,12 +10,15 @@ use super::{
 use crate::process::{Process, SyscallAction};
 
 const EPERM: i64 = 1;
+const ESRCH: i64 = 3;
 const EINTR: i64 = 4;
 const EAGAIN: i64 = 11;
 const ENOMEM: i64 = 12;
 const EFAULT: i64 = 14;
 const EINVAL: i64 = 22;
 
+const NR_GETITIMER: u64 = 102;
+const NR_SETITIMER: u64 = 103;
 const NR_KILL: u64 = 129;
 const NR_TKILL: u64 = 130;
 const NR_TGKILL: u64 = 131;
@@ -28,11 +31,18 @@ const NR_RT_SIGTIMEDWAIT: u64 = 137;
 const NR_RT_SIGQUEUEINFO: u64 = 138;
 const NR_RT_SIGRETURN: u64 = 139;
 
-/// Serve `nr` if it is a signal system call: writes a0, advances pc past the `ecall` (except
-/// rt_sigreturn, which restores pc) and returns `Some`; `None` for every other call (the
-/// dispatcher serves it). Also remembers the call for restart after `EINTR` (module doc).
+/// Whether [`crate::syscall::dispatch`] advances `pc` past the `ecall` before calling
+/// [`syscall`]. It does not: the contract is that [`syscall`] sees `pc` at the `ecall`.
+pub(crate) const DISPATCH_ADVANCES_PC: bool = false;
+
+/// Serve `nr` if it is a signal system call: writes a0, advances pc past the `ecall`
+/// (rt_sigreturn restores pc from the frame instead) and returns `Some`; `None` for every
+/// other call (the dispatcher serves it, and advances pc). Called by the dispatcher first for
+/// every system call, with `pc` at the `ecall`; it remembers the call for restart after
+/// `EINTR` (module doc).
 pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallAction> {
-    p.signals.last_syscall = Some(LastSyscall { pc: p.cpu.pc, a0: args[0], nr });
+    let ecall = if DISPATCH_ADVANCES_PC { p.cpu.pc.wrapping_sub(4) } else { p.cpu.pc };
+    p.signals.last_syscall = Some(LastSyscall { pc: ecall, a0: args[0], nr });
     let r = match nr {
         NR_RT_SIGRETURN => {
             p.signals.last_syscall = None;
@@ -45,11 +55,12 @@ pub fn syscall(p: &mut Process, nr: u64, args: &[u64; 6]) -> Option<SyscallActio
         NR_RT_SIGPROCMASK => rt_sigprocmask(p, args),
         NR_RT_SIGPENDING => rt_sigpending(p, args[0], args[1]),
         NR_RT_SIGTIMEDWAIT => rt_sigtimedwait(p, args),
+        NR_GETITIMER | NR_SETITIMER => itimer(p, nr, args),
         _ => return None,
     };
     p.signals.last_syscall = None;
     p.cpu.x[10] = r as u64;
-    p.cpu.pc = p.cpu.pc.wrapping_add(4);
+    p.cpu.pc = ecall.wrapping_add(4);
     Some(SyscallAction::Continue)
 }
 
@@ -97,7 +108,7 @@ fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> i64 {
         if let Some(n) = new {
             st.actions[(s - 1) as usize] = n;
             if st.is_ignored(s) {
-                st.pending &= !bit(s);
+                st.discard(s);
             }
         }
         if oact != 0 {
@@ -208,19 +219,32 @@ fn host_ids() -> (i32, i32, u32) {
 }
 
 /// kill/tkill/tgkill/rt_sigqueueinfo aimed at this process: the signal becomes pending.
-/// `None` when the target is another process (the dispatcher forwards it to the host).
+/// `kill(0, sig)` (our process group) goes through the host when the host handler forwards
+/// `sig` (our own copy comes back through [`host::HOST_PENDING`]), else it is raised here
+/// only; `kill(-1, sig)` (everyone but us) goes to the host. `None` when the target is another
+/// process (the dispatcher forwards it to the host).
 fn kill(p: &mut Process, nr: u64, a: &[u64; 6]) -> Option<i64> {
     let (pid, tid, uid) = host_ids();
-    let (target_self, s) = match nr {
-        NR_KILL => (a[0] as i32 == pid, a[1]),
-        NR_TKILL => (a[0] as i32 == tid, a[1]),
-        NR_TGKILL => (a[0] as i32 == pid && a[1] as i32 == tid, a[2]),
-        _ => (a[0] as i32 == pid, a[1]),
+    let (target, s) = match nr {
+        NR_KILL => (a[0] as i32, a[1]),
+        NR_TKILL => (if a[0] as i32 == tid { pid } else { -2 }, a[1]),
+        NR_TGKILL if a[0] as i32 == pid && a[1] as i32 != tid => return Some(-ESRCH),
+        NR_TGKILL => (if a[0] as i32 == pid { pid } else { -2 }, a[2]),
+        _ => (a[0] as i32, a[1]),
     };
-    if !target_self {
+    let Some(s) = signo(s) else {
+        return (target == pid || target == 0 || target == -1).then_some(-EINVAL);
+    };
+    if nr == NR_KILL && (target == -1 || (target == 0 && s != 0 && host::forwarded(s))) {
+        // SAFETY: kill takes no pointers. Guest and host (x86_64, aarch64 Linux) share the
+        // asm-generic signal numbers.
+        let r = unsafe { libc::kill(target, s) };
+        // SAFETY: reading errno right after the failed call.
+        return Some(if r < 0 { -i64::from(unsafe { *libc::__errno_location() }) } else { 0 });
+    }
+    if target != pid && !(nr == NR_KILL && target == 0) {
         return None;
     }
-    let Some(s) = signo(s) else { return Some(-EINVAL) };
     let info = match nr {
         NR_KILL => SigInfo::sender(si::SI_USER, pid, uid),
         NR_RT_SIGQUEUEINFO => match read::<128>(p, a[2]) {
@@ -229,8 +253,8 @@ fn kill(p: &mut Process, nr: u64, a: &[u64; 6]) -> Option<i64> {
         },
         _ => SigInfo::sender(si::SI_TKILL, pid, uid),
     };
-    if s != 0 {
-        p.signals.raise(s, info);
+    if s != 0 && !p.signals.raise(s, info) {
+        return Some(-EAGAIN);
     }
     Some(0)
 }
@@ -303,5 +327,42 @@ fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> i64 {
             }
         }
         Ok(r)
+    })())
+}
+
+/// getitimer/setitimer: the host's interval timers (same `struct itimerval` layout: four
+/// 64-bit fields). The timers' SIGALRM/SIGVTALRM/SIGPROF come back through the host handlers.
+fn itimer(p: &mut Process, nr: u64, a: &[u64; 6]) -> i64 {
+    result((|| {
+        let which = a[0] as i32;
+        let mut new = [0i64; 4];
+        let mut old = [0i64; 4];
+        let r = if nr == NR_GETITIMER {
+            // SAFETY: `old` is a 32-byte buffer laid out as struct itimerval.
+            unsafe { libc::syscall(libc::SYS_getitimer, which, old.as_mut_ptr()) }
+        } else {
+            if a[1] != 0 {
+                let b = read::<32>(p, a[1])?;
+                for (i, w) in new.iter_mut().enumerate() {
+                    *w = get_u64(&b, 8 * i) as i64;
+                }
+            }
+            let newp = if a[1] != 0 { new.as_ptr() } else { std::ptr::null() };
+            // SAFETY: both buffers are 32-byte struct itimervals (or null for the new value).
+            unsafe { libc::syscall(libc::SYS_setitimer, which, newp, old.as_mut_ptr()) }
+        };
+        if r < 0 {
+            // SAFETY: reading errno right after the failed call.
+            return Err(-i64::from(unsafe { *libc::__errno_location() }));
+        }
+        let out = if nr == NR_GETITIMER { a[1] } else { a[2] };
+        if out != 0 {
+            let mut b = [0u8; 32];
+            for (i, w) in old.iter().enumerate() {
+                put_u64(&mut b, 8 * i, *w as u64);
+            }
+            write(p, out, &b)?;
+        }
+        Ok(0)
     })())
 }
