@@ -229,8 +229,16 @@ fn host_binary_and_directory() {
     if cfg!(target_arch = "x86_64") {
         assert!(e.contains("machine 62 (x86-64)"), "{e}");
     }
-    let e = loader::exec(&mut p, Path::new("/"), &[], &[]).unwrap_err();
-    assert!(matches!(e, VmError::Io { .. }), "{e}");
+    // Not regular files: EACCES as execve(2) gives, without reading forever or blocking.
+    for f in ["/", "/dev/zero", "/dev/null"] {
+        let e = loader::exec(&mut p, Path::new(f), &[], &[]).unwrap_err();
+        assert!(
+            matches!(&e, VmError::Io { source, .. } if source.raw_os_error() == Some(libc::EACCES)),
+            "{e}"
+        );
+    }
+    refuse("shebang-dev-zero", b"#!/dev/zero\n", "cannot run #! interpreter /dev/zero: Permission denied");
+    refuse("interp-dev-zero", &with_interp(b"/dev/zero\0", |_| {}), "cannot read ELF interpreter /dev/zero");
 }
 
 /// Every prefix of valid static and PIE images, and every single-byte corruption of their
