@@ -48,7 +48,8 @@ pub const ET_DYN_BASE: u64 = 0x2a_aaaa_a000;
 pub const MAX_SCRIPT_DEPTH: usize = 4;
 /// Longest single argument or environment string (Linux's `MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
-/// Most bytes of argument and environment strings (a quarter of the stack, as Linux).
+/// Most bytes of argument and environment strings and their pointers (a quarter of the
+/// stack, as Linux).
 const MAX_ARG_TOTAL: usize = (STACK_SIZE / 4) as usize;
 /// Longest `#!` line Linux looks at (`BINPRM_BUF_SIZE`).
 const SHEBANG_MAX: usize = 256;
@@ -205,7 +206,7 @@ fn load_interp(p: &Process, path: &Path, name: &[u8]) -> Result<(PathBuf, Vec<u8
 
 fn check_args(path: &Path, argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[u8]) -> Result<(), VmError> {
     let too_long = argv.iter().chain(envp).any(|s| s.len() >= MAX_ARG_STRLEN);
-    if too_long || stack::strings_size(argv, envp, execfn) > MAX_ARG_TOTAL {
+    if too_long || stack::total_size(argv, envp, execfn) > MAX_ARG_TOTAL {
         return Err(VmError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::from_raw_os_error(libc::E2BIG),
