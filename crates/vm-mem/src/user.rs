@@ -132,6 +132,7 @@ impl AddressSpace {
     /// with `prot`, replacing whatever was mapped there (MAP_FIXED semantics).
     pub fn map_fixed(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), MapError> {
         let (start, end) = page_range(addr, len)?;
+        let prot = Prot(prot.0 & 7);
         if !self.host_map(start, end, true) {
             // A failed MAP_FIXED may have left anything there: make it unreachable.
             self.forget(start, end);
@@ -189,7 +190,14 @@ impl AddressSpace {
     /// Unmap `[addr, addr + len)`; unmapped parts are ignored (munmap semantics).
     pub fn unmap(&mut self, addr: u64, len: u64) -> Result<(), MapError> {
         let (start, end) = page_range(addr, len)?;
+        let mut runs: Vec<(u64, u64)> = Vec::new();
         for (s, e, _) in self.overlaps(start, end) {
+            match runs.last_mut() {
+                Some(run) if run.1 == s => run.1 = e,
+                _ => runs.push((s, e)),
+            }
+        }
+        for (s, e) in runs {
             // Failing to give the memory back is harmless: the table makes it unreachable, and
             // a later map_fixed maps fresh zero pages anyway.
             self.host_map(s, e, false);
@@ -210,6 +218,7 @@ impl AddressSpace {
         if !self.is_mapped(start, end) {
             return Err(MapError::NoMemory);
         }
+        let prot = Prot(prot.0 & 7);
         self.table_mut(start, end).fill(table_entry(prot));
         self.set_maps(start, end, Some(prot));
         Ok(())

@@ -249,8 +249,19 @@ fn protect_sub_ranges_and_mappings_merge() {
     assert_eq!(m.mappings(), vec![(0x6f000, 0x72000, Prot::RW), (0x73000, 0x75000, Prot::RW)]);
     assert_eq!(m.prot_of(0x70000), Some(Prot::RW));
     // Unknown bits are ignored.
-    m.protect(0x70000, 1, Prot::from_linux(0xff)).unwrap();
+    m.protect(0x70000, 1, Prot(0xff)).unwrap();
     assert_eq!(m.prot_of(0x70000), Some(Prot::RWX));
+    m.map_fixed(0x80000, 1, Prot(0xf9)).unwrap();
+    assert_eq!(
+        m.mappings(),
+        vec![
+            (0x6f000, 0x70000, Prot::RW),
+            (0x70000, 0x71000, Prot::RWX),
+            (0x71000, 0x72000, Prot::RW),
+            (0x73000, 0x75000, Prot::RW),
+            (0x80000, 0x81000, Prot::READ),
+        ]
+    );
 }
 
 #[test]
@@ -387,6 +398,30 @@ fn large_sparse_mappings_are_cheap() {
     assert_eq!(m.load64(0x10_0000_0000 + (1 << 35)), Ok(3));
     m.unmap(0x10_0000_0000, 1 << 36).unwrap();
     assert!(m.mappings().is_empty());
+}
+
+#[test]
+fn a_forked_child_gets_its_own_copy() {
+    let mut m = space();
+    m.map_fixed(0x10000, 2 * P, Prot::RW).unwrap();
+    m.store64(0x10ffc, 0x1111).unwrap();
+    // SAFETY: the child only runs allocation-free code (loads and stores of an existing
+    // mapping) and leaves with `_exit`, so the parent's other threads do not matter.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let ok = m.load64(0x10ffc) == Ok(0x1111)
+            && m.store64(0x10ffc, 0x2222).is_ok()
+            && m.load8(0x20000).is_err();
+        let ok = ok && m.load64(0x10ffc) == Ok(0x2222);
+        // SAFETY: ends the child without running the parent's destructors or test harness.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just forked.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status:#x}");
+    assert_eq!(m.load64(0x10ffc), Ok(0x1111));
 }
 
 #[test]
