@@ -48,7 +48,8 @@ pub const ET_DYN_BASE: u64 = 0x2a_aaaa_a000;
 pub const MAX_SCRIPT_DEPTH: usize = 4;
 /// Longest single argument or environment string (Linux's `MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
-/// Most bytes of argument and environment strings (a quarter of the stack, as Linux).
+/// Most bytes of argument and environment strings and their pointers (a quarter of the
+/// stack, as Linux).
 const MAX_ARG_TOTAL: usize = (STACK_SIZE / 4) as usize;
 /// Longest `#!` line Linux looks at (`BINPRM_BUF_SIZE`).
 const SHEBANG_MAX: usize = 256;
@@ -77,7 +78,22 @@ pub fn load_image(
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, VmError> {
-    std::fs::read(path).map_err(|source| VmError::Io { path: path.to_path_buf(), source })
+    read_regular(path).map_err(|source| VmError::Io { path: path.to_path_buf(), source })
+}
+
+/// Read a whole file, refusing anything but a regular file with EACCES as execve(2) does (so
+/// that `/dev/zero` or a FIFO named as a program or interpreter cannot hang the loader).
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::from_raw_os_error(libc::EACCES));
+    }
+    let mut data = Vec::new();
+    f.read_to_end(&mut data)?;
+    Ok(data)
 }
 
 fn bad(path: &Path, reason: impl Into<String>) -> VmError {
@@ -103,7 +119,7 @@ fn load_at_depth(
         }
         let (interp, arg) = parse_shebang(data).map_err(|r| bad(path, r))?;
         let host = p.host_path(guest_path(&interp));
-        let idata = std::fs::read(&host).map_err(|e| VmError::Io {
+        let idata = read_regular(&host).map_err(|e| VmError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::new(
                 e.kind(),
@@ -166,7 +182,7 @@ fn align_up(a: u64, align: u64) -> Option<u64> {
 fn load_interp(p: &Process, path: &Path, name: &[u8]) -> Result<(PathBuf, Vec<u8>, Elf), VmError> {
     let guest = guest_path(name);
     let host = p.host_path(guest);
-    let data = std::fs::read(&host).map_err(|e| {
+    let data = read_regular(&host).map_err(|e| {
         let msg = if e.kind() == std::io::ErrorKind::NotFound {
             format!(
                 "ELF interpreter {} not found (use -L/--sysroot, e.g. -L /usr/riscv64-linux-gnu)",
@@ -190,7 +206,7 @@ fn load_interp(p: &Process, path: &Path, name: &[u8]) -> Result<(PathBuf, Vec<u8
 
 fn check_args(path: &Path, argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[u8]) -> Result<(), VmError> {
     let too_long = argv.iter().chain(envp).any(|s| s.len() >= MAX_ARG_STRLEN);
-    if too_long || stack::strings_size(argv, envp, execfn) > MAX_ARG_TOTAL {
+    if too_long || stack::total_size(argv, envp, execfn) > MAX_ARG_TOTAL {
         return Err(VmError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::from_raw_os_error(libc::E2BIG),

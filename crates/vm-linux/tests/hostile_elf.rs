@@ -229,8 +229,16 @@ fn host_binary_and_directory() {
     if cfg!(target_arch = "x86_64") {
         assert!(e.contains("machine 62 (x86-64)"), "{e}");
     }
-    let e = loader::exec(&mut p, Path::new("/"), &[], &[]).unwrap_err();
-    assert!(matches!(e, VmError::Io { .. }), "{e}");
+    // Not regular files: EACCES as execve(2) gives, without reading forever or blocking.
+    for f in ["/", "/dev/zero", "/dev/null"] {
+        let e = loader::exec(&mut p, Path::new(f), &[], &[]).unwrap_err();
+        assert!(
+            matches!(&e, VmError::Io { source, .. } if source.raw_os_error() == Some(libc::EACCES)),
+            "{e}"
+        );
+    }
+    refuse("shebang-dev-zero", b"#!/dev/zero\n", "cannot run #! interpreter /dev/zero: Permission denied");
+    refuse("interp-dev-zero", &with_interp(b"/dev/zero\0", |_| {}), "cannot read ELF interpreter /dev/zero");
 }
 
 /// Every prefix of valid static and PIE images, and every single-byte corruption of their
@@ -253,4 +261,49 @@ fn every_truncation_and_header_byte() {
     // And a load at the PIE base still works afterwards.
     loader::load_image(&mut p, Path::new("pie"), &ElfSpec::pie().build(), &[], &[]).unwrap();
     assert_eq!(p.cpu.pc, ET_DYN_BASE + 0x200);
+}
+
+mod mutations {
+    //! Property test (runs in CI without nightly): random byte/word mutations of valid static,
+    //! PIE and dynamic-looking images either load consistently or fail with an error.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn seeds() -> Vec<Vec<u8>> {
+        let mut dynamic = ElfSpec::pie();
+        dynamic.interp = Some(b"/nonexistent/ld.so\0".to_vec());
+        vec![valid(), ElfSpec::pie().build(), dynamic.build()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn mutated_images_never_panic(
+            seed in 0usize..3,
+            edits in proptest::collection::vec((0usize..0x400, any::<u64>(), 0u8..4), 1..6),
+            cut in proptest::option::of(0usize..0x1400),
+        ) {
+            let mut b = seeds().swap_remove(seed);
+            for (at, v, width) in edits {
+                let at = at % b.len();
+                let n = [1usize, 2, 4, 8][usize::from(width)].min(b.len() - at);
+                b[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+            }
+            if let Some(c) = cut {
+                b.truncate(c);
+            }
+            PROCESS.with(|p| {
+                let mut p = p.borrow_mut();
+                if loader::load_image(&mut p, Path::new("mutant"), &b, &[], &[]).is_ok() {
+                    prop_assert_eq!(p.cpu.x[2] % 16, 0);
+                    prop_assert!(p.mem.prot_of(p.cpu.pc).is_some());
+                }
+                Ok(())
+            })?;
+        }
+    }
+
+    thread_local! {
+        static PROCESS: std::cell::RefCell<Process> = std::cell::RefCell::new(Process::new(None).unwrap());
+    }
 }

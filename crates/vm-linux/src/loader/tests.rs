@@ -141,6 +141,9 @@ fn failed_exec_leaves_the_old_image() {
     let huge = vec![vec![b'x'; 100_000]; 30];
     let e = load_image(&mut p, Path::new("c"), &ElfSpec::static_exec().build(), &huge, &[]).unwrap_err();
     assert!(matches!(&e, VmError::Io { source, .. } if source.raw_os_error() == Some(libc::E2BIG)), "{e}");
+    let many = vec![Vec::new(); 300_000]; // 300k empty strings: their pointers alone are too many
+    let e = load_image(&mut p, Path::new("d"), &ElfSpec::static_exec().build(), &many, &[]).unwrap_err();
+    assert!(matches!(&e, VmError::Io { source, .. } if source.raw_os_error() == Some(libc::E2BIG)), "{e}");
     assert_eq!((p.cpu.pc, p.cpu.x[2]), (pc, sp));
     assert_eq!(read(&p, 0x10000, 4), b"\x7fELF");
 }
