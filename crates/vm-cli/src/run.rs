@@ -28,7 +28,12 @@ pub struct RunArgs {
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<String>,
     /// The program (a host path) and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "PROGRAM [ARGS]...")]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM [ARGS]..."
+    )]
     command: Vec<String>,
 }
 

@@ -95,11 +95,11 @@ fn in_house_suite_matches_qemu() {
         }
         let bin = if dynamic { format!("bin/{prog}.dyn.rv64") } else { format!("bin/{prog}.rv64") };
         let sysroot: Vec<String> = if dynamic { vec!["-L".into(), SYSROOT.into()] } else { vec![] };
-        let rest: Vec<String> = std::iter::once(bin).chain(args.split_whitespace().map(String::from)).collect();
+        let rest: Vec<String> =
+            std::iter::once(bin).chain(args.split_whitespace().map(String::from)).collect();
         let stdin = (!stdin.is_empty()).then(|| Path::new(stdin));
 
-        let ours_argv: Vec<String> =
-            [vec![vm.clone(), "run".into()], sysroot.clone(), rest.clone()].concat();
+        let ours_argv: Vec<String> = [vec![vm.clone(), "run".into()], sysroot.clone(), rest.clone()].concat();
         let ours = observe(&dir, &ours_argv, &env, stdin);
 
         let mut qenv = env.clone();

@@ -40,6 +40,9 @@ const PAGES: usize = (USER_TOP / PAGE_SIZE) as usize;
 const MAPPED: u8 = 8;
 /// Table bit: loads are allowed (guest READ or WRITE).
 const LOAD_OK: u8 = 16;
+/// Table bit: the host page is read-only (a shared mapping of a file opened read-only), so
+/// the guest may never get WRITE on it.
+const HOST_RO: u8 = 32;
 /// Table bit: stores are allowed (guest WRITE).
 const STORE_OK: u8 = Prot::WRITE.0;
 /// Table bit: fetches are allowed (guest EXEC).
@@ -219,7 +222,59 @@ impl AddressSpace {
             return Err(MapError::NoMemory);
         }
         let prot = Prot(prot.0 & 7);
-        self.table_mut(start, end).fill(table_entry(prot));
+        for e in self.table_mut(start, end) {
+            *e = if *e & HOST_RO != 0 {
+                table_entry(Prot(prot.0 & !Prot::WRITE.0)) | HOST_RO
+            } else {
+                table_entry(prot)
+            };
+        }
+        self.set_maps(start, end, Some(prot));
+        Ok(())
+    }
+
+    /// Map `[addr, addr + len)` as a *shared* mapping (MAP_SHARED): of `fd` from `offset`, or
+    /// anonymous shared memory when `fd` is `None`. Unlike [`AddressSpace::map_fixed`], the host
+    /// pages are shared, so writes are seen by the file and by forked children. With
+    /// `writable_fd == false` (a file opened read-only) the host pages are read-only and the
+    /// guest can never get WRITE on them. The caller must keep the range within the file's
+    /// size (pages past its end would be a host SIGBUS).
+    pub fn map_shared(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        fd: Option<i32>,
+        offset: u64,
+        writable_fd: bool,
+    ) -> Result<(), MapError> {
+        let (start, end) = page_range(addr, len)?;
+        let host_rw = fd.is_none() || writable_fd;
+        let host_prot = if host_rw { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        let (flags, fd) = match fd {
+            Some(fd) => (libc::MAP_SHARED | libc::MAP_FIXED, fd),
+            None => (libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_FIXED, -1),
+        };
+        // SAFETY: the range is inside our own reservation and nothing borrows it (`&mut self`);
+        // mapping over it replaces only guest pages.
+        let r = unsafe {
+            libc::mmap(
+                self.host(start).cast(),
+                (end - start) as usize,
+                host_prot,
+                flags,
+                fd,
+                offset as libc::off_t,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            self.forget(start, end);
+            return Err(MapError::NoMemory);
+        }
+        let prot = Prot(prot.0 & 7);
+        let entry =
+            if host_rw { table_entry(prot) } else { table_entry(Prot(prot.0 & !Prot::WRITE.0)) | HOST_RO };
+        self.table_mut(start, end).fill(entry);
         self.set_maps(start, end, Some(prot));
         Ok(())
     }

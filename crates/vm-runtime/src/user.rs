@@ -187,7 +187,12 @@ impl Machine for UserMode {
         })
     }
 
-    fn finish(&mut self, exit: Exit, start_pc: u64, marks: &[InsnMark]) -> Result<Option<ProcessExit>, VmError> {
+    fn finish(
+        &mut self,
+        exit: Exit,
+        start_pc: u64,
+        marks: &[InsnMark],
+    ) -> Result<Option<ProcessExit>, VmError> {
         let n = marks.len() as u64;
         Ok(match exit {
             Exit::Next(pc) => {
@@ -200,7 +205,7 @@ impl Machine for UserMode {
                 self.process.cpu.instret += k as u64;
                 let pc = marks.get(k).map_or(start_pc, |m| m.pc);
                 match exc.cause {
-                    2 => self.fault(4, 1, pc, pc),          // SIGILL, ILL_ILLOPC
+                    2 => self.fault(4, 1, pc, pc),           // SIGILL, ILL_ILLOPC
                     4 | 6 => self.fault(7, 1, exc.tval, pc), // SIGBUS, BUS_ADRALN
                     _ => {
                         let code = Self::segv_code(&self.process.mem, exc.tval);

@@ -237,8 +237,16 @@ int main(void) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     if (wrap && *wrap) {
-        char *av[] = {(char *)wrap, (char *)target("exitcode"), "3", NULL};
-        r = posix_spawn(&sp, wrap, &fa, NULL, av, environ);
+        /* The wrapper is a command line ("qemu-riscv64 -L DIR"): split it into words. */
+        static char words[512];
+        char *av[16];
+        int n = 0;
+        snprintf(words, sizeof words, "%s", wrap);
+        for (char *t = strtok(words, " "); t && n < 12; t = strtok(NULL, " ")) av[n++] = t;
+        av[n++] = (char *)target("exitcode");
+        av[n++] = "3";
+        av[n] = NULL;
+        r = posix_spawn(&sp, av[0], &fa, NULL, av, environ);
     } else {
         char *av[] = {(char *)target("exitcode"), "3", NULL};
         r = posix_spawn(&sp, av[0], &fa, NULL, av, environ);

@@ -1,13 +1,13 @@
 //! Memory system calls: brk, mmap (anonymous and file-backed private or read-only shared),
 //! munmap, mprotect, mremap, madvise, msync — all on the guest [`vm_mem::AddressSpace`].
 //!
-//! File mappings are copies: the pages are mapped read-write, the file is read into them, and
-//! then they get the requested protection. That is exact for `MAP_PRIVATE` and for read-only
-//! `MAP_SHARED` of files nobody writes meanwhile; writable shared file mappings are refused.
+//! `MAP_PRIVATE` file mappings are copies: the pages are mapped read-write, the file is read
+//! into them, and then they get the requested protection. `MAP_SHARED` mappings (of files or
+//! anonymous) are host-shared pages, so writes reach the file and forked children.
 
 use vm_mem::{MapError, Prot, PAGE_SIZE, USER_TOP};
 
-use super::{int, warn_once, Outcome, SysResult};
+use super::{int, Outcome, SysResult};
 use crate::abi::{madv, map, mremap as mr, nr};
 use crate::process::Process;
 
@@ -104,9 +104,17 @@ fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     } else {
         p.mem.find_free(len, addr & !(PAGE_SIZE - 1)).map_err(map_err)?
     };
+    let shared = kind != map::PRIVATE;
+    if anonymous && shared {
+        p.mem.map_shared(start, len, prot_bits, None, 0, true).map_err(map_err)?;
+        return Ok(start);
+    }
     if anonymous {
         p.mem.map_fixed(start, len, prot_bits).map_err(map_err)?;
         return Ok(start);
+    }
+    if shared {
+        return map_shared_file(p, start, len, prot_bits, fd, off);
     }
     p.mem.map_fixed(start, len, Prot::RW).map_err(map_err)?;
     if let Err(e) = fill_from_file(p, start, len, fd, off) {
@@ -115,6 +123,31 @@ fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     if prot_bits != Prot::RW {
         p.mem.protect(start, len, prot_bits).map_err(map_err)?;
+    }
+    Ok(start)
+}
+
+/// MAP_SHARED of a file: host-shared pages for the part inside the file (writes reach the
+/// file, as on Linux); pages wholly past its end, which Linux would fault with SIGBUS, are
+/// zero-filled private pages instead so no access can raise a host SIGBUS.
+fn map_shared_file(p: &mut Process, start: u64, len: u64, prot: Prot, fd: i32, off: u64) -> SysResult {
+    // SAFETY: `libc::stat` is plain old data and `st` a valid out-pointer.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstat(fd, &mut st) } < 0 {
+        return Err(libc::EBADF);
+    }
+    // SAFETY: F_GETFL takes no argument.
+    let writable = unsafe { libc::fcntl(fd, libc::F_GETFL) } & libc::O_ACCMODE == libc::O_RDWR;
+    let in_file = page_up((st.st_size as u64).saturating_sub(off)).unwrap_or(len).min(len);
+    if in_file > 0 {
+        p.mem.map_shared(start, in_file, prot, Some(fd), off, writable).map_err(map_err)?;
+    }
+    if in_file < len {
+        if let Err(e) = p.mem.map_fixed(start + in_file, len - in_file, prot) {
+            let _ = p.mem.unmap(start, len);
+            return Err(map_err(e));
+        }
     }
     Ok(start)
 }
@@ -137,12 +170,8 @@ fn check_file(fd: i32, kind: u64, prot: Prot) -> Result<(), i32> {
     if acc == libc::O_WRONLY {
         return Err(libc::EACCES);
     }
-    if kind != map::PRIVATE && prot.contains(Prot::WRITE) {
-        if acc != libc::O_RDWR {
-            return Err(libc::EACCES);
-        }
-        warn_once(nr::MMAP, "writable MAP_SHARED file mapping is not supported");
-        return Err(libc::ENODEV);
+    if kind != map::PRIVATE && prot.contains(Prot::WRITE) && acc != libc::O_RDWR {
+        return Err(libc::EACCES);
     }
     Ok(())
 }

@@ -203,7 +203,12 @@ fn string_array(p: &Process, addr: u64) -> Result<Vec<Vec<u8>>, i32> {
 fn execve(p: &mut Process, a: &[u64; 6]) -> Outcome {
     match prepare_exec(p, a) {
         Ok((path, argv, envp)) => match crate::loader::exec(p, &path, &argv, &envp) {
-            Ok(()) => Outcome::Action(SyscallAction::Exec),
+            Ok(()) => {
+                // Handlers point into the old image: back to default (ignored stay ignored).
+                p.signals.reset_on_exec();
+                p.clear_child_tid = 0;
+                Outcome::Action(SyscallAction::Exec)
+            }
             Err(e) => {
                 tracing::debug!("execve {}: {e}", path.display());
                 Outcome::Ret(Err(match e {
