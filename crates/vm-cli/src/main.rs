@@ -2,6 +2,8 @@
 //!
 //! - `vm boot --kernel FILE [--mode interp] [--max-insns N] [--trace] [--stats]` runs a
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
+//! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode interp] [--max-insns N] program [args…]`
+//!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
 //! - `vm` with no arguments boots the embedded demo guest and says what it is doing.
 //!
 //! Errors are one line on stderr (`vm: error: …`) and exit status 1; a guest's HTIF exit
@@ -9,6 +11,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod run;
 
 use clap::{Parser, Subcommand};
 use vm_core::{ExecMode, GetStats, VmConfig, VmError};
@@ -33,11 +37,17 @@ enum Command {
         kernel: PathBuf,
         #[command(flatten)]
         opts: RunOpts,
+        /// Guest RAM in MiB.
+        #[arg(long, default_value_t = 128)]
+        memory: usize,
     },
+    /// Run a RISC-V 64 Linux program (static, static-pie or dynamic) like qemu-riscv64.
+    Run(run::RunArgs),
 }
 
+/// Engine flags shared by `boot` and `run`.
 #[derive(clap::Args)]
-struct RunOpts {
+pub struct RunOpts {
     /// Execution engine: interp (jit and hybrid come with the JIT).
     #[arg(long, default_value = "interp")]
     mode: String,
@@ -47,23 +57,20 @@ struct RunOpts {
     /// Print one line per executed instruction (pc, bits, disassembly, register written) on stderr.
     #[arg(long)]
     trace: bool,
-    /// Guest RAM in MiB.
-    #[arg(long, default_value_t = 128)]
-    memory: usize,
     /// Print execution statistics on stderr when the guest stops.
     #[arg(long)]
     stats: bool,
 }
 
 impl RunOpts {
-    fn config(&self) -> Result<VmConfig, VmError> {
+    fn config(&self, memory_mib: usize) -> Result<VmConfig, VmError> {
         let exec_mode: ExecMode = self.mode.parse()?;
-        if self.memory == 0 || self.memory > 64 * 1024 {
-            return Err(VmError::Config(format!("--memory {} MiB is out of range (1..=65536)", self.memory)));
+        if memory_mib == 0 || memory_mib > 64 * 1024 {
+            return Err(VmError::Config(format!("--memory {memory_mib} MiB is out of range (1..=65536)")));
         }
         Ok(VmConfig {
             exec_mode,
-            memory_size: self.memory << 20,
+            memory_size: memory_mib << 20,
             max_insns: self.max_insns,
             trace: self.trace,
             ..Default::default()
@@ -71,8 +78,8 @@ impl RunOpts {
     }
 }
 
-fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts) -> Result<u64, VmError> {
-    let mut vm = BareMetal::new(&opts.config()?)?;
+fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> Result<u64, VmError> {
+    let mut vm = BareMetal::new(&opts.config(memory_mib)?)?;
     let console = Box::new(std::io::stdout());
     match data {
         Some(bytes) => vm.load_kernel_bytes(path, bytes, console)?,
@@ -92,8 +99,8 @@ fn demo() -> Result<u64, VmError> {
     eprintln!("vm: no command given: booting the embedded demo guest (guests/demo/demo.c),");
     eprintln!("vm: a bare-metal RV64GC program run by the IR interpreter; it prints through HTIF.");
     eprintln!("vm: try `vm boot --kernel FILE` for your own ELF, or `vm --help`.");
-    let opts = RunOpts { mode: "interp".into(), max_insns: None, trace: false, memory: 128, stats: true };
-    let code = boot(Path::new("<embedded demo>"), Some(DEMO_ELF), &opts)?;
+    let opts = RunOpts { mode: "interp".into(), max_insns: None, trace: false, stats: true };
+    let code = boot(Path::new("<embedded demo>"), Some(DEMO_ELF), &opts, 128)?;
     eprintln!("vm: demo guest exited with status {code}");
     Ok(code)
 }
@@ -106,7 +113,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         None => demo(),
-        Some(Command::Boot { kernel, opts }) => boot(kernel, None, opts),
+        Some(Command::Boot { kernel, opts, memory }) => boot(kernel, None, opts, *memory),
+        Some(Command::Run(args)) => run::run(args),
     };
     match result {
         Ok(code) => ExitCode::from((code & 0xff) as u8),

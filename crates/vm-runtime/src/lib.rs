@@ -9,5 +9,7 @@ pub mod baremetal;
 pub mod cache;
 mod engine;
 pub mod trace;
+pub mod user;
 
 pub use baremetal::{BareMetal, RunOutcome};
+pub use user::{ProcessExit, UserMode};

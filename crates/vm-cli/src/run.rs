@@ -1,0 +1,94 @@
+//! `vm run`: a RISC-V 64 Linux program in user mode, the way `qemu-riscv64` runs it.
+//!
+//! stdin, stdout and stderr pass straight through; the exit status is the guest's. A guest
+//! killed by a signal kills `vm` with the same signal (as `qemu-riscv64` does), so the shell
+//! reports it as it would for a native program ("Segmentation fault", status 128 + N); no core
+//! file is written. The guest environment is the host's, changed by `-E`/`-U`.
+
+use std::path::PathBuf;
+
+use vm_core::{GetStats, VmError};
+use vm_runtime::{ProcessExit, UserMode};
+
+use crate::RunOpts;
+
+/// Arguments of `vm run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    opts: RunOpts,
+    /// Guest root: the ELF interpreter and absolute paths are looked up here first
+    /// (like `qemu-riscv64 -L`; Debian's is /usr/riscv64-linux-gnu).
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+    /// Set a variable in the guest environment.
+    #[arg(short = 'E', value_name = "VAR=VALUE")]
+    set_env: Vec<String>,
+    /// Remove a variable from the guest environment.
+    #[arg(short = 'U', value_name = "VAR")]
+    unset_env: Vec<String>,
+    /// The program (a host path) and its arguments.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM [ARGS]..."
+    )]
+    command: Vec<String>,
+}
+
+/// The guest environment: the host's, with `-U` removals and `-E` settings applied in order.
+fn environment(args: &RunArgs) -> Result<Vec<Vec<u8>>, VmError> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut env: Vec<(Vec<u8>, Vec<u8>)> =
+        std::env::vars_os().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+    for name in &args.unset_env {
+        env.retain(|(k, _)| k != name.as_bytes());
+    }
+    for setting in &args.set_env {
+        let (k, v) = setting
+            .split_once('=')
+            .ok_or_else(|| VmError::Config(format!("-E {setting}: expected VAR=VALUE")))?;
+        env.retain(|(key, _)| key != k.as_bytes());
+        env.push((k.as_bytes().to_vec(), v.as_bytes().to_vec()));
+    }
+    Ok(env.into_iter().map(|(k, v)| [k, b"=".to_vec(), v].concat()).collect())
+}
+
+/// End this process the way the guest ended: by signal `sig` with its default action
+/// (no core file), or, if that signal cannot end us, with status 128 + `sig`.
+fn die_of_signal(sig: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: plain libc calls with valid arguments; we are single-threaded here and about to
+    // exit, so changing the disposition and limits of this process affects nobody else.
+    unsafe {
+        let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig)
+}
+
+/// Run the program; returns the process exit status.
+pub fn run(args: &RunArgs) -> Result<u64, VmError> {
+    let config = args.opts.config(128)?;
+    let program = PathBuf::from(&args.command[0]);
+    let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
+    let mut vm = UserMode::new(&config, args.sysroot.clone())?;
+    vm.load(&program, &argv, &environment(args)?)?;
+    let result = vm.run();
+    if args.opts.stats {
+        eprintln!("{}", vm.get_stats());
+    }
+    match result? {
+        ProcessExit::Exited(code) => Ok((code & 0xff) as u64),
+        ProcessExit::Killed(sig) => die_of_signal(sig),
+    }
+}

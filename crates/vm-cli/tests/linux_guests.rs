@@ -1,0 +1,156 @@
+//! The Linux user-mode guest suites under `vm run`, with `qemu-riscv64` as the oracle:
+//! - `guests/linux/tests.txt` (in-house C programs): stdout, stderr and exit status must match
+//!   QEMU's byte for byte;
+//! - `guests/linux/real/tests.txt` (Debian programs built for riscv64): stdout and exit status.
+//!
+//! Exit status is compared as a shell reports it (the code, or 128 + N for death by signal N).
+//! Without qemu-riscv64 the comparison is skipped with a message, except under `CI`.
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const SYSROOT: &str = "/usr/riscv64-linux-gnu";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// One run's observable result.
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    status: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Run `argv` in `dir` with exactly `env`, `stdin` from a file (or empty), no core files.
+fn observe(dir: &Path, argv: &[String], env: &[(String, String)], stdin: Option<&Path>) -> Observed {
+    // A hung guest must fail the test, not hang it: `timeout` kills it (status 137).
+    let mut cmd = Command::new("timeout");
+    cmd.args(["-s", "KILL", "120"]).args(argv).current_dir(dir).env_clear().envs(env.iter().cloned());
+    cmd.stdin(match stdin {
+        Some(f) => Stdio::from(std::fs::File::open(dir.join(f)).expect("stdin fixture")),
+        None => Stdio::null(),
+    });
+    // SAFETY: setrlimit is async-signal-safe and only affects the child about to exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
+    Observed { status, stdout: out.stdout, stderr: out.stderr }
+}
+
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("{tool} is required in CI (Debian package qemu-user); .ci/run installs it");
+        }
+        eprintln!("SKIP: {tool} not installed; the QEMU comparison is skipped outside CI");
+    }
+    ok
+}
+
+fn show(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b);
+    if s.len() > 600 {
+        format!("{}…({} bytes)", &s[..600], s.len())
+    } else {
+        s.into_owned()
+    }
+}
+
+#[test]
+fn in_house_suite_matches_qemu() {
+    if !have("qemu-riscv64") {
+        return;
+    }
+    let dir = repo().join("guests/linux");
+    let vm = env!("CARGO_BIN_EXE_vm").to_string();
+    let manifest = std::fs::read_to_string(dir.join("tests.txt")).expect("tests.txt");
+    let dynamic_ok = Path::new(SYSROOT).join("lib").exists();
+    let (mut failures, mut ran) = (Vec::new(), 0);
+    for line in manifest.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (id, prog, args, stdin, link) = (f[0], f[1], f[2], f[3], f[4]);
+        let env: Vec<(String, String)> = f
+            .get(5)
+            .map(|e| {
+                e.split_whitespace()
+                    .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let dynamic = link == "dyn";
+        if dynamic && !dynamic_ok {
+            assert!(std::env::var_os("CI").is_none(), "{SYSROOT} missing in CI (libc6-dev-riscv64-cross)");
+            eprintln!("SKIP {id}: {SYSROOT} not installed");
+            continue;
+        }
+        let bin = if dynamic { format!("bin/{prog}.dyn.rv64") } else { format!("bin/{prog}.rv64") };
+        let sysroot: Vec<String> = if dynamic { vec!["-L".into(), SYSROOT.into()] } else { vec![] };
+        let rest: Vec<String> =
+            std::iter::once(bin).chain(args.split_whitespace().map(String::from)).collect();
+        let stdin = (!stdin.is_empty()).then(|| Path::new(stdin));
+
+        let ours_argv: Vec<String> = [vec![vm.clone(), "run".into()], sysroot.clone(), rest.clone()].concat();
+        let ours = observe(&dir, &ours_argv, &env, stdin);
+
+        let mut qenv = env.clone();
+        qenv.push(("VMTEST_EXEC_WRAPPER".into(), format!("/usr/bin/qemu-riscv64 -L {SYSROOT}")));
+        let qemu_argv: Vec<String> = [vec!["qemu-riscv64".to_string()], sysroot, rest].concat();
+        let theirs = observe(&dir, &qemu_argv, &qenv, stdin);
+        ran += 1;
+        if ours != theirs {
+            eprintln!("DIFF {id}: vm status {} vs qemu {}", ours.status, theirs.status);
+            failures.push(format!(
+                "{id}: vm status {} vs qemu {}\n  vm stdout: {}\n  qemu stdout: {}\n  vm stderr: {}\n  qemu stderr: {}",
+                ours.status,
+                theirs.status,
+                show(&ours.stdout),
+                show(&theirs.stdout),
+                show(&ours.stderr),
+                show(&theirs.stderr)
+            ));
+        }
+    }
+    eprintln!("linux guests: {} of {ran} cases match qemu-riscv64", ran - failures.len());
+    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn debian_programs_match_qemu() {
+    if !have("qemu-riscv64") {
+        return;
+    }
+    let dir = repo().join("guests/linux/real");
+    let vm = env!("CARGO_BIN_EXE_vm").to_string();
+    let manifest = std::fs::read_to_string(dir.join("tests.txt")).expect("real/tests.txt");
+    let mut failures = Vec::new();
+    for line in manifest.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('|').map(str::trim).collect();
+        let rest: Vec<String> =
+            std::iter::once(f[0].to_string()).chain(f[1].split_whitespace().map(String::from)).collect();
+        let stdin = f.get(2).filter(|s| !s.is_empty()).map(Path::new);
+        let env = vec![("PATH".to_string(), "/usr/bin:/bin".to_string())];
+        let ours = observe(&dir, &[vec![vm.clone(), "run".into()], rest.clone()].concat(), &env, stdin);
+        let theirs = observe(&dir, &[vec!["qemu-riscv64".to_string()], rest].concat(), &env, stdin);
+        if ours.status != theirs.status || ours.stdout != theirs.stdout {
+            failures.push(format!(
+                "{line}: vm status {} vs qemu {}\n  vm stdout: {}\n  qemu stdout: {}\n  vm stderr: {}",
+                ours.status,
+                theirs.status,
+                show(&ours.stdout),
+                show(&theirs.stdout),
+                show(&ours.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+}

@@ -1,0 +1,256 @@
+//! Linux user mode: a RISC-V 64 Linux process on the shared run loop. What `vm run` runs, and
+//! what `qemu-riscv64` is the oracle for.
+//!
+//! Block exits map to the kernel's work: `ecall` → [`vm_linux::syscall::dispatch`]; memory
+//! faults, illegal instructions and `ebreak` → SIGSEGV/SIGBUS/SIGILL/SIGTRAP through
+//! [`vm_linux::signal`]; `fence.i`, `execve` and unmapping code drop translations.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use vm_core::{CpuState, ExecMode, GetStats, VmConfig, VmError, VmStats};
+use vm_frontend::riscv64::lift::InsnMark;
+use vm_interp::{csr::user_csr, Exception, Exit};
+use vm_ir::{CsrOp, Terminator};
+use vm_linux::{signal, syscall, Process, SyscallAction};
+use vm_mem::AddressSpace;
+
+use crate::cache::BlockCache;
+use crate::engine::{self, insn_of_op, Csrs, Machine, Parts};
+use crate::trace::Tracer;
+
+/// How a guest process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessExit {
+    /// exit/exit_group with this status.
+    Exited(i32),
+    /// Killed by this signal (its default action).
+    Killed(i32),
+}
+
+impl ProcessExit {
+    /// The status a shell reports: the exit status, or 128 + signal.
+    pub fn shell_status(self) -> i32 {
+        match self {
+            ProcessExit::Exited(c) => c & 0xff,
+            ProcessExit::Killed(s) => 128 + s,
+        }
+    }
+}
+
+/// User-level counters: `cycle`, `time`, `instret` (read-only) and the FP CSRs.
+#[derive(Default)]
+pub struct UserCounters;
+
+impl Csrs for UserCounters {
+    fn access(
+        &mut self,
+        cpu: &mut CpuState,
+        instret: u64,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        let saved = cpu.instret;
+        cpu.instret = instret;
+        let r = user_csr(cpu, csr, op, src, write).unwrap_or(Err(Exception::illegal(0)));
+        cpu.instret = saved;
+        r
+    }
+}
+
+/// System calls after which translated code may be stale: munmap, mremap, mprotect, and mmap
+/// (which may map new code over old).
+const CODE_CHANGING_SYSCALLS: [u64; 4] = [215, 216, 226, 222];
+
+/// A guest process and its engine.
+pub struct UserMode {
+    /// The process (registers, memory, signals).
+    pub process: Process,
+    counters: UserCounters,
+    cache: BlockCache,
+    max_insns: Option<u64>,
+    tracer: Option<Tracer>,
+    stats: VmStats,
+}
+
+impl UserMode {
+    /// A process with nothing loaded, for `config` (engine, limits, trace) and an optional
+    /// guest root for the ELF interpreter and absolute paths (`-L`).
+    pub fn new(config: &VmConfig, sysroot: Option<PathBuf>) -> Result<Self, VmError> {
+        if config.exec_mode != ExecMode::Interpreter {
+            return Err(VmError::Unsupported(format!(
+                "execution mode {:?} is not available yet; use --mode interp",
+                config.exec_mode
+            )));
+        }
+        if config.guest_arch != vm_core::GuestArch::Riscv64 {
+            return Err(VmError::Unsupported(
+                "x86-64 guests run only in accelerated mode, which is not available yet".into(),
+            ));
+        }
+        Ok(UserMode {
+            process: Process::new(sysroot)?,
+            counters: UserCounters,
+            cache: BlockCache::default(),
+            max_insns: config.max_insns,
+            tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
+            stats: VmStats { engine: "interpreter".into(), ..Default::default() },
+        })
+    }
+
+    /// Load the program at host path `path` with `argv` (argv[0] included) and `envp`.
+    pub fn load(&mut self, path: &Path, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), VmError> {
+        vm_linux::loader::exec(&mut self.process, path, argv, envp)?;
+        self.cache.flush();
+        Ok(())
+    }
+
+    /// Run the process until it exits, is killed, or the VM stops on an error.
+    pub fn run(&mut self) -> Result<ProcessExit, VmError> {
+        signal::install_host_handlers();
+        let start = Instant::now();
+        let r = engine::run(self, self.max_insns);
+        self.stats.wall_time += start.elapsed();
+        r
+    }
+
+    /// Deliver a synchronous fault as `sig`; `None` = the guest handles it and continues.
+    fn fault(&mut self, sig: i32, code: i32, addr: u64, pc: u64) -> Option<ProcessExit> {
+        self.stats.traps += 1;
+        self.process.cpu.pc = pc;
+        self.process.cpu.reservation = None;
+        match signal::raise_fault(&mut self.process, sig, code, addr) {
+            Some(SyscallAction::Killed(s)) => Some(ProcessExit::Killed(s)),
+            Some(SyscallAction::Exit(c)) => Some(ProcessExit::Exited(c)),
+            _ => None,
+        }
+    }
+
+    /// SIGSEGV code for an access to `addr`: mapped but not permitted, or not mapped.
+    fn segv_code(mem: &AddressSpace, addr: u64) -> i32 {
+        if mem.prot_of(addr).is_some() {
+            2 // SEGV_ACCERR
+        } else {
+            1 // SEGV_MAPERR
+        }
+    }
+
+    fn syscall(&mut self, pc: u64) -> Result<Option<ProcessExit>, VmError> {
+        let nr = self.process.cpu.x[17];
+        self.process.cpu.pc = pc;
+        let action = syscall::dispatch(&mut self.process);
+        // The ecall retired (execve starts a new count only in the guest's eyes).
+        self.process.cpu.instret += 1;
+        if CODE_CHANGING_SYSCALLS.contains(&nr) {
+            self.cache.flush();
+        }
+        Ok(match action {
+            SyscallAction::Continue => None,
+            SyscallAction::Exit(c) => Some(ProcessExit::Exited(c)),
+            SyscallAction::Killed(s) => Some(ProcessExit::Killed(s)),
+            SyscallAction::Exec => {
+                self.cache.flush();
+                None
+            }
+        })
+    }
+}
+
+impl Machine for UserMode {
+    type Mem = AddressSpace;
+    type Csrs = UserCounters;
+    type Outcome = ProcessExit;
+
+    fn parts(&mut self) -> Parts<'_, AddressSpace, UserCounters> {
+        Parts {
+            cpu: &mut self.process.cpu,
+            mem: &mut self.process.mem,
+            csrs: &mut self.counters,
+            cache: &mut self.cache,
+            stats: &mut self.stats,
+            tracer: self.tracer.as_mut(),
+        }
+    }
+
+    #[inline(always)]
+    fn wants_attention(_mem: &AddressSpace) -> bool {
+        signal::host_signal_pending()
+    }
+
+    fn attend(&mut self) -> Result<Option<ProcessExit>, VmError> {
+        Ok(match signal::deliver_pending(&mut self.process) {
+            Some(SyscallAction::Killed(s)) => Some(ProcessExit::Killed(s)),
+            Some(SyscallAction::Exit(c)) => Some(ProcessExit::Exited(c)),
+            _ => None,
+        })
+    }
+
+    fn finish(
+        &mut self,
+        exit: Exit,
+        start_pc: u64,
+        marks: &[InsnMark],
+    ) -> Result<Option<ProcessExit>, VmError> {
+        let n = marks.len() as u64;
+        Ok(match exit {
+            Exit::Next(pc) => {
+                self.process.cpu.instret += n;
+                self.process.cpu.pc = pc;
+                None
+            }
+            Exit::Fault { op_index, exc } => {
+                let k = insn_of_op(marks, op_index);
+                self.process.cpu.instret += k as u64;
+                let pc = marks.get(k).map_or(start_pc, |m| m.pc);
+                match exc.cause {
+                    2 => self.fault(4, 1, pc, pc),           // SIGILL, ILL_ILLOPC
+                    4 | 6 => self.fault(7, 1, exc.tval, pc), // SIGBUS, BUS_ADRALN
+                    _ => {
+                        let code = Self::segv_code(&self.process.mem, exc.tval);
+                        self.fault(11, code, exc.tval, pc) // SIGSEGV
+                    }
+                }
+            }
+            Exit::Term(t) => {
+                self.process.cpu.instret += n.saturating_sub(1);
+                match t {
+                    Terminator::Ecall { pc } => return self.syscall(pc),
+                    Terminator::Ebreak { pc } => self.fault(5, 1, pc, pc), // SIGTRAP, TRAP_BRKPT
+                    Terminator::Trap { cause: 1, tval, pc } => {
+                        let code = Self::segv_code(&self.process.mem, tval);
+                        self.fault(11, code, tval, pc)
+                    }
+                    Terminator::Trap { pc, .. } => self.fault(4, 1, pc, pc),
+                    // Privileged instructions are illegal in user mode.
+                    Terminator::Mret { pc } | Terminator::Wfi { pc, .. } => self.fault(4, 2, pc, pc),
+                    Terminator::FenceI { next } => {
+                        self.process.cpu.instret += 1;
+                        self.process.cpu.pc = next;
+                        self.cache.flush();
+                        None
+                    }
+                    Terminator::Ret => {
+                        self.process.cpu.instret += 1;
+                        Some(ProcessExit::Exited(0))
+                    }
+                    Terminator::Jump { .. } | Terminator::Branch { .. } | Terminator::JumpInd { .. } => None,
+                }
+            }
+        })
+    }
+}
+
+impl GetStats for UserMode {
+    fn get_stats(&self) -> VmStats {
+        VmStats {
+            guest_insns: self.process.cpu.instret,
+            blocks_translated: self.cache.translated(),
+            cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
+            cache_misses: self.cache.misses,
+            cache_flushes: self.cache.flushes,
+            ..self.stats.clone()
+        }
+    }
+}
