@@ -4,7 +4,7 @@
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
 //! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode interp] [--max-insns N] program [args…]`
 //!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
-//! - `vm` with no arguments boots the embedded demo guest and says what it is doing.
+//! - `vm` with no arguments runs the embedded Linux demo program and says what it is doing.
 //!
 //! Errors are one line on stderr (`vm: error: …`) and exit status 1; a guest's HTIF exit
 //! status becomes the process's.
@@ -17,9 +17,6 @@ mod run;
 use clap::{Parser, Subcommand};
 use vm_core::{ExecMode, GetStats, VmConfig, VmError};
 use vm_runtime::{BareMetal, RunOutcome};
-
-/// The embedded demo: a bare-metal RV64GC program (guests/demo/demo.c) that prints through HTIF.
-const DEMO_ELF: &[u8] = include_bytes!("../../../guests/demo/demo.elf");
 
 #[derive(Parser)]
 #[command(name = "vm", version, about = "A virtual machine for RISC-V RV64GC guests")]
@@ -50,16 +47,16 @@ enum Command {
 pub struct RunOpts {
     /// Execution engine: interp (jit and hybrid come with the JIT).
     #[arg(long, default_value = "interp")]
-    mode: String,
+    pub mode: String,
     /// Stop with an error after this many guest instructions.
     #[arg(long)]
-    max_insns: Option<u64>,
+    pub max_insns: Option<u64>,
     /// Print one line per executed instruction (pc, bits, disassembly, register written) on stderr.
     #[arg(long)]
-    trace: bool,
+    pub trace: bool,
     /// Print execution statistics on stderr when the guest stops.
     #[arg(long)]
-    stats: bool,
+    pub stats: bool,
 }
 
 impl RunOpts {
@@ -95,16 +92,6 @@ fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> 
     }
 }
 
-fn demo() -> Result<u64, VmError> {
-    eprintln!("vm: no command given: booting the embedded demo guest (guests/demo/demo.c),");
-    eprintln!("vm: a bare-metal RV64GC program run by the IR interpreter; it prints through HTIF.");
-    eprintln!("vm: try `vm boot --kernel FILE` for your own ELF, or `vm --help`.");
-    let opts = RunOpts { mode: "interp".into(), max_insns: None, trace: false, stats: true };
-    let code = boot(Path::new("<embedded demo>"), Some(DEMO_ELF), &opts, 128)?;
-    eprintln!("vm: demo guest exited with status {code}");
-    Ok(code)
-}
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -112,7 +99,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        None => demo(),
+        None => run::demo(),
         Some(Command::Boot { kernel, opts, memory }) => boot(kernel, None, opts, *memory),
         Some(Command::Run(args)) => run::run(args),
     };

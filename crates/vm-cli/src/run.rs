@@ -76,14 +76,56 @@ fn die_of_signal(sig: i32) -> ! {
     std::process::exit(128 + sig)
 }
 
+/// The embedded demo: a static RISC-V 64 Linux program (guests/linux/demo/demo.c).
+const DEMO: &[u8] = include_bytes!("../../../guests/linux/demo/demo.rv64");
+
+/// `vm` with no arguments: run the embedded demo program and say what is happening.
+pub fn demo() -> Result<u64, VmError> {
+    eprintln!("vm: no command given: running the embedded demo, a RISC-V 64 Linux program");
+    eprintln!("vm: (guests/linux/demo/demo.c, static glibc) on the IR interpreter in user mode.");
+    eprintln!("vm: try `vm run PROGRAM [ARGS]`, `vm boot --kernel FILE`, or `vm --help`.");
+    let args = RunArgs {
+        opts: RunOpts { mode: "interp".into(), max_insns: None, trace: false, stats: true },
+        sysroot: None,
+        set_env: Vec::new(),
+        unset_env: Vec::new(),
+        command: vec!["/vm-embedded/demo".into()],
+    };
+    let code = run_image(&args, Some(DEMO))?;
+    eprintln!("vm: demo exited with status {code}");
+    Ok(code)
+}
+
 /// Run the program; returns the process exit status.
 pub fn run(args: &RunArgs) -> Result<u64, VmError> {
+    run_image(args, None)
+}
+
+/// Run `args.command`, from `image` if given (else read from its path).
+fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
     let config = args.opts.config(128)?;
     let program = PathBuf::from(&args.command[0]);
     let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
     let mut vm = UserMode::new(&config, args.sysroot.clone())?;
-    vm.load(&program, &argv, &environment(args)?)?;
+    let env = environment(args)?;
+    match image {
+        Some(bytes) => vm.load_bytes(&program, bytes, &argv, &env)?,
+        None => vm.load(&program, &argv, &env)?,
+    }
+    let pid = std::process::id();
     let result = vm.run();
+    if std::process::id() != pid {
+        // A child the guest forked: it ends with the guest child's status and nothing else
+        // (stats and messages belong to the process the user started).
+        match result {
+            Ok(ProcessExit::Exited(code)) => std::process::exit(code & 0xff),
+            Ok(ProcessExit::Killed(sig)) => die_of_signal(sig),
+            Err(e) => {
+                eprintln!("vm: error: {e}");
+                std::process::exit(1)
+            }
+        }
+    }
     if args.opts.stats {
         eprintln!("{}", vm.get_stats());
     }

@@ -17,15 +17,28 @@ fn text(b: &[u8]) -> String {
 }
 
 #[test]
-fn no_arguments_runs_the_embedded_demo() {
+fn no_arguments_runs_the_embedded_linux_demo() {
     let out = vm(&[]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("Hello from a RISC-V 64 Linux program running on vm (machine: riscv64)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("child exit status                  7"), "{stdout}");
+    assert!(stdout.contains("demo: all checks passed"), "{stdout}");
+    assert!(stderr.contains("embedded demo"), "says what it is doing: {stderr}");
+    assert!(stderr.contains("guest instructions"), "prints stats: {stderr}");
+}
+
+#[test]
+fn bare_metal_demo_boots() {
+    let out = vm(&["boot", "--kernel", "guests/demo/demo.elf"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("Hello from a RISC-V RV64GC guest"), "{stdout}");
     assert!(stdout.contains("primes below 1000 = 168"), "{stdout}");
-    assert!(stdout.contains("demo: all checks passed"), "{stdout}");
-    assert!(stderr.contains("embedded demo guest"), "says what it is doing: {stderr}");
-    assert!(stderr.contains("guest instructions"), "prints stats: {stderr}");
+    assert!(stdout.contains("points inside the set = 203"), "{stdout}");
 }
 
 #[test]

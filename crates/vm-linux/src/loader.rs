@@ -279,7 +279,9 @@ fn load_elf(
 /// The absolute host path of the program (for /proc/self/exe), as given if it cannot be
 /// canonicalized.
 fn exe_path(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    // /proc/self/exe is always absolute (glibc asserts it): an image that is not a file on
+    // disk still gets an absolute name.
+    std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Choose the bias of an `ET_DYN` image: `preferred` (aligned to the image's `p_align`) if

@@ -107,6 +107,20 @@ impl UserMode {
         Ok(())
     }
 
+    /// [`UserMode::load`] from an image already in memory (`path` names it in errors and
+    /// becomes the executable's path).
+    pub fn load_bytes(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+    ) -> Result<(), VmError> {
+        vm_linux::loader::load_image(&mut self.process, path, bytes, argv, envp)?;
+        self.cache.flush();
+        Ok(())
+    }
+
     /// Run the process until it exits, is killed, or the VM stops on an error.
     pub fn run(&mut self) -> Result<ProcessExit, VmError> {
         signal::install_host_handlers();
