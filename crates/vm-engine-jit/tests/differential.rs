@@ -3,7 +3,8 @@
 //! Random valid blocks (from `vm_ir::arbitrary::valid_block`, three quarters of them with memory and
 //! atomic ops re-aimed at a scratch RAM region through pointer registers x5–x8) run from the same
 //! random hart state and memory on both engines; the exit, the whole `CpuState` (integer slots
-//! including temporaries, FP registers, frm/fflags/fs, reservation) and memory must agree.
+//! including temporaries, FP registers, frm/fflags/fs, reservation) and memory must agree, on a
+//! first run and on a second one from the resulting state (which reuses the cached code).
 //!
 //! Case count: 1000 by default (a few seconds in a debug build); set `PROPTEST_CASES` to change.
 
@@ -126,18 +127,21 @@ proptest! {
     #[test]
     fn jit_matches_interpreter(block in arb_block(), cpu in arb_cpu(), seed in any::<u64>()) {
         let (mut icpu, mut imem) = (cpu.clone(), ram(seed));
-        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
-
         let (mut jcpu, mut jmem) = (cpu, ram(seed));
-        let jexit = JIT.with(|j| j.borrow_mut().run_with(&mut jcpu, &mut jmem, &mut UserCsrs, &block));
-        let jexit = jexit.expect("valid block compiles");
+        // Twice: the second run starts from the first one's results and uses the cached code.
+        for round in 0..2 {
+            let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+            let jexit = JIT.with(|j| j.borrow_mut().run_with(&mut jcpu, &mut jmem, &mut UserCsrs, &block));
+            let jexit = jexit.expect("valid block compiles");
 
-        prop_assert_eq!(&jexit, &iexit, "exit differs for\n{}", block);
-        prop_assert_eq!(&jcpu, &icpu, "state differs for\n{}", block);
-        prop_assert!(
-            jmem.slice(RAM_BASE, RAM_SIZE) == imem.slice(RAM_BASE, RAM_SIZE),
-            "memory differs for\n{}",
-            block
-        );
+            prop_assert_eq!(&jexit, &iexit, "exit differs in round {} for\n{}", round, block);
+            prop_assert_eq!(&jcpu, &icpu, "state differs in round {} for\n{}", round, block);
+            prop_assert!(
+                jmem.slice(RAM_BASE, RAM_SIZE) == imem.slice(RAM_BASE, RAM_SIZE),
+                "memory differs in round {} for\n{}",
+                round,
+                block
+            );
+        }
     }
 }

@@ -266,3 +266,36 @@ fn run_moves_pc_and_caches() {
     assert_eq!(jit.cpu.x[10], 5);
     assert_eq!(jit.cached_blocks(), 2);
 }
+
+/// Records the op index of every CSR access and allows them all (reads return 0x55).
+struct Recorder(Vec<usize>);
+
+impl vm_interp::CsrHandler for Recorder {
+    fn csr(
+        &mut self,
+        _cpu: &mut CpuState,
+        op_index: usize,
+        _csr: u16,
+        _op: vm_ir::CsrOp,
+        _src: u64,
+        _read: bool,
+        _write: bool,
+    ) -> Result<u64, Exception> {
+        self.0.push(op_index);
+        Ok(0x55)
+    }
+}
+
+#[test]
+fn csr_handler_sees_the_real_op_index() {
+    let block =
+        parse_block("block 0x1000:\n li x10, 1\n csr rw, x11, csr:0x300, x10\n addi x12, x11, 1\n csri rs, x13, csr:0x341, 1\n ret")
+            .unwrap();
+    let mut cpu = CpuState::default();
+    let mut mmu = PhysMem::new(RAM, 0x1000).unwrap();
+    let mut csrs = Recorder(Vec::new());
+    let exit = Jit::new().run_with(&mut cpu, &mut mmu, &mut csrs, &block).unwrap();
+    assert_eq!(exit, Exit::Term(Terminator::Ret));
+    assert_eq!(csrs.0, vec![1, 3]);
+    assert_eq!((cpu.x[11], cpu.x[12], cpu.x[13]), (0x55, 0x56, 0x55));
+}
