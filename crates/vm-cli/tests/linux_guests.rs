@@ -67,7 +67,22 @@ fn show(b: &[u8]) -> String {
 }
 
 #[test]
-fn in_house_suite_matches_qemu() {
+fn in_house_suite_matches_qemu_interp() {
+    in_house_suite("interp");
+}
+
+#[test]
+fn in_house_suite_matches_qemu_jit() {
+    in_house_suite("jit");
+}
+
+#[test]
+fn in_house_suite_matches_qemu_hybrid() {
+    in_house_suite("hybrid");
+}
+
+/// Every case of guests/linux/tests.txt under `vm run --mode MODE` and under qemu-riscv64.
+fn in_house_suite(mode: &str) {
     if !have("qemu-riscv64") {
         return;
     }
@@ -108,7 +123,7 @@ fn in_house_suite_matches_qemu() {
         let theirs = observe(&dir, &qemu_argv, &qenv, stdin);
         ran += 1;
         if ours != theirs {
-            eprintln!("DIFF {id}: vm status {} vs qemu {}", ours.status, theirs.status);
+            eprintln!("DIFF {id} ({mode}): vm status {} vs qemu {}", ours.status, theirs.status);
             failures.push(format!(
                 "{id}: vm status {} vs qemu {}\n  vm stdout: {}\n  qemu stdout: {}\n  vm stderr: {}\n  qemu stderr: {}",
                 ours.status,
@@ -120,7 +135,7 @@ fn in_house_suite_matches_qemu() {
             ));
         }
     }
-    eprintln!("linux guests: {} of {ran} cases match qemu-riscv64", ran - failures.len());
+    eprintln!("linux guests ({mode}): {} of {ran} cases match qemu-riscv64", ran - failures.len());
     assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -22,6 +22,12 @@ pub struct VmStats {
     pub cache_flushes: u64,
     /// Traps taken by the guest.
     pub traps: u64,
+    /// Blocks compiled to host code (jit and hybrid modes).
+    pub blocks_compiled: u64,
+    /// Time spent compiling.
+    pub compile_time: Duration,
+    /// Guest instructions in block runs that used compiled code.
+    pub compiled_insns: u64,
     /// Host wall time spent running the guest.
     pub wall_time: Duration,
 }
@@ -47,6 +53,16 @@ impl fmt::Display for VmStats {
         writeln!(f, "cache hits/misses  {}/{}", self.cache_hits, self.cache_misses)?;
         writeln!(f, "cache flushes      {}", self.cache_flushes)?;
         writeln!(f, "traps taken        {}", self.traps)?;
+        if self.blocks_compiled > 0 {
+            writeln!(
+                f,
+                "blocks compiled    {} in {:.3} s",
+                self.blocks_compiled,
+                self.compile_time.as_secs_f64()
+            )?;
+            let share = 100.0 * self.compiled_insns as f64 / self.guest_insns.max(1) as f64;
+            writeln!(f, "compiled share     {share:.1} % of guest instructions")?;
+        }
         writeln!(f, "wall time          {:.3} s", self.wall_time.as_secs_f64())?;
         write!(f, "speed              {:.1} M instr/s", self.insns_per_sec() / 1e6)
     }

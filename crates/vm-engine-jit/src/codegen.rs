@@ -1,7 +1,8 @@
 //! Translation of one [`IRBlock`] into one Cranelift function
 //! `extern "C" fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code).
 //!
-//! Integer ALU ops, immediates and terminators are emitted inline on SSA values. Each integer
+//! Integer ALU ops, immediates, `fmv` between register files and terminators are emitted inline
+//! on SSA values. Each integer
 //! slot is loaded from `cpu.x` at most once until something may change it behind the code's
 //! back, and written back ("flushed") only at block exits and before helpers that read or write
 //! the register file. Memory accesses call the load/store helpers; FP ops, FP memory ops,
@@ -12,13 +13,13 @@
 use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::CpuState;
-use vm_ir::{Cond, IRBlock, IROp, Terminator};
+use vm_ir::{Cond, Fmt, IRBlock, IROp, Terminator};
 
 use crate::context::{JitContext, RuntimeTable, STATUS_FAULT, STATUS_NEXT, STATUS_TERM};
 
@@ -44,6 +45,10 @@ struct Gen<'a> {
 
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+fn f_offset(reg: u8) -> i32 {
+    (offset_of!(CpuState, f) + 8 * reg as usize) as i32
 }
 
 fn x_offset(slot: u8) -> i32 {
@@ -311,6 +316,33 @@ impl Gen<'_> {
             Sh { src, base, off } => self.store(idx, src.0, base.0, *off, offset_of!(RuntimeTable, store16)),
             Sw { src, base, off } => self.store(idx, src.0, base.0, *off, offset_of!(RuntimeTable, store32)),
             Sd { src, base, off } => self.store(idx, src.0, base.0, *off, offset_of!(RuntimeTable, store64)),
+            FMvToInt { fmt, rd, a } => {
+                self.fp_enabled(idx);
+                let v = self.b.ins().load(I64, flags(), self.cpu, f_offset(a.0));
+                let v = match fmt {
+                    Fmt::D => v,
+                    Fmt::S => {
+                        let n = self.b.ins().ireduce(I32, v);
+                        self.b.ins().sextend(I64, n)
+                    }
+                };
+                self.set(rd.0, v);
+            }
+            FMvFromInt { fmt, fd, rs } => {
+                self.fp_enabled(idx);
+                let x = self.get(rs.0);
+                let v = match fmt {
+                    Fmt::D => x,
+                    Fmt::S => {
+                        // NaN-box the low 32 bits.
+                        let lo = self.b.ins().band_imm_u(x, 0xffff_ffff);
+                        self.b.ins().bor_imm_s(lo, 0xffff_ffff_0000_0000u64 as i64)
+                    }
+                };
+                self.b.ins().store(flags(), v, self.cpu, f_offset(fd.0));
+                let dirty = self.b.ins().iconst(I8, 3);
+                self.b.ins().store(flags(), dirty, self.cpu, offset_of!(CpuState, fs) as i32);
+            }
             // FP, FP memory, atomics and CSRs: the whole-op helper on the in-memory state.
             _ => {
                 self.flush();
@@ -323,6 +355,28 @@ impl Gen<'_> {
                 self.vals = [None; NUM_INT_SLOTS];
             }
         }
+    }
+
+    /// Side exit with an illegal-instruction fault for op `idx` when `mstatus.FS` is off.
+    fn fp_enabled(&mut self, idx: i64) {
+        let fs = self.b.ins().uload8(I64, flags(), self.cpu, offset_of!(CpuState, fs) as i32);
+        let off = self.b.create_block();
+        let on = self.b.create_block();
+        self.b.ins().brif(fs, on, &[], off, &[]);
+        self.b.switch_to_block(off);
+        self.b.seal_block(off);
+        for (field, v) in [
+            (offset_of!(JitContext, fault_op), idx),
+            (offset_of!(JitContext, exc_cause), 2),
+            (offset_of!(JitContext, exc_tval), 0),
+        ] {
+            let v = self.b.ins().iconst(I64, v);
+            self.b.ins().store(flags(), v, self.ctx, field as i32);
+        }
+        self.flush();
+        self.ret(STATUS_FAULT);
+        self.b.switch_to_block(on);
+        self.b.seal_block(on);
     }
 
     fn load(&mut self, idx: i64, rd: u8, base: u8, off: i64, bits: u32, signed: bool) {

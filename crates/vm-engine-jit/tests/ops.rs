@@ -176,6 +176,9 @@ fn fp_and_csr() {
             csr rs, x12, csr:0x1, x0
             csri rw, x13, csr:0x2, 3
             fmv.to d, x14, f5
+            fmv.from s, f6, x5
+            fmv.to s, x15, f6
+            fmv.from d, f7, x5
             ret",
         &cpu,
     );
@@ -186,6 +189,9 @@ fn fp_and_csr() {
     assert_eq!(c.frm, 3);
     assert_eq!(c.fs, 3);
     assert_eq!(c.x[14], c.f[3]);
+    assert_eq!(c.f[6], 0xffff_ffff_8000_0300);
+    assert_eq!(c.x[15], 0xffff_ffff_8000_0300);
+    assert_eq!(c.f[7], RAM + 0x300);
 }
 
 #[test]
@@ -231,6 +237,12 @@ fn fault_mid_block_keeps_earlier_effects() {
     off.fs = 0;
     let (exit, _, _) = both("block 0x1000:\n li x10, 7\n fsgnj d, f1, f2, f2\n ret", &off);
     assert_eq!(exit, Exit::Fault { op_index: 1, exc: Exception::illegal(0) });
+    let (exit, c, _) = both("block 0x1000:\n li x10, 7\n fmv.to d, x11, f2\n ret", &off);
+    assert_eq!(exit, Exit::Fault { op_index: 1, exc: Exception::illegal(0) });
+    assert_eq!((c.x[10], c.x[11]), (7, 0));
+    let (exit, c, _) = both("block 0x1000:\n li x10, 7\n fmv.from s, f2, x10\n ret", &off);
+    assert_eq!(exit, Exit::Fault { op_index: 1, exc: Exception::illegal(0) });
+    assert_eq!((c.f[2], c.fs), (0, 0));
 }
 
 #[test]
@@ -298,4 +310,18 @@ fn csr_handler_sees_the_real_op_index() {
     assert_eq!(exit, Exit::Term(Terminator::Ret));
     assert_eq!(csrs.0, vec![1, 3]);
     assert_eq!((cpu.x[11], cpu.x[12], cpu.x[13]), (0x55, 0x56, 0x55));
+}
+
+#[test]
+fn compiled_handles_run_without_lookup() {
+    let mut jit = Jit::new();
+    let block =
+        parse_block("block 0x1000:\n addi x10, x10, 3\n branch ltu, x10, x11, 0x1000, 0x1008").unwrap();
+    let h = jit.compile(&block).unwrap();
+    assert_eq!(jit.compile(&block).unwrap(), h);
+    let mut cpu = cpu_with(&[(11, 7)]);
+    let mut mmu = PhysMem::new(RAM, 0x1000).unwrap();
+    let exits: Vec<Exit> = (0..3).map(|_| jit.run_compiled(h, &mut cpu, &mut mmu, &mut UserCsrs)).collect();
+    assert_eq!(exits, vec![Exit::Next(0x1000), Exit::Next(0x1000), Exit::Next(0x1008)]);
+    assert_eq!(cpu.x[10], 9);
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use vm_core::{CpuState, ExecMode, GetStats, VmConfig, VmError, VmStats};
+use vm_core::{CpuState, GetStats, VmConfig, VmError, VmStats};
 use vm_frontend::riscv64::lift::InsnMark;
 use vm_interp::{Exception, Exit};
 use vm_ir::{CsrOp, Terminator};
@@ -16,6 +16,7 @@ use vm_system::{load_elf, Htif, HtifEvent, LoadedImage, MachineCsrs};
 
 use crate::cache::BlockCache;
 use crate::engine::{self, insn_of_op, Csrs, Machine, Parts};
+use crate::tier::{engine_name, Tiering};
 use crate::trace::Tracer;
 
 /// Where RISC-V machines (QEMU virt and spike, Spike) put RAM.
@@ -58,18 +59,13 @@ pub struct BareMetal {
     max_insns: Option<u64>,
     tracer: Option<Tracer>,
     stats: VmStats,
+    tier: Option<Tiering>,
 }
 
 impl BareMetal {
     /// An empty machine for `config` (RAM size, limits, trace). Only the interpreter runs
     /// bare-metal guests so far.
     pub fn new(config: &VmConfig) -> Result<Self, VmError> {
-        if config.exec_mode != ExecMode::Interpreter {
-            return Err(VmError::Unsupported(format!(
-                "execution mode {:?} is not available yet; use --mode interp",
-                config.exec_mode
-            )));
-        }
         if config.guest_arch != vm_core::GuestArch::Riscv64 {
             return Err(VmError::Unsupported("bare-metal machines run RISC-V guests only".into()));
         }
@@ -83,7 +79,8 @@ impl BareMetal {
             image: None,
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
-            stats: VmStats { engine: "interpreter".into(), ..Default::default() },
+            stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
+            tier: Tiering::for_mode(config.exec_mode, &config.jit)?,
         })
     }
 
@@ -255,6 +252,7 @@ impl Machine for BareMetal {
             cache: &mut self.cache,
             stats: &mut self.stats,
             tracer: self.tracer.as_mut(),
+            tier: self.tier.as_mut(),
         }
     }
 
@@ -292,6 +290,9 @@ impl GetStats for BareMetal {
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
             cache_misses: self.cache.misses,
             cache_flushes: self.cache.flushes,
+            blocks_compiled: self.tier.as_ref().map_or(0, |t| t.compiled),
+            compile_time: self.tier.as_ref().map_or(Default::default(), |t| t.compile_time),
+            compiled_insns: self.tier.as_ref().map_or(0, |t| t.compiled_insns),
             ..self.stats.clone()
         }
     }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use vm_core::Mmu;
+use vm_engine_jit::BlockHandle;
 use vm_frontend::riscv64::lift::{lift_block, LiftedBlock};
 
 /// Longest block the lifter makes (in guest instructions).
@@ -10,12 +11,17 @@ pub const MAX_BLOCK_INSNS: usize = 64;
 const FAST_SLOTS: usize = 4096;
 
 /// A translated block and what the run loop needs to know about it.
-#[derive(Debug)]
 pub struct CachedBlock {
     /// IR and per-instruction marks.
     pub lifted: LiftedBlock,
     /// Guest instructions in the block.
     pub n_insns: u64,
+    /// Times the block ran on the interpreter (hybrid mode's hotness counter).
+    pub runs: u32,
+    /// Host code for the block, once compiled (jit and hybrid modes).
+    pub compiled: Option<BlockHandle>,
+    /// Compilation failed once: stay on the interpreter.
+    pub jit_failed: bool,
 }
 
 /// Translated blocks by start pc, with a direct-mapped front table for the hot lookups.
@@ -64,7 +70,7 @@ impl BlockCache {
                 let lifted = lift_block(|a| mem.fetch16(a), pc, MAX_BLOCK_INSNS);
                 let n_insns = lifted.insns.len() as u64;
                 let i = self.blocks.len() as u32;
-                self.blocks.push(CachedBlock { lifted, n_insns });
+                self.blocks.push(CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false });
                 self.by_pc.insert(pc, i);
                 i
             }
@@ -77,6 +83,12 @@ impl BlockCache {
     #[inline]
     pub fn get(&self, idx: u32) -> &CachedBlock {
         &self.blocks[idx as usize]
+    }
+
+    /// The block at `idx`, mutable (hotness counter, compiled code).
+    #[inline]
+    pub fn get_mut(&mut self, idx: u32) -> &mut CachedBlock {
+        &mut self.blocks[idx as usize]
     }
 
     /// Drop every translation (after `fence.i`: guest code may have changed).

@@ -9,6 +9,7 @@ use vm_interp::{run_block, CsrHandler, Exception, Exit};
 use vm_ir::CsrOp;
 
 use crate::cache::{BlockCache, MAX_BLOCK_INSNS};
+use crate::tier::Tiering;
 use crate::trace::Tracer;
 
 /// Index of the instruction that op `op_index` belongs to.
@@ -61,6 +62,7 @@ pub(crate) struct Parts<'a, M, C> {
     pub cache: &'a mut BlockCache,
     pub stats: &'a mut VmStats,
     pub tracer: Option<&'a mut Tracer>,
+    pub tier: Option<&'a mut Tiering>,
 }
 
 /// What a machine adds to the shared loop.
@@ -139,14 +141,36 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
 /// reaches `stop_at`.
 #[inline(never)]
 fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
-    let Parts { cpu, mem, csrs, cache, stats, .. } = p;
+    let Parts { cpu, mem, csrs, cache, stats, mut tier, .. } = p;
     let mut executed = 0u64;
     let result = loop {
         let idx = cache.lookup(cpu.pc, mem);
-        let b = cache.get(idx);
+        let b = cache.get_mut(idx);
         executed += 1;
+        if let Some(t) = tier.as_deref_mut() {
+            if b.compiled.is_none() && !b.jit_failed {
+                if b.runs >= t.threshold {
+                    match t.compile(&b.lifted.block) {
+                        Ok(code) => b.compiled = Some(code),
+                        Err(e) => {
+                            tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
+                            b.jit_failed = true;
+                        }
+                    }
+                } else {
+                    b.runs += 1;
+                }
+            }
+            if b.compiled.is_some() {
+                t.compiled_insns += b.n_insns;
+            }
+        }
         let mut ctx = Ctx { csrs: &mut *csrs, marks: &b.lifted.insns, instret: cpu.instret };
-        match run_block(cpu, mem, &mut ctx, &b.lifted.block) {
+        let exit = match (b.compiled, tier.as_deref()) {
+            (Some(code), Some(t)) => t.run(code, cpu, &mut *mem, &mut ctx),
+            _ => run_block(cpu, mem, &mut ctx, &b.lifted.block),
+        };
+        match exit {
             Exit::Next(next) => {
                 cpu.pc = next;
                 cpu.instret += b.n_insns;

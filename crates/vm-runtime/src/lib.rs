@@ -8,6 +8,7 @@
 pub mod baremetal;
 pub mod cache;
 mod engine;
+pub mod tier;
 pub mod trace;
 pub mod user;
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use vm_core::{CpuState, ExecMode, GetStats, VmConfig, VmError, VmStats};
+use vm_core::{CpuState, GetStats, VmConfig, VmError, VmStats};
 use vm_frontend::riscv64::lift::InsnMark;
 use vm_interp::{csr::user_csr, Exception, Exit};
 use vm_ir::{CsrOp, Terminator};
@@ -17,6 +17,7 @@ use vm_mem::AddressSpace;
 
 use crate::cache::BlockCache;
 use crate::engine::{self, insn_of_op, Csrs, Machine, Parts};
+use crate::tier::{engine_name, Tiering};
 use crate::trace::Tracer;
 
 /// How a guest process ended.
@@ -73,18 +74,13 @@ pub struct UserMode {
     max_insns: Option<u64>,
     tracer: Option<Tracer>,
     stats: VmStats,
+    tier: Option<Tiering>,
 }
 
 impl UserMode {
     /// A process with nothing loaded, for `config` (engine, limits, trace) and an optional
     /// guest root for the ELF interpreter and absolute paths (`-L`).
     pub fn new(config: &VmConfig, sysroot: Option<PathBuf>) -> Result<Self, VmError> {
-        if config.exec_mode != ExecMode::Interpreter {
-            return Err(VmError::Unsupported(format!(
-                "execution mode {:?} is not available yet; use --mode interp",
-                config.exec_mode
-            )));
-        }
         if config.guest_arch != vm_core::GuestArch::Riscv64 {
             return Err(VmError::Unsupported(
                 "x86-64 guests run only in accelerated mode, which is not available yet".into(),
@@ -96,7 +92,8 @@ impl UserMode {
             cache: BlockCache::default(),
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
-            stats: VmStats { engine: "interpreter".into(), ..Default::default() },
+            stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
+            tier: Tiering::for_mode(config.exec_mode, &config.jit)?,
         })
     }
 
@@ -185,6 +182,7 @@ impl Machine for UserMode {
             cache: &mut self.cache,
             stats: &mut self.stats,
             tracer: self.tracer.as_mut(),
+            tier: self.tier.as_mut(),
         }
     }
 
@@ -264,6 +262,9 @@ impl GetStats for UserMode {
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
             cache_misses: self.cache.misses,
             cache_flushes: self.cache.flushes,
+            blocks_compiled: self.tier.as_ref().map_or(0, |t| t.compiled),
+            compile_time: self.tier.as_ref().map_or(Default::default(), |t| t.compile_time),
+            compiled_insns: self.tier.as_ref().map_or(0, |t| t.compiled_insns),
             ..self.stats.clone()
         }
     }

@@ -1,20 +1,21 @@
 //! The in-house instruction test suite (guests/isa) under `vm boot`, with QEMU's spike machine
-//! as the oracle: every test must pass (status 0) on both and print the same console output.
+//! as the oracle: every test must pass (status 0) on both and print the same console output —
+//! on every engine (interpreter, JIT, hybrid).
 
 mod common;
 
 use common::*;
+use vm_core::ExecMode;
 
-#[test]
-fn every_isa_test_passes_and_matches_qemu() {
+/// Run the suite on `mode`, comparing with QEMU when it is installed.
+fn suite(mode: ExecMode) {
     let elfs = elfs_in(&repo().join("guests/isa/bin"));
     assert!(elfs.len() > 1, "no tests found in guests/isa/bin");
     let qemu = have_tool("qemu-system-riscv64");
     let mut failures = Vec::new();
-    let mut passed = 0;
     for elf in &elfs {
         let name = elf.file_name().unwrap().to_string_lossy().to_string();
-        let ours = run_vm(elf, 50_000_000);
+        let ours = run_vm(elf, mode, 50_000_000);
         match &ours {
             Ok((0, _)) => {}
             Ok((code, _)) => failures.push(format!("{name}: vm exit status {code} (failing case {code})")),
@@ -35,10 +36,22 @@ fn every_isa_test_passes_and_matches_qemu() {
                 }
             }
         }
-        if failures.is_empty() || !failures.last().unwrap().starts_with(&name) {
-            passed += 1;
-        }
     }
-    eprintln!("isa tests: {passed} of {} passed", elfs.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("isa tests ({mode:?}): {} ELFs, {} failures", elfs.len(), failures.len());
+    assert!(failures.is_empty(), "{mode:?}: {} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn isa_suite_interpreter() {
+    suite(ExecMode::Interpreter);
+}
+
+#[test]
+fn isa_suite_jit() {
+    suite(ExecMode::Jit);
+}
+
+#[test]
+fn isa_suite_hybrid() {
+    suite(ExecMode::Hybrid);
 }
