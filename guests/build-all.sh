@@ -8,6 +8,9 @@ for script in "$here"/*/build.sh "$here"/linux/*/build.sh; do
     echo "== $script"
     "$script"
 done
+# The benchmark kernels (riscv64 ELFs checked in; native builds go to build/, unchecked).
+echo "== $here/bench/linux/build.sh --no-verify"
+"$here/bench/linux/build.sh" --no-verify
 if [ "${1:-}" = "--check" ]; then
     if ! git -C "$here" diff --exit-code --stat -- .; then
         echo "prebuilt guests are stale: run guests/build-all.sh and commit the ELFs" >&2
