@@ -45,7 +45,7 @@ enum Command {
 /// Engine flags shared by `boot` and `run`.
 #[derive(clap::Args)]
 pub struct RunOpts {
-    /// Execution engine: interp (jit and hybrid come with the JIT).
+    /// Execution engine: interp, jit (Cranelift, compile every block) or hybrid (interpret, compile hot blocks).
     #[arg(long, default_value = "interp")]
     pub mode: String,
     /// Stop with an error after this many guest instructions.
