@@ -439,8 +439,12 @@ fn bad_flags() {
     let elf = repo().join("guests/isa/bin/smoke.elf");
     check_all(&[
         boot_case("--mode fast", &elf, &["--mode", "fast"], &["fast", "interp", "jit"]),
-        boot_case("--mode jit", &elf, &["--mode", "jit"], &["jit", "not available yet", "--mode interp"]),
-        boot_case("--mode hybrid", &elf, &["--mode", "hybrid"], &["hybrid", "not available yet"]),
+        boot_case(
+            "--mode accel",
+            &elf,
+            &["--mode", "accel"],
+            &["accelerated mode runs x86-64 guests only", "interp, jit or hybrid"],
+        ),
         boot_case("--mode empty", &elf, &["--mode", ""], &["execution mode", "interp"]),
         boot_case("--memory 0", &elf, &["--memory", "0"], &["--memory 0", "out of range"]),
         boot_case("--memory 65537", &elf, &["--memory", "65537"], &["--memory 65537", "out of range"]),
