@@ -49,9 +49,11 @@ pub fn apply(op: CsrOp, old: u64, src: u64) -> u64 {
 }
 
 /// Accesses to the CSRs every privilege level has: `fflags`, `frm`, `fcsr` and the read-only
-/// counters. Returns `None` for any other CSR so a machine can layer its own on top.
+/// counters, which read `instret` (the instructions retired before the accessing one). Returns
+/// `None` for any other CSR so a machine can layer its own on top.
 pub fn user_csr(
     cpu: &mut CpuState,
+    instret: u64,
     csr: u16,
     op: CsrOp,
     src: u64,
@@ -73,7 +75,7 @@ pub fn user_csr(
             if write {
                 return Some(Err(Exception::illegal(0)));
             }
-            cpu.instret
+            instret
         }
         _ => return None,
     };
@@ -103,7 +105,7 @@ impl CsrHandler for UserCsrs {
         _read: bool,
         write: bool,
     ) -> Result<u64, Exception> {
-        user_csr(cpu, csr, op, src, write).unwrap_or(Err(Exception::illegal(0)))
+        user_csr(cpu, cpu.instret, csr, op, src, write).unwrap_or(Err(Exception::illegal(0)))
     }
 }
 

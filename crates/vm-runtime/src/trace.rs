@@ -4,13 +4,7 @@
 use std::io::Write;
 
 use vm_core::CpuState;
-use vm_frontend::riscv64::{decode, disasm::disasm};
-
-/// ABI names of the integer registers.
-pub const XNAMES: [&str; 32] = [
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
-    "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-];
+use vm_frontend::riscv64::{decode, disasm::disasm, XREG_NAMES as XNAMES};
 
 /// Format the trace line of the instruction `raw` at `pc`, given the register state before
 /// and after it ran.

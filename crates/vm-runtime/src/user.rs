@@ -53,17 +53,15 @@ impl Csrs for UserCounters {
         src: u64,
         write: bool,
     ) -> Result<u64, Exception> {
-        let saved = cpu.instret;
-        cpu.instret = instret;
-        let r = user_csr(cpu, csr, op, src, write).unwrap_or(Err(Exception::illegal(0)));
-        cpu.instret = saved;
-        r
+        user_csr(cpu, instret, csr, op, src, write).unwrap_or(Err(Exception::illegal(0)))
     }
 }
 
-/// System calls after which translated code may be stale: munmap, mremap, mprotect, and mmap
-/// (which may map new code over old).
-const CODE_CHANGING_SYSCALLS: [u64; 4] = [215, 216, 226, 222];
+/// System calls after which translated code may be stale: munmap, mremap, mprotect.
+const CODE_CHANGING_SYSCALLS: [u64; 3] = [215, 216, 226];
+/// mmap, which can replace existing pages (and so code) only with MAP_FIXED.
+const MMAP: u64 = 222;
+const MAP_FIXED: u64 = 0x10;
 
 /// A guest process and its engine.
 pub struct UserMode {
@@ -150,11 +148,15 @@ impl UserMode {
 
     fn syscall(&mut self, pc: u64) -> Result<Option<ProcessExit>, VmError> {
         let nr = self.process.cpu.x[17];
+        // Decided before the call (which overwrites a0); a non-fixed mmap only fills free
+        // ranges, so malloc's large allocations do not throw translations away.
+        let may_change_code =
+            CODE_CHANGING_SYSCALLS.contains(&nr) || (nr == MMAP && self.process.cpu.x[13] & MAP_FIXED != 0);
         self.process.cpu.pc = pc;
         let action = syscall::dispatch(&mut self.process);
         // The ecall retired (execve starts a new count only in the guest's eyes).
         self.process.cpu.instret += 1;
-        if CODE_CHANGING_SYSCALLS.contains(&nr) {
+        if may_change_code {
             self.cache.flush();
         }
         Ok(match action {

@@ -118,11 +118,7 @@ impl MachineCsrs {
                 _ => instret.wrapping_add(self.instret_offset),
             });
         }
-        let saved = cpu.instret;
-        cpu.instret = instret;
-        let user = user_csr(cpu, csr, op, src, write);
-        cpu.instret = saved;
-        if let Some(r) = user {
+        if let Some(r) = user_csr(cpu, instret, csr, op, src, write) {
             return r;
         }
         use num::*;

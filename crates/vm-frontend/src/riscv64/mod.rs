@@ -15,4 +15,5 @@ mod lift_fp;
 
 pub use decode::decode;
 pub use disasm::disasm;
+pub use disasm_names::XREG as XREG_NAMES;
 pub use insn::{Insn, Op};
