@@ -16,5 +16,5 @@ pub use addr::{GuestAddr, GuestPhysAddr, HostAddr};
 pub use config::{AotConfig, ExecMode, GuestArch, JitConfig, VmConfig};
 pub use cpu::CpuState;
 pub use error::{VmError, VmResult};
-pub use mmu::{AccessKind, MemFault, MemFaultKind, Mmu};
+pub use mmu::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu};
 pub use stats::{GetStats, VmStats};

@@ -72,4 +72,48 @@ pub trait Mmu {
     fn store64(&mut self, addr: u64, val: u64) -> Result<(), MemFault>;
     /// Fetch a 16-bit instruction parcel.
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault>;
+
+    /// How compiled code may access this memory directly, if it can (see [`FastMem`]).
+    fn fast_mem(&self) -> Option<FastMem> {
+        None
+    }
+
+    /// Translated code now covers guest `[addr, addr + len)`: report stores to those pages
+    /// through [`Mmu::take_code_writes`].
+    fn note_code(&mut self, addr: u64, len: u64) {
+        let _ = (addr, len);
+    }
+
+    /// Pages (guest addresses, page-aligned) holding translated code that were written since
+    /// the last call, or `None` if this memory does not track code writes (then any
+    /// `fence.i` must drop every translation).
+    fn take_code_writes(&mut self) -> Option<Vec<u64>> {
+        None
+    }
+}
+
+/// How compiled code reaches guest memory without calling back into the [`Mmu`].
+///
+/// Guest address `a` in `[lo, lo + (pages << 12))` is host address `host + (a - lo)` if byte
+/// `table[(a - lo) >> 12]` allows the access: for a load, `entry & load_ok != 0`; for a store,
+/// `entry & store_mask == store_ok` (the mask holds bits that force the slow path, such as
+/// "this page holds translated code" or "stores here are watched"). An access that straddles a
+/// page or fails the test goes through the [`Mmu`] methods, which fault or handle it. The
+/// pointers stay valid, and the layout fixed, for the life of the memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastMem {
+    /// Host address of guest address `lo`.
+    pub host: *mut u8,
+    /// Lowest guest address covered.
+    pub lo: u64,
+    /// Pages covered (the table's length).
+    pub pages: u64,
+    /// One byte per page.
+    pub table: *const u8,
+    /// Table bits that allow a load.
+    pub load_ok: u8,
+    /// Table bits looked at for a store.
+    pub store_mask: u8,
+    /// Value those bits must have for a store to go straight to host memory.
+    pub store_ok: u8,
 }

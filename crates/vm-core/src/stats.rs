@@ -22,8 +22,23 @@ pub struct VmStats {
     pub cache_flushes: u64,
     /// Traps taken by the guest.
     pub traps: u64,
-    /// Blocks compiled to host code (jit and hybrid modes).
+    /// Blocks compiled to host code (jit and hybrid modes), counting each block of each
+    /// translation.
     pub blocks_compiled: u64,
+    /// Translations made (each covers one or more blocks linked by direct branches).
+    pub translations: u64,
+    /// Host code bytes of all translations made.
+    pub code_bytes: u64,
+    /// Exits from compiled code that jumped straight to another translation (chained).
+    pub chained_exits: u64,
+    /// Indirect jumps and returns in compiled code resolved by the lookup table.
+    pub indirect_hits: u64,
+    /// Indirect jumps and returns in compiled code that missed it and went to the runtime.
+    pub indirect_misses: u64,
+    /// Translations dropped because guest code changed (fence.i after stores, munmap, …).
+    pub invalidations: u64,
+    /// Times all compiled code was dropped because the code cache was full.
+    pub code_cache_flushes: u64,
     /// Time spent compiling.
     pub compile_time: Duration,
     /// Guest instructions in block runs that used compiled code.
@@ -53,15 +68,28 @@ impl fmt::Display for VmStats {
         writeln!(f, "cache hits/misses  {}/{}", self.cache_hits, self.cache_misses)?;
         writeln!(f, "cache flushes      {}", self.cache_flushes)?;
         writeln!(f, "traps taken        {}", self.traps)?;
-        if self.blocks_compiled > 0 {
+        if self.translations > 0 {
             writeln!(
                 f,
-                "blocks compiled    {} in {:.3} s",
+                "translations       {} ({} blocks) in {:.3} s, {} KiB of host code",
+                self.translations,
                 self.blocks_compiled,
-                self.compile_time.as_secs_f64()
+                self.compile_time.as_secs_f64(),
+                self.code_bytes / 1024
+            )?;
+            writeln!(f, "chained exits      {}", self.chained_exits)?;
+            writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
+            writeln!(
+                f,
+                "invalidations      {} translations, {} code-cache flushes",
+                self.invalidations, self.code_cache_flushes
             )?;
             let share = 100.0 * self.compiled_insns as f64 / self.guest_insns.max(1) as f64;
-            writeln!(f, "compiled share     {share:.1} % of guest instructions")?;
+            writeln!(
+                f,
+                "compiled share     {share:.1} % of guest instructions compiled, {:.1} % interpreted",
+                100.0 - share
+            )?;
         }
         writeln!(f, "wall time          {:.3} s", self.wall_time.as_secs_f64())?;
         write!(f, "speed              {:.1} M instr/s", self.insns_per_sec() / 1e6)

@@ -2,34 +2,45 @@
 //! [`RuntimeTable`] of helper functions it calls for everything that is not inline.
 //!
 //! Translated code never embeds a host address: it reaches guest state through
-//! [`JitContext::cpu`] and the runtime only through [`JitContext::rt`], so the same machine code
-//! works wherever it is loaded.
+//! [`JitContext::cpu`], guest memory through [`JitContext::mem_host`] / [`JitContext::mem_table`],
+//! other translations through [`JitContext::chain`] and [`JitContext::lookup`], and the
+//! runtime only through [`JitContext::rt`], so the same machine code works wherever it is loaded.
 
 use std::ffi::c_void;
 
 use vm_core::CpuState;
-use vm_ir::IRBlock;
 
-/// Status returned by a compiled block: it finished, continue at [`JitContext::next_pc`].
+/// Status returned by compiled code: continue at [`JitContext::next_pc`]. If
+/// [`JitContext::exit_slot`] is not [`NO_SLOT`], the exit went through that chain slot, which the
+/// runtime may now point at the target's code.
 pub const STATUS_NEXT: u64 = 0;
-/// Status: op [`JitContext::fault_op`] raised the exception in `exc_cause` / `exc_tval`.
+/// Status: op [`JitContext::fault_op`] of the block at [`JitContext::exit_block`] raised the
+/// exception in `exc_cause` / `exc_tval`.
 pub const STATUS_FAULT: u64 = 1;
-/// Status: the block ended in a terminator the machine handles (ecall, trap, ret, …).
+/// Status: the block at [`JitContext::exit_block`] ended in a terminator the machine handles
+/// (ecall, trap, ret, …); its ops have run.
 pub const STATUS_TERM: u64 = 2;
+
+/// [`JitContext::exit_slot`] when the exit did not go through a chain slot.
+pub const NO_SLOT: u64 = u64::MAX;
 
 /// Helper status: the access or op succeeded.
 pub const HELPER_OK: u32 = 0;
-/// Helper status: it raised an exception, recorded in the context.
+/// Helper status: it raised an exception, recorded in `exc_cause` / `exc_tval`.
 pub const HELPER_FAULT: u32 = 1;
 
-/// A load helper: `(ctx, addr, op_index) -> status`; on success the zero-extended value is in
+/// Entries in the indirect-jump lookup table (a power of two).
+pub const LOOKUP_ENTRIES: usize = 4096;
+
+/// A load helper: `(ctx, addr) -> status`; on success the zero-extended value is in
 /// [`JitContext::value`].
-pub type LoadFn = unsafe extern "C" fn(*mut JitContext, u64, u64) -> u32;
-/// A store helper: `(ctx, addr, value, op_index) -> status`.
-pub type StoreFn = unsafe extern "C" fn(*mut JitContext, u64, u64, u64) -> u32;
-/// A whole-op helper: `(ctx, op_index) -> status`. Runs op `op_index` of the block (FP,
-/// atomics, CSR, FP memory) against the in-memory guest state.
-pub type OpFn = unsafe extern "C" fn(*mut JitContext, u64) -> u32;
+pub type LoadFn = unsafe extern "C" fn(*mut JitContext, u64) -> u32;
+/// A store helper: `(ctx, addr, value) -> status`.
+pub type StoreFn = unsafe extern "C" fn(*mut JitContext, u64, u64) -> u32;
+/// A whole-op helper: `(ctx, op_id, csr_index) -> status`. Runs op `op_id` of the JIT's op
+/// table (FP, atomics, CSR, FP memory) against the in-memory guest state; a CSR op passes
+/// `csr_index` to the CSR handler as its op index.
+pub type OpFn = unsafe extern "C" fn(*mut JitContext, u64, u64) -> u32;
 
 /// The runtime functions compiled code may call, reached through [`JitContext::rt`].
 #[repr(C)]
@@ -55,7 +66,23 @@ pub struct RuntimeTable {
     pub exec_op: OpFn,
 }
 
-/// Everything one execution of a compiled block needs, laid out for the generated code.
+/// One entry of the indirect-jump lookup table: guest pc → host code of the region starting
+/// there (`pc == u64::MAX`: empty).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LookupEntry {
+    /// Guest pc.
+    pub pc: u64,
+    /// Host code address.
+    pub code: u64,
+}
+
+impl LookupEntry {
+    /// The empty entry.
+    pub const EMPTY: LookupEntry = LookupEntry { pc: u64::MAX, code: 0 };
+}
+
+/// Everything one entry into compiled code needs, laid out for the generated code.
 #[repr(C)]
 #[derive(Debug)]
 pub struct JitContext {
@@ -67,18 +94,40 @@ pub struct JitContext {
     pub mmu: *mut c_void,
     /// The CSR handler: points to a `&mut dyn CsrHandler`.
     pub csrs: *mut c_void,
-    /// The block being run (its ops, for [`RuntimeTable::exec_op`]).
-    pub block: *const IRBlock,
-    /// One single-op block per op of `block` (for [`RuntimeTable::exec_op`]).
-    pub singles: *const IRBlock,
+    /// The JIT's op table: one single-op block per op that runs through
+    /// [`RuntimeTable::exec_op`].
+    pub ops: *const c_void,
+    /// Host address of guest address `FastMem::lo` (fast memory path; unused without it).
+    pub mem_host: *mut u8,
+    /// The fast path's page table (`FastMem::table`).
+    pub mem_table: *const u8,
+    /// Chain slots: host code address per static exit, 0 while unlinked.
+    pub chain: *const u64,
+    /// The indirect-jump lookup table ([`LOOKUP_ENTRIES`] entries).
+    pub lookup: *const LookupEntry,
+    /// A word that is non-zero when the machine wants control back (pending signal, device).
+    pub attention: *const u64,
+    /// Compiled code returns to the runtime before starting a block once `cpu.instret`
+    /// reaches this.
+    pub stop_at: u64,
     /// The next pc after [`STATUS_NEXT`].
     pub next_pc: u64,
+    /// The chain slot of a [`STATUS_NEXT`] exit, or [`NO_SLOT`].
+    pub exit_slot: u64,
+    /// Start pc of the block that faulted or ended in a terminator.
+    pub exit_block: u64,
     /// The value of the last successful load helper.
     pub value: u64,
-    /// The faulting op after [`STATUS_FAULT`].
+    /// The faulting op (index in its block) after [`STATUS_FAULT`].
     pub fault_op: u64,
     /// The exception cause after [`STATUS_FAULT`].
     pub exc_cause: u64,
     /// The exception trap value after [`STATUS_FAULT`].
     pub exc_tval: u64,
+    /// Exits that went straight to another translation through a linked chain slot.
+    pub chained: u64,
+    /// Indirect jumps whose target was found in the lookup table.
+    pub lookup_hits: u64,
+    /// Indirect jumps that missed the lookup table (and returned to the runtime).
+    pub lookup_misses: u64,
 }

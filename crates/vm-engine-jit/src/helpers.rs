@@ -15,9 +15,8 @@ use crate::context::{JitContext, RuntimeTable, HELPER_FAULT, HELPER_OK};
 pub static RUNTIME: RuntimeTable =
     RuntimeTable { load8, load16, load32, load64, store8, store16, store32, store64, exec_op };
 
-/// Record `exc` raised by op `index` and return [`HELPER_FAULT`].
-fn fault(ctx: &mut JitContext, index: u64, exc: Exception) -> u32 {
-    ctx.fault_op = index;
+/// Record `exc` and return [`HELPER_FAULT`] (the compiled code records which op it was).
+fn fault(ctx: &mut JitContext, exc: Exception) -> u32 {
     ctx.exc_cause = exc.cause;
     ctx.exc_tval = exc.tval;
     HELPER_FAULT
@@ -38,7 +37,7 @@ macro_rules! load_helper {
         ///
         /// # Safety
         /// `ctx` must be a context set up by `Jit::run_with` for the running block.
-        pub unsafe extern "C" fn $name(ctx: *mut JitContext, addr: u64, index: u64) -> u32 {
+        pub unsafe extern "C" fn $name(ctx: *mut JitContext, addr: u64) -> u32 {
             // SAFETY: compiled code passes the context it was given, which is live and unaliased.
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
@@ -48,7 +47,7 @@ macro_rules! load_helper {
                     ctx.value = v;
                     HELPER_OK
                 }
-                Err(f) => fault(ctx, index, f.into()),
+                Err(f) => fault(ctx, f.into()),
             }
         }
     };
@@ -60,13 +59,13 @@ macro_rules! store_helper {
         ///
         /// # Safety
         /// `ctx` must be a context set up by `Jit::run_with` for the running block.
-        pub unsafe extern "C" fn $name(ctx: *mut JitContext, addr: u64, val: u64, index: u64) -> u32 {
+        pub unsafe extern "C" fn $name(ctx: *mut JitContext, addr: u64, val: u64) -> u32 {
             // SAFETY: compiled code passes the context it was given, which is live and unaliased.
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             match unsafe { mmu(ctx) }.$method(addr, val) {
                 Ok(()) => HELPER_OK,
-                Err(f) => fault(ctx, index, f.into()),
+                Err(f) => fault(ctx, f.into()),
             }
         }
     };
@@ -101,21 +100,23 @@ fn csr_op(cpu: &mut CpuState, csrs: &mut dyn CsrHandler, index: usize, op: &IROp
 /// Whole-op helper: see [`crate::context::OpFn`].
 ///
 /// # Safety
-/// `ctx` must be a context set up by `Jit::run_with` for the running block, with every integer
-/// register the op reads written back to `cpu`.
-pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, index: u64) -> u32 {
+/// `ctx` must be a context set up by the JIT for the running code, with every integer register
+/// the op reads written back to `cpu`, and `op_id` an index into its op table.
+pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u64) -> u32 {
     // SAFETY: compiled code passes the context it was given, which is live and unaliased.
     let ctx = unsafe { &mut *ctx };
-    let i = index as usize;
-    // SAFETY: `block`, `singles`, `cpu` and `csrs` were set by `run_with` from live borrows
-    // that outlive this call; `singles` has one entry per op and codegen only passes indices of
-    // ops in the block.
-    let (block, single, cpu, csrs) = unsafe {
-        (&*ctx.block, &*ctx.singles.add(i), &mut *ctx.cpu, &mut **(ctx.csrs as *mut &mut dyn CsrHandler))
+    // SAFETY: `ops`, `cpu` and `csrs` were set by the JIT from live borrows that outlive this
+    // call; codegen only passes ids of entries of the op table `ops` points at.
+    let (single, cpu, csrs) = unsafe {
+        (
+            &*(ctx.ops as *const IRBlock).add(op_id as usize),
+            &mut *ctx.cpu,
+            &mut **(ctx.csrs as *mut &mut dyn CsrHandler),
+        )
     };
-    let op = &block.ops[i];
+    let op = &single.ops[0];
     let result = if matches!(op, IROp::Csr { .. } | IROp::CsrI { .. }) {
-        csr_op(cpu, csrs, i, op)
+        csr_op(cpu, csrs, csr_index as usize, op)
     } else {
         // SAFETY: as for the load helpers.
         let mmu = unsafe { mmu(ctx) };
@@ -126,15 +127,11 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, index: u64) -> u32 {
     };
     match result {
         Ok(()) => HELPER_OK,
-        Err(exc) => fault(ctx, index, exc),
+        Err(exc) => fault(ctx, exc),
     }
 }
 
-/// One block per op, each holding just that op, for [`exec_op`].
-pub fn single_op_blocks(block: &IRBlock) -> Vec<IRBlock> {
-    block
-        .ops
-        .iter()
-        .map(|op| IRBlock { start_pc: block.start_pc, ops: vec![op.clone()], term: vm_ir::Terminator::Ret })
-        .collect()
+/// A block holding just `op`, as [`exec_op`] runs it.
+pub fn single_op_block(start_pc: u64, op: &IROp) -> IRBlock {
+    IRBlock { start_pc, ops: vec![op.clone()], term: vm_ir::Terminator::Ret }
 }

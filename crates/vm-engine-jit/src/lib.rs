@@ -11,10 +11,17 @@
 //! that is an order of magnitude faster than the interpreter, while `run_with` spends most of
 //! its time comparing the block).
 //!
-//! Not yet: inline memory fast paths (every load/store calls a helper through `dyn Mmu`),
-//! inline FP arithmetic (FP ops run the interpreter's code for that one op), block chaining,
-//! freeing compiled code (the cache only grows), and the async/optimizing/AOT APIs of the guide.
-//! A panic in an MMU or CSR handler called from compiled code aborts the process.
+//! The runtime (vm-runtime) uses the region API instead: [`Jit::compile_region`] compiles
+//! several blocks linked by direct branches into one translation with the guest registers in
+//! host registers, inline guest loads and stores ([`vm_core::FastMem`]), chaining between
+//! translations and an indirect-jump lookup table (see [`codegen`]); [`Jit::enter`] runs
+//! translations until one needs the runtime; [`Jit::link`], [`Jit::invalidate`] and
+//! [`Jit::flush`] manage the code cache.
+//!
+//! Not yet: inline FP arithmetic (FP ops run the interpreter's code for that one op), freeing
+//! single translations (their code stays until [`Jit::flush`]), and the async/optimizing/AOT
+//! APIs of the guide. A panic in an MMU or CSR handler called from compiled code aborts the
+//! process.
 //!
 //! ```
 //! use vm_engine_jit::Jit;
@@ -48,45 +55,120 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 use vm_core::error::VmError;
-use vm_core::{CpuState, Mmu};
+use vm_core::{CpuState, FastMem, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit, UserCsrs};
-use vm_ir::IRBlock;
+use vm_ir::{IRBlock, IROp};
 
-pub use context::{JitContext, RuntimeTable};
+pub use codegen::{RegionBlock, RegionOpts};
+pub use context::{JitContext, LookupEntry, RuntimeTable};
+use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT};
 
-/// Signature of a compiled block.
-type BlockFn = unsafe extern "C" fn(*mut JitContext) -> u64;
+/// Signature of the trampoline into translations.
+type Trampoline = unsafe extern "C" fn(*mut JitContext, *const u8) -> u64;
 
-/// One compiled block and what its helpers need.
-struct Compiled {
-    /// The block it was compiled from (cache key and source of ops for `exec_op`).
-    block: IRBlock,
-    /// One single-op block per op (see [`helpers::single_op_blocks`]).
-    singles: Vec<IRBlock>,
-    /// The machine code.
-    code: BlockFn,
-}
+/// A translation made by [`Jit::compile_region`] (or for one block by [`Jit::compile`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionId(u32);
 
-/// The JIT engine: a hart plus a cache of compiled blocks.
-pub struct Jit {
-    /// The hart the blocks run on.
-    pub cpu: CpuState,
-    module: JITModule,
-    fctx: FunctionBuilderContext,
-    /// Every compiled block; a [`BlockHandle`] indexes it.
-    blocks: Vec<Compiled>,
-    /// Start pc → indices into `blocks` of the blocks compiled for it.
-    cache: HashMap<u64, Vec<usize>>,
-}
-
-/// A compiled block of one [`Jit`], from [`Jit::compile`]; run it with [`Jit::run_compiled`]
-/// without the cache lookup (which compares the whole block).
+/// A compiled block of the single-block API, from [`Jit::compile`]; run it with
+/// [`Jit::run_compiled`] without the cache lookup (which compares the whole block).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BlockHandle(usize);
 
+/// Why compiled code gave control back (from [`Jit::enter`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionExit {
+    /// Continue at `pc`. `slot`: the chain slot the exit went through, which
+    /// [`Jit::link`] can point at `pc`'s translation.
+    Next {
+        /// Guest pc to continue at.
+        pc: u64,
+        /// Chain slot of the exit, if any.
+        slot: Option<u64>,
+    },
+    /// Op `op_index` of the block starting at `block_pc` raised `exc`; earlier ops of that block
+    /// ran, the hart's `instret` counts up to the block's start.
+    Fault {
+        /// Start pc of the faulting block.
+        block_pc: u64,
+        /// Index of the faulting op in that block.
+        op_index: usize,
+        /// The exception.
+        exc: Exception,
+    },
+    /// The block starting at `block_pc` ran its ops and ended in a terminator the runtime
+    /// handles (ecall, trap, …); `instret` counts up to the block's start.
+    Term {
+        /// Start pc of the block.
+        block_pc: u64,
+    },
+}
+
+/// What one [`Jit::enter`] needs besides the hart and memory.
+#[derive(Clone, Copy, Debug)]
+pub struct EnterEnv {
+    /// Stop before starting a block once `cpu.instret` reaches this.
+    pub stop_at: u64,
+    /// A word that is non-zero when the machine wants control back.
+    pub attention: *const u64,
+}
+
+/// Counters of what compiled code did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitCounters {
+    /// Exits that jumped straight to another translation through a linked chain slot.
+    pub chained: u64,
+    /// Indirect jumps resolved by the lookup table inside compiled code.
+    pub lookup_hits: u64,
+    /// Indirect jumps that missed it and returned to the runtime.
+    pub lookup_misses: u64,
+}
+
+/// One translation.
+struct Region {
+    code: *const u8,
+    entry_pc: u64,
+    /// Host code bytes.
+    size: usize,
+    alive: bool,
+    /// Chain slots (of any translation) linked to this one.
+    incoming: Vec<u64>,
+}
+
+/// One block compiled through the single-block API.
+struct Single {
+    block: IRBlock,
+    region: RegionId,
+}
+
+/// The JIT engine: a hart plus a code cache.
+pub struct Jit {
+    /// The hart the single-block API runs on.
+    pub cpu: CpuState,
+    module: Option<JITModule>,
+    fctx: FunctionBuilderContext,
+    trampoline: Trampoline,
+    /// Single-op blocks for the whole-op helper, by op id.
+    ops: Vec<IRBlock>,
+    /// Chain slots: host code address or 0.
+    chain: Vec<u64>,
+    /// The translation each linked slot points at.
+    slot_target: Vec<Option<RegionId>>,
+    lookup: Box<[LookupEntry]>,
+    regions: Vec<Region>,
+    code_bytes: usize,
+    counters: JitCounters,
+    singles: Vec<Single>,
+    single_cache: HashMap<u64, Vec<usize>>,
+}
+
 impl std::fmt::Debug for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jit").field("cpu", &self.cpu).field("cached_blocks", &self.cached_blocks()).finish()
+        f.debug_struct("Jit")
+            .field("cpu", &self.cpu)
+            .field("translations", &self.regions.len())
+            .field("code_bytes", &self.code_bytes)
+            .finish()
     }
 }
 
@@ -100,6 +182,53 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
     VmError::Unsupported(format!("JIT: {what}"))
 }
 
+/// A Cranelift module for the host, and the trampoline compiled into it.
+fn new_module(fctx: &mut FunctionBuilderContext) -> Result<(JITModule, Trampoline), VmError> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").map_err(jit_error)?;
+    // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
+    flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
+    // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols
+    // at all — helpers are reached through the context's runtime table — so it is position
+    // independent anyway.
+    let isa = cranelift_native::builder()
+        .map_err(jit_error)?
+        .finish(settings::Flags::new(flags))
+        .map_err(jit_error)?;
+    let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+    let mut ctx = module.make_context();
+    codegen::trampoline(&mut ctx.func, fctx, module.target_config());
+    let id = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
+    module.define_function(id, &mut ctx).map_err(|e| jit_error(format!("trampoline: {e:?}")))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(jit_error)?;
+    let ptr = module.get_finalized_function(id);
+    // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
+    // the host's default C calling convention.
+    let tramp = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
+    Ok((module, tramp))
+}
+
+/// Hands codegen op ids and chain slots.
+struct Alloc<'a> {
+    ops: &'a mut Vec<IRBlock>,
+    chain: &'a mut Vec<u64>,
+    slot_target: &'a mut Vec<Option<RegionId>>,
+}
+
+impl codegen::Allocator for Alloc<'_> {
+    fn op_id(&mut self, pc: u64, op: &IROp) -> u64 {
+        self.ops.push(helpers::single_op_block(pc, op));
+        (self.ops.len() - 1) as u64
+    }
+
+    fn slot(&mut self, _target: u64) -> u64 {
+        self.chain.push(0);
+        self.slot_target.push(None);
+        (self.chain.len() - 1) as u64
+    }
+}
+
 impl Jit {
     /// A JIT for the host CPU with a zeroed hart.
     ///
@@ -111,28 +240,38 @@ impl Jit {
 
     /// A JIT for the host CPU, or why the host is unsupported.
     pub fn try_new() -> Result<Self, VmError> {
-        let mut flags = settings::builder();
-        flags.set("opt_level", "speed").map_err(jit_error)?;
-        // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols at
-        // all — helpers are reached through the context's runtime table — so it is position
-        // independent anyway.
-        let isa = cranelift_native::builder()
-            .map_err(jit_error)?
-            .finish(settings::Flags::new(flags))
-            .map_err(jit_error)?;
-        let module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+        let mut fctx = FunctionBuilderContext::new();
+        let (module, trampoline) = new_module(&mut fctx)?;
         Ok(Jit {
             cpu: CpuState::default(),
-            module,
-            fctx: FunctionBuilderContext::new(),
-            blocks: Vec::new(),
-            cache: HashMap::new(),
+            module: Some(module),
+            fctx,
+            trampoline,
+            ops: Vec::new(),
+            chain: Vec::new(),
+            slot_target: Vec::new(),
+            lookup: vec![LookupEntry::EMPTY; LOOKUP_ENTRIES].into_boxed_slice(),
+            regions: Vec::new(),
+            code_bytes: 0,
+            counters: JitCounters::default(),
+            singles: Vec::new(),
+            single_cache: HashMap::new(),
         })
     }
 
-    /// How many distinct blocks have been compiled.
+    /// How many distinct blocks the single-block API has compiled.
     pub fn cached_blocks(&self) -> usize {
-        self.blocks.len()
+        self.singles.len()
+    }
+
+    /// Host code bytes of every translation made since the last [`Jit::flush`].
+    pub fn code_bytes(&self) -> usize {
+        self.code_bytes
+    }
+
+    /// What compiled code has done so far.
+    pub fn counters(&self) -> JitCounters {
+        self.counters
     }
 
     /// Run `block` on [`Jit::cpu`] with only user-level CSRs; on [`Exit::Next`] `cpu.pc` moves
@@ -168,18 +307,22 @@ impl Jit {
     }
 
     /// The compiled code for `block`: from the cache (same start pc and contents), or compiled
-    /// now after [`vm_ir::verify()`] accepts it.
+    /// now after [`vm_ir::verify()`] accepts it. Every memory access calls the [`Mmu`], the code
+    /// does not touch `instret`, and every exit returns (no chaining).
     pub fn compile(&mut self, block: &IRBlock) -> Result<BlockHandle, VmError> {
-        if let Some(list) = self.cache.get(&block.start_pc) {
-            if let Some(&i) = list.iter().find(|&&i| self.blocks[i].block == *block) {
+        if let Some(list) = self.single_cache.get(&block.start_pc) {
+            if let Some(&i) = list.iter().find(|&&i| self.singles[i].block == *block) {
                 return Ok(BlockHandle(i));
             }
         }
         vm_ir::verify(block)?;
-        let compiled = self.compile_new(block)?;
-        self.blocks.push(compiled);
-        let i = self.blocks.len() - 1;
-        self.cache.entry(block.start_pc).or_default().push(i);
+        let csr_index: Vec<u32> = (0..block.ops.len() as u32).collect();
+        let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0 };
+        let opts = RegionOpts { chain: false, count: false, flush_temps: true, fast_mem: None };
+        let region = self.compile_region(&[rb], opts)?;
+        self.singles.push(Single { block: block.clone(), region });
+        let i = self.singles.len() - 1;
+        self.single_cache.entry(block.start_pc).or_default().push(i);
         Ok(BlockHandle(i))
     }
 
@@ -188,13 +331,96 @@ impl Jit {
     /// # Panics
     /// If `handle` came from another [`Jit`] with more blocks.
     pub fn run_compiled(
-        &self,
+        &mut self,
         handle: BlockHandle,
         cpu: &mut CpuState,
         mmu: &mut dyn Mmu,
         csrs: &mut dyn CsrHandler,
     ) -> Exit {
-        let compiled = &self.blocks[handle.0];
+        let region = self.singles[handle.0].region;
+        let never = 0u64;
+        let env = EnterEnv { stop_at: u64::MAX, attention: &never };
+        match self.enter(region, cpu, mmu, csrs, env) {
+            RegionExit::Next { pc, .. } => Exit::Next(pc),
+            RegionExit::Fault { op_index, exc, .. } => Exit::Fault { op_index, exc },
+            RegionExit::Term { .. } => Exit::Term(self.singles[handle.0].block.term.clone()),
+        }
+    }
+
+    /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
+    /// from it by direct branches) into one translation. With `opts.chain` it becomes the
+    /// indirect-jump lookup table's entry for its start pc.
+    pub fn compile_region(
+        &mut self,
+        blocks: &[RegionBlock<'_>],
+        opts: RegionOpts,
+    ) -> Result<RegionId, VmError> {
+        let entry_pc = blocks.first().ok_or_else(|| jit_error("empty region"))?.block.start_pc;
+        let module = self.module.as_mut().expect("module present outside flush");
+        let mut ctx = module.make_context();
+        let frontend = module.target_config();
+        let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
+        let mut alloc =
+            Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
+        codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, &mut alloc);
+        let defined =
+            module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error).and_then(|id| {
+                module
+                    .define_function(id, &mut ctx)
+                    .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e:?}")))?;
+                Ok(id)
+            });
+        let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
+        module.clear_context(&mut ctx);
+        let id = match defined {
+            Ok(id) => id,
+            Err(e) => {
+                // Nothing refers to what the failed translation allocated.
+                self.ops.truncate(ops_before);
+                self.chain.truncate(slots_before);
+                self.slot_target.truncate(slots_before);
+                return Err(e);
+            }
+        };
+        module.finalize_definitions().map_err(jit_error)?;
+        let code = module.get_finalized_function(id);
+        self.code_bytes += size;
+        let rid = RegionId(self.regions.len() as u32);
+        self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
+        if opts.chain {
+            self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
+        }
+        Ok(rid)
+    }
+
+    fn lookup_index(pc: u64) -> usize {
+        ((pc >> 1) as usize) & (LOOKUP_ENTRIES - 1)
+    }
+
+    /// Host code bytes of translation `id`.
+    pub fn region_size(&self, id: RegionId) -> usize {
+        self.regions[id.0 as usize].size
+    }
+
+    /// Run translation `id` (and whatever it chains to) on `cpu` until control must come back
+    /// to the runtime. `fast_mem` must be what `mmu.fast_mem()` returns if the translations
+    /// were compiled with a fast path.
+    ///
+    /// # Panics
+    /// If `id` was invalidated or is from before a [`Jit::flush`].
+    pub fn enter(
+        &mut self,
+        id: RegionId,
+        cpu: &mut CpuState,
+        mmu: &mut dyn Mmu,
+        csrs: &mut dyn CsrHandler,
+        env: EnterEnv,
+    ) -> RegionExit {
+        let region = &self.regions[id.0 as usize];
+        assert!(region.alive, "entering an invalidated translation");
+        let fast = mmu.fast_mem();
+        let (mem_host, mem_table) =
+            fast.map_or((std::ptr::null_mut(), std::ptr::null()), |f: FastMem| (f.host, f.table));
         let mut mmu_ref: &mut dyn Mmu = mmu;
         let mut csrs_ref: &mut dyn CsrHandler = csrs;
         let mut ctx = JitContext {
@@ -202,43 +428,98 @@ impl Jit {
             rt: &helpers::RUNTIME,
             mmu: &mut mmu_ref as *mut &mut dyn Mmu as *mut c_void,
             csrs: &mut csrs_ref as *mut &mut dyn CsrHandler as *mut c_void,
-            block: &compiled.block,
-            singles: compiled.singles.as_ptr(),
+            ops: self.ops.as_ptr() as *const c_void,
+            mem_host,
+            mem_table,
+            chain: self.chain.as_ptr(),
+            lookup: self.lookup.as_ptr(),
+            attention: env.attention,
+            stop_at: env.stop_at,
             next_pc: 0,
+            exit_slot: NO_SLOT,
+            exit_block: 0,
             value: 0,
             fault_op: 0,
             exc_cause: 0,
             exc_tval: 0,
+            chained: 0,
+            lookup_hits: 0,
+            lookup_misses: 0,
         };
-        // SAFETY: `code` was compiled by `codegen::translate` for `compiled.block` with the
-        // `BlockFn` signature and stays mapped while `self.module` lives. Every pointer in `ctx`
-        // comes from a borrow that outlives this call, and nothing else touches them meanwhile.
-        let status = unsafe { (compiled.code)(&mut ctx) };
+        // SAFETY: `region.code` is a live translation (alive, and the module that holds it is
+        // only freed by `flush`, which needs `&mut self`) compiled with the signature the
+        // trampoline calls. Every pointer in `ctx` comes from a borrow that outlives this call
+        // (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which do
+        // not change while compiled code runs) or from the MMU's own `FastMem` description.
+        let status = unsafe { (self.trampoline)(&mut ctx, region.code) };
+        self.counters.chained += ctx.chained;
+        self.counters.lookup_hits += ctx.lookup_hits;
+        self.counters.lookup_misses += ctx.lookup_misses;
         match status {
-            context::STATUS_NEXT => Exit::Next(ctx.next_pc),
-            context::STATUS_FAULT => Exit::Fault {
+            STATUS_NEXT => RegionExit::Next {
+                pc: ctx.next_pc,
+                slot: (ctx.exit_slot != NO_SLOT).then_some(ctx.exit_slot),
+            },
+            STATUS_FAULT => RegionExit::Fault {
+                block_pc: ctx.exit_block,
                 op_index: ctx.fault_op as usize,
                 exc: Exception { cause: ctx.exc_cause, tval: ctx.exc_tval },
             },
-            _ => Exit::Term(compiled.block.term.clone()),
+            _ => RegionExit::Term { block_pc: ctx.exit_block },
         }
     }
 
-    /// Compile a verified block.
-    fn compile_new(&mut self, block: &IRBlock) -> Result<Compiled, VmError> {
-        let mut ctx = self.module.make_context();
-        let frontend = self.module.target_config();
-        codegen::translate(&mut ctx.func, &mut self.fctx, frontend, block);
-        let id = self.module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
-        self.module
-            .define_function(id, &mut ctx)
-            .map_err(|e| jit_error(format!("block {:#x}: {e:?}", block.start_pc)))?;
-        self.module.clear_context(&mut ctx);
-        self.module.finalize_definitions().map_err(jit_error)?;
-        let ptr = self.module.get_finalized_function(id);
-        // SAFETY: the function was built by `codegen::translate` with exactly the `BlockFn`
-        // signature (one pointer argument, one i64 result, the host's default C convention).
-        let code = unsafe { std::mem::transmute::<*const u8, BlockFn>(ptr) };
-        Ok(Compiled { block: block.clone(), singles: helpers::single_op_blocks(block), code })
+    /// Point chain `slot` (from a [`RegionExit::Next`]) at translation `target`, so that exit
+    /// jumps straight there from now on.
+    pub fn link(&mut self, slot: u64, target: RegionId) {
+        let Some(old) = self.slot_target.get(slot as usize).copied() else { return };
+        let t = &mut self.regions[target.0 as usize];
+        if !t.alive || old.is_some() {
+            return;
+        }
+        t.incoming.push(slot);
+        self.chain[slot as usize] = t.code as u64;
+        self.slot_target[slot as usize] = Some(target);
+    }
+
+    /// Take translation `id` out of use: unlink every chain slot pointing at it and drop its
+    /// lookup-table entry. Its code stays allocated until [`Jit::flush`].
+    pub fn invalidate(&mut self, id: RegionId) {
+        let r = &mut self.regions[id.0 as usize];
+        if !r.alive {
+            return;
+        }
+        r.alive = false;
+        for slot in std::mem::take(&mut r.incoming) {
+            self.chain[slot as usize] = 0;
+            self.slot_target[slot as usize] = None;
+        }
+        let i = Self::lookup_index(r.entry_pc);
+        if self.lookup[i].code == r.code as u64 {
+            self.lookup[i] = LookupEntry::EMPTY;
+        }
+    }
+
+    /// Drop every translation and free its code (every [`RegionId`] and [`BlockHandle`] given
+    /// out so far becomes invalid).
+    pub fn flush(&mut self) -> Result<(), VmError> {
+        if let Some(module) = self.module.take() {
+            // SAFETY: no compiled code is running (we hold `&mut self`, and `enter` returns only
+            // after the code does), and every way to reach it — region ids, handles, chain slots,
+            // the lookup table — is cleared below.
+            unsafe { module.free_memory() };
+        }
+        self.ops.clear();
+        self.chain.clear();
+        self.slot_target.clear();
+        self.lookup.fill(LookupEntry::EMPTY);
+        self.regions.clear();
+        self.singles.clear();
+        self.single_cache.clear();
+        self.code_bytes = 0;
+        let (module, trampoline) = new_module(&mut self.fctx)?;
+        self.module = Some(module);
+        self.trampoline = trampoline;
+        Ok(())
     }
 }

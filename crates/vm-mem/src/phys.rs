@@ -1,6 +1,11 @@
 //! [`PhysMem`]: RAM at a guest-physical base address, with a store watch window.
 
-use vm_core::{AccessKind, MemFault, MemFaultKind, Mmu, VmError};
+use vm_core::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu, VmError};
+
+/// Fast-path table bit: loads may go straight to RAM.
+const FAST_LOAD: u8 = 1;
+/// Fast-path table bit: stores may go straight to RAM (not on watched pages).
+const FAST_STORE: u8 = 2;
 
 /// A physical address space holding one RAM region.
 pub struct PhysMem {
@@ -8,7 +13,10 @@ pub struct PhysMem {
     ram: Box<[u8]>,
     watch_lo: u64,
     watch_len: u64,
-    watch_hit: bool,
+    /// 1 after a store hit the watch window (a word, so compiled code can poll it).
+    watch_hit: u64,
+    /// One byte per whole RAM page for compiled code's fast path ([`Mmu::fast_mem`]).
+    fast: Box<[u8]>,
 }
 
 impl PhysMem {
@@ -19,7 +27,8 @@ impl PhysMem {
                 "RAM of {size} bytes at {base:#x} does not fit the address space"
             )));
         }
-        Ok(PhysMem { base, ram: zeroed(size)?, watch_lo: 0, watch_len: 0, watch_hit: false })
+        let fast = vec![FAST_LOAD | FAST_STORE; size / 4096].into_boxed_slice();
+        Ok(PhysMem { base, ram: zeroed(size)?, watch_lo: 0, watch_len: 0, watch_hit: 0, fast })
     }
 
     /// First guest-physical address of RAM.
@@ -34,21 +43,35 @@ impl PhysMem {
 
     /// Report stores that touch `[lo, lo + len)` through [`PhysMem::take_watch_hit`].
     pub fn set_watch(&mut self, lo: u64, len: u64) {
+        self.fast.fill(FAST_LOAD | FAST_STORE);
         self.watch_lo = lo;
         self.watch_len = len;
+        // Stores to the watched pages must come through `store` to be seen.
+        let mut page = lo & !0xfff;
+        while len > 0 && page < lo.saturating_add(len) {
+            if let Some(e) = self.fast.get_mut((page.wrapping_sub(self.base) >> 12) as usize) {
+                *e = FAST_LOAD;
+            }
+            page += 0x1000;
+        }
     }
 
     /// Whether a store touched the watch window and [`PhysMem::take_watch_hit`] has not been
     /// called since.
     #[inline(always)]
     pub fn watch_pending(&self) -> bool {
-        self.watch_hit
+        self.watch_hit != 0
+    }
+
+    /// The word that is non-zero while a watch hit is pending, for compiled code to poll.
+    pub fn watch_flag(&self) -> *const u64 {
+        &self.watch_hit
     }
 
     /// Whether a store touched the watch window since the last call.
     #[inline]
     pub fn take_watch_hit(&mut self) -> bool {
-        std::mem::take(&mut self.watch_hit)
+        std::mem::take(&mut self.watch_hit) != 0
     }
 
     /// The RAM bytes `[addr, addr + len)`, if all of them are RAM.
@@ -103,7 +126,7 @@ impl PhysMem {
                 if addr.wrapping_sub(self.watch_lo) < self.watch_len
                     || (addr + N as u64).wrapping_sub(self.watch_lo + 1) < self.watch_len
                 {
-                    self.watch_hit = true;
+                    self.watch_hit = 1;
                 }
                 Ok(())
             }
@@ -163,6 +186,18 @@ impl Mmu for PhysMem {
     #[inline(always)]
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
         self.load::<2>(addr).map(|v| v as u16).map_err(|f| MemFault { access: AccessKind::Fetch, ..f })
+    }
+
+    fn fast_mem(&self) -> Option<FastMem> {
+        Some(FastMem {
+            host: self.ram.as_ptr().cast_mut(),
+            lo: self.base,
+            pages: self.fast.len() as u64,
+            table: self.fast.as_ptr(),
+            load_ok: FAST_LOAD,
+            store_mask: FAST_STORE,
+            store_ok: FAST_STORE,
+        })
     }
 }
 

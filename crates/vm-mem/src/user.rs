@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::ptr;
 
-use vm_core::{AccessKind, MemFault, MemFaultKind, Mmu, VmError};
+use vm_core::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu, VmError};
 
 /// Guest page size.
 pub const PAGE_SIZE: u64 = 4096;
@@ -43,6 +43,9 @@ const LOAD_OK: u8 = 16;
 /// Table bit: the host page is read-only (a shared mapping of a file opened read-only), so
 /// the guest may never get WRITE on it.
 const HOST_RO: u8 = 32;
+/// Table bit: the page holds translated code, so stores must be reported through
+/// [`Mmu::take_code_writes`] (they take the slow path, which clears the bit).
+const CODE: u8 = 64;
 /// Table bit: stores are allowed (guest WRITE).
 const STORE_OK: u8 = Prot::WRITE.0;
 /// Table bit: fetches are allowed (guest EXEC).
@@ -101,6 +104,8 @@ pub struct AddressSpace {
     table: *mut u8,
     /// Mappings, start → (end, prot): page-aligned, disjoint, adjacent equal-prot ranges merged.
     maps: BTreeMap<u64, (u64, Prot)>,
+    /// Pages with translated code written since the last [`Mmu::take_code_writes`].
+    code_writes: Vec<u64>,
 }
 
 // SAFETY: the two host mappings are owned exclusively by this value (no other pointer to them
@@ -128,7 +133,7 @@ impl AddressSpace {
             unsafe { libc::munmap(base.cast(), USER_TOP as usize) };
             return Err(VmError::Memory("cannot allocate the guest page table".into()));
         };
-        Ok(AddressSpace { base, table, maps: BTreeMap::new() })
+        Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new() })
     }
 
     /// Map `[addr, addr + len)` (page-aligned `addr`; `len` rounded up to pages) zero-filled
@@ -381,6 +386,7 @@ impl AddressSpace {
             return Ok(());
         }
         self.check(addr, data.len() as u64, MAPPED, AccessKind::Store)?;
+        self.record_code_writes(addr, data.len() as u64);
         // SAFETY: `check` found every page of the range mapped, so it is host READ|WRITE memory
         // inside the reservation, and `data` (a Rust slice) cannot overlap it mutably.
         unsafe { ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
@@ -433,6 +439,7 @@ impl AddressSpace {
             return Ok(&mut []);
         }
         self.check(addr, len as u64, STORE_OK, AccessKind::Store)?;
+        self.record_code_writes(addr, len as u64);
         // SAFETY: `check` found every page of the range mapped, so it is host READ|WRITE memory
         // inside the reservation; the returned borrow holds `&mut self`, so nothing else can
         // reach it meanwhile.
@@ -615,15 +622,33 @@ impl AddressSpace {
     #[inline(always)]
     fn store<const N: usize>(&mut self, addr: u64, val: u64) -> Result<(), MemFault> {
         if addr < USER_TOP && addr & PAGE_MASK <= PAGE_SIZE - N as u64 {
-            if self.table_entry_at(addr) & STORE_OK != 0 {
+            if self.table_entry_at(addr) & (STORE_OK | CODE) == STORE_OK {
                 // SAFETY: the page is mapped, so host bytes [addr, addr + N) (inside that page)
                 // are writable memory of the reservation, reachable only through `&mut self`.
                 unsafe { ptr::copy_nonoverlapping(val.to_le_bytes().as_ptr(), self.host(addr), N) };
                 return Ok(());
             }
-            return Err(MemFault { addr, access: AccessKind::Store, kind: MemFaultKind::Unmapped });
+            if self.table_entry_at(addr) & STORE_OK == 0 {
+                return Err(MemFault { addr, access: AccessKind::Store, kind: MemFaultKind::Unmapped });
+            }
         }
         self.store_split(addr, N, val)
+    }
+
+    /// Note stores to `[addr, addr + len)` (already checked writable) on pages holding
+    /// translated code, and clear their code bit so later stores take the fast path again.
+    fn record_code_writes(&mut self, addr: u64, len: u64) {
+        let end = addr.saturating_add(len).min(USER_TOP);
+        let mut page = addr & !PAGE_MASK;
+        while page < end {
+            // SAFETY: `page < USER_TOP`, so its index is inside the table.
+            let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
+            if *entry & CODE != 0 {
+                *entry &= !CODE;
+                self.code_writes.push(page);
+            }
+            page += PAGE_SIZE;
+        }
     }
 
     /// A store that straddles a page boundary or lies beyond `USER_TOP`: nothing is written
@@ -632,6 +657,7 @@ impl AddressSpace {
     #[inline(never)]
     fn store_split(&mut self, addr: u64, n: usize, val: u64) -> Result<(), MemFault> {
         self.check_split(addr, n, STORE_OK, AccessKind::Store)?;
+        self.record_code_writes(addr, n as u64);
         // SAFETY: `check_split` found both pages the n <= 8 bytes touch writable.
         unsafe { ptr::copy_nonoverlapping(val.to_le_bytes().as_ptr(), self.host(addr), n) };
         Ok(())
@@ -695,6 +721,35 @@ impl Mmu for AddressSpace {
     #[inline(always)]
     fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
         self.load::<2>(addr, FETCH_OK, AccessKind::Fetch).map(|v| v as u16)
+    }
+
+    fn fast_mem(&self) -> Option<FastMem> {
+        Some(FastMem {
+            host: self.base,
+            lo: 0,
+            pages: PAGES as u64,
+            table: self.table,
+            load_ok: LOAD_OK,
+            store_mask: STORE_OK | CODE,
+            store_ok: STORE_OK,
+        })
+    }
+
+    fn note_code(&mut self, addr: u64, len: u64) {
+        let end = addr.saturating_add(len.max(1)).min(USER_TOP);
+        let mut page = addr & !PAGE_MASK;
+        while page < end {
+            // SAFETY: `page < USER_TOP`, so its index is inside the table.
+            let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
+            if *entry & MAPPED != 0 {
+                *entry |= CODE;
+            }
+            page += PAGE_SIZE;
+        }
+    }
+
+    fn take_code_writes(&mut self) -> Option<Vec<u64>> {
+        Some(std::mem::take(&mut self.code_writes))
     }
 }
 

@@ -186,7 +186,7 @@ impl BareMetal {
                 Terminator::FenceI { next } => {
                     self.cpu.instret += n;
                     self.cpu.pc = next;
-                    self.cache.flush();
+                    engine::fence_i(&mut self.mem, &mut self.cache, self.tier.as_mut())?;
                 }
                 Terminator::Ret => {
                     self.cpu.instret += n;
@@ -261,6 +261,10 @@ impl Machine for BareMetal {
         mem.watch_pending()
     }
 
+    fn attention_word(mem: &PhysMem) -> *const u64 {
+        mem.watch_flag()
+    }
+
     fn attend(&mut self) -> Result<Option<RunOutcome>, VmError> {
         if self.mem.take_watch_hit() {
             if let Some(h) = self.htif.as_mut() {
@@ -290,10 +294,7 @@ impl GetStats for BareMetal {
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
             cache_misses: self.cache.misses,
             cache_flushes: self.cache.flushes,
-            blocks_compiled: self.tier.as_ref().map_or(0, |t| t.compiled),
-            compile_time: self.tier.as_ref().map_or(Default::default(), |t| t.compile_time),
-            compiled_insns: self.tier.as_ref().map_or(0, |t| t.compiled_insns),
-            ..self.stats.clone()
+            ..crate::tier::add_stats(self.tier.as_ref(), self.stats.clone())
         }
     }
 }

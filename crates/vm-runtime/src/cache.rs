@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use vm_core::Mmu;
-use vm_engine_jit::BlockHandle;
+use vm_engine_jit::RegionId;
 use vm_frontend::riscv64::lift::{lift_block, LiftedBlock};
 
 /// Longest block the lifter makes (in guest instructions).
@@ -18,10 +18,19 @@ pub struct CachedBlock {
     pub n_insns: u64,
     /// Times the block ran on the interpreter (hybrid mode's hotness counter).
     pub runs: u32,
-    /// Host code for the block, once compiled (jit and hybrid modes).
-    pub compiled: Option<BlockHandle>,
+    /// The translation that starts at this block, once compiled (jit and hybrid modes).
+    pub compiled: Option<RegionId>,
     /// Compilation failed once: stay on the interpreter.
     pub jit_failed: bool,
+}
+
+impl CachedBlock {
+    /// Guest addresses `[start, end)` of the block's instructions.
+    pub fn range(&self) -> (u64, u64) {
+        let start = self.lifted.block.start_pc;
+        let end = self.lifted.insns.last().map_or(start + 2, |m| m.pc + if m.raw & 3 == 3 { 4 } else { 2 });
+        (start, end)
+    }
 }
 
 /// Translated blocks by start pc, with a direct-mapped front table for the hot lookups.
@@ -70,13 +79,48 @@ impl BlockCache {
                 let lifted = lift_block(|a| mem.fetch16(a), pc, MAX_BLOCK_INSNS);
                 let n_insns = lifted.insns.len() as u64;
                 let i = self.blocks.len() as u32;
-                self.blocks.push(CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false });
+                let block = CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false };
+                let (start, end) = block.range();
+                mem.note_code(start, end - start);
+                self.blocks.push(block);
                 self.by_pc.insert(pc, i);
                 i
             }
         };
         self.fast[slot] = (pc, idx);
         idx
+    }
+
+    /// Index of the block starting at `pc` if it is translated (never translates).
+    pub fn peek(&self, pc: u64) -> Option<u32> {
+        self.by_pc.get(&pc).copied()
+    }
+
+    /// Indices of every live block.
+    pub fn live(&self) -> impl Iterator<Item = u32> + '_ {
+        self.by_pc.values().copied()
+    }
+
+    /// Forget every block with an instruction in `[lo, hi)` (guest code there changed or went
+    /// away); returns how many. Indices of other blocks stay valid.
+    pub fn invalidate_range(&mut self, lo: u64, hi: u64) -> usize {
+        let doomed: Vec<(u64, u32)> = self
+            .by_pc
+            .iter()
+            .filter(|&(_, &i)| {
+                let (s, e) = self.blocks[i as usize].range();
+                s < hi && lo < e
+            })
+            .map(|(&pc, &i)| (pc, i))
+            .collect();
+        for &(pc, i) in &doomed {
+            self.by_pc.remove(&pc);
+            let slot = ((pc >> 1) as usize) & (FAST_SLOTS - 1);
+            if self.fast[slot] == (pc, i) {
+                self.fast[slot] = (u64::MAX, 0);
+            }
+        }
+        doomed.len()
     }
 
     /// The block at `idx` (from [`BlockCache::lookup`]).

@@ -11,6 +11,7 @@ use vm_ir::CsrOp;
 use crate::cache::{BlockCache, MAX_BLOCK_INSNS};
 use crate::tier::Tiering;
 use crate::trace::Tracer;
+use vm_engine_jit::{EnterEnv, RegionExit};
 
 /// Index of the instruction that op `op_index` belongs to.
 pub(crate) fn insn_of_op(marks: &[InsnMark], op_index: usize) -> usize {
@@ -77,6 +78,9 @@ pub(crate) trait Machine {
     fn parts(&mut self) -> Parts<'_, Self::Mem, Self::Csrs>;
     /// Cheap check after every block: must the hot loop stop so [`Machine::attend`] can run?
     fn wants_attention(mem: &Self::Mem) -> bool;
+    /// A word that is non-zero whenever [`Machine::wants_attention`] would say yes, for
+    /// compiled code to poll.
+    fn attention_word(mem: &Self::Mem) -> *const u64;
     /// Serve whatever `wants_attention` saw (device mailbox, pending signals).
     fn attend(&mut self) -> Result<Option<Self::Outcome>, VmError>;
     /// Act on a block exit other than a next pc; `marks` are the block's instructions.
@@ -145,32 +149,47 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
     let mut executed = 0u64;
     let result = loop {
         let idx = cache.lookup(cpu.pc, mem);
-        let b = cache.get_mut(idx);
         executed += 1;
         if let Some(t) = tier.as_deref_mut() {
+            let b = cache.get_mut(idx);
             if b.compiled.is_none() && !b.jit_failed {
                 if b.runs >= t.threshold {
-                    match t.compile(&b.lifted.block) {
-                        Ok(code) => b.compiled = Some(code),
-                        Err(e) => {
-                            tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
-                            b.jit_failed = true;
-                        }
+                    if let Err(e) = t.compile_at(cache, mem, idx) {
+                        let b = cache.get_mut(idx);
+                        tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
+                        b.jit_failed = true;
                     }
                 } else {
                     b.runs += 1;
                 }
             }
-            if b.compiled.is_some() {
-                t.compiled_insns += b.n_insns;
+            if let Some(rid) = cache.get(idx).compiled {
+                let env = EnterEnv { stop_at, attention: M::attention_word(mem) };
+                match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
+                    RegionExit::Next { pc, .. } => {
+                        cpu.pc = pc;
+                        if cpu.instret >= stop_at || M::wants_attention(mem) {
+                            break None;
+                        }
+                        continue;
+                    }
+                    RegionExit::Fault { block_pc, op_index, exc } => {
+                        let i = cache.lookup(block_pc, mem);
+                        let b = cache.get(i);
+                        break Some((Exit::Fault { op_index, exc }, block_pc, b.lifted.insns.clone()));
+                    }
+                    RegionExit::Term { block_pc } => {
+                        let i = cache.lookup(block_pc, mem);
+                        let b = cache.get(i);
+                        let term = b.lifted.block.term.clone();
+                        break Some((Exit::Term(term), block_pc, b.lifted.insns.clone()));
+                    }
+                }
             }
         }
+        let b = cache.get(idx);
         let mut ctx = Ctx { csrs: &mut *csrs, marks: &b.lifted.insns, instret: cpu.instret };
-        let exit = match (b.compiled, tier.as_deref()) {
-            (Some(code), Some(t)) => t.run(code, cpu, &mut *mem, &mut ctx),
-            _ => run_block(cpu, mem, &mut ctx, &b.lifted.block),
-        };
-        match exit {
+        match run_block(cpu, mem, &mut ctx, &b.lifted.block) {
             Exit::Next(next) => {
                 cpu.pc = next;
                 cpu.instret += b.n_insns;
@@ -184,4 +203,39 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
     };
     stats.blocks_executed += executed;
     result
+}
+
+/// Guest code in `[lo, hi)` changed or went away: forget its blocks and translations.
+pub(crate) fn invalidate(cache: &mut BlockCache, tier: Option<&mut Tiering>, lo: u64, hi: u64) {
+    if let Some(t) = tier {
+        t.invalidate_range(cache, lo, hi);
+    }
+    cache.invalidate_range(lo, hi);
+}
+
+/// Forget every block and translation (execve, or `fence.i` where code writes are not tracked).
+pub(crate) fn flush_all(cache: &mut BlockCache, tier: Option<&mut Tiering>) -> Result<(), VmError> {
+    if let Some(t) = tier {
+        t.flush(cache)?;
+    }
+    cache.flush();
+    Ok(())
+}
+
+/// `fence.i`: drop the translations of pages written since they were translated (all of them
+/// if the memory does not track that).
+pub(crate) fn fence_i<M: Mmu>(
+    mem: &mut M,
+    cache: &mut BlockCache,
+    mut tier: Option<&mut Tiering>,
+) -> Result<(), VmError> {
+    match mem.take_code_writes() {
+        Some(pages) => {
+            for page in pages {
+                invalidate(cache, tier.as_deref_mut(), page, page + 4096);
+            }
+            Ok(())
+        }
+        None => flush_all(cache, tier),
+    }
 }

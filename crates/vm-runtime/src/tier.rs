@@ -1,14 +1,35 @@
-//! Tiering between the interpreter and the Cranelift JIT: `--mode jit` compiles every block
-//! before its first run; `--mode hybrid` interprets a block until it has run `jit_threshold`
-//! times, then compiles it and uses the compiled code from then on.
+//! Tiering between the interpreter and the Cranelift JIT.
+//!
+//! `--mode jit` compiles at a block's first run; `--mode hybrid` interprets a block until the
+//! run loop has dispatched to it `jit_threshold` times, then compiles. Either way what gets
+//! compiled is a *region*: the hot block plus the blocks reachable from it by direct jumps and
+//! branches (in hybrid mode only those that already ran), up to [`MAX_REGION_BLOCKS`] blocks, so
+//! loops run inside one translation with the guest registers in host registers. Exits from a
+//! translation are chained to the translation of their target once it exists.
+//!
+//! The code cache holds at most `jit_cache_size` bytes of host code; when a translation would
+//! not fit, every translation is dropped and compilation starts over (a generational collector
+//! is future work). Translations covering guest code that changes are invalidated.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use vm_core::{CpuState, Mmu};
+use vm_core::{CpuState, FastMem, Mmu};
 use vm_core::{ExecMode, JitConfig, VmError};
-use vm_engine_jit::{BlockHandle, Jit};
-use vm_interp::{CsrHandler, Exit};
-use vm_ir::IRBlock;
+use vm_engine_jit::{EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts};
+use vm_interp::{CsrHandler, Exception};
+use vm_ir::{CsrOp, Terminator};
+
+use crate::cache::BlockCache;
+use crate::engine::{insn_of_op, Csrs};
+
+/// Most blocks in one translation.
+pub const MAX_REGION_BLOCKS: usize = 32;
+/// Most IR ops in one translation (bounds compile time and code size).
+pub const MAX_REGION_OPS: usize = 1200;
+/// Smallest `jit_cache_size` accepted: room for the largest translation (a region of
+/// `MAX_REGION_OPS` ops compiles to well under this).
+pub const MIN_CODE_CACHE: usize = 256 * 1024;
 
 /// The engine's name in statistics.
 pub fn engine_name(mode: ExecMode) -> &'static str {
@@ -20,22 +41,80 @@ pub fn engine_name(mode: ExecMode) -> &'static str {
     }
 }
 
+/// `stats` with the JIT's counters filled in (unchanged without a JIT).
+pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::VmStats {
+    let Some(t) = tier else { return stats };
+    let c = t.counters();
+    vm_core::VmStats {
+        blocks_compiled: t.compiled,
+        translations: t.translations,
+        code_bytes: t.code_bytes,
+        compile_time: t.compile_time,
+        compiled_insns: t.compiled_insns,
+        chained_exits: c.chained,
+        indirect_hits: c.lookup_hits,
+        indirect_misses: c.lookup_misses,
+        invalidations: t.invalidations,
+        code_cache_flushes: t.full_flushes,
+        ..stats
+    }
+}
+
+/// What the runtime remembers about a translation.
+struct RegionInfo {
+    /// Start pc (the cache block whose `compiled` points here).
+    entry: u64,
+    /// Guest code ranges of its blocks.
+    ranges: Vec<(u64, u64)>,
+}
+
 /// The JIT side of an engine, present in jit and hybrid modes.
 pub struct Tiering {
     jit: Jit,
     /// Interpreted runs before a block is compiled (0: compile before the first run).
     pub threshold: u32,
-    /// Blocks compiled.
+    cache_size: usize,
+    fast_mem: Option<Option<FastMem>>,
+    regions: HashMap<RegionId, RegionInfo>,
+    /// Translations made.
+    pub translations: u64,
+    /// Blocks compiled (summed over translations).
     pub compiled: u64,
+    /// Host code bytes made.
+    pub code_bytes: u64,
     /// Time spent compiling.
     pub compile_time: Duration,
     /// Guest instructions retired by compiled code.
     pub compiled_insns: u64,
+    /// Translations invalidated because guest code changed.
+    pub invalidations: u64,
+    /// Whole-cache flushes because it was full.
+    pub full_flushes: u64,
+}
+
+/// The CSR view of compiled code: the JIT passes the instruction's index in its block, and
+/// `cpu.instret` holds the count at the block's start.
+struct JitCsrs<'a, C>(&'a mut C);
+
+impl<C: Csrs> CsrHandler for JitCsrs<'_, C> {
+    fn csr(
+        &mut self,
+        cpu: &mut CpuState,
+        insn_index: usize,
+        csr: u16,
+        op: CsrOp,
+        src: u64,
+        _read: bool,
+        write: bool,
+    ) -> Result<u64, Exception> {
+        let now = cpu.instret + insn_index as u64;
+        self.0.access(cpu, now, csr, op, src, write)
+    }
 }
 
 impl Tiering {
     /// The tiering for `mode`, or `None` for the interpreter alone. Errors for modes that do
-    /// not run RISC-V guests or a JIT that is switched off.
+    /// not run RISC-V guests, a JIT that is switched off, or a code cache too small.
     pub fn for_mode(mode: ExecMode, config: &JitConfig) -> Result<Option<Tiering>, VmError> {
         let threshold = match mode {
             ExecMode::Interpreter => return Ok(None),
@@ -49,30 +128,159 @@ impl Tiering {
         if !config.enable_jit {
             return Err(VmError::Config(format!("{mode:?} mode needs the JIT, but enable_jit is false")));
         }
-        let jit = Jit::try_new()?;
-        Ok(Some(Tiering { jit, threshold, compiled: 0, compile_time: Duration::ZERO, compiled_insns: 0 }))
-    }
-
-    /// Compile `block`, recording the time it took.
-    pub fn compile(&mut self, block: &IRBlock) -> Result<BlockHandle, VmError> {
-        let start = Instant::now();
-        let r = self.jit.compile(block);
-        self.compile_time += start.elapsed();
-        if r.is_ok() {
-            self.compiled += 1;
+        if config.jit_cache_size < MIN_CODE_CACHE {
+            return Err(VmError::Config(format!(
+                "jit_cache_size of {} bytes cannot hold one translation: it must be at least {} bytes ({} KiB)",
+                config.jit_cache_size,
+                MIN_CODE_CACHE,
+                MIN_CODE_CACHE / 1024
+            )));
         }
-        r
+        let jit = Jit::try_new()?;
+        Ok(Some(Tiering {
+            jit,
+            threshold,
+            cache_size: config.jit_cache_size,
+            fast_mem: None,
+            regions: HashMap::new(),
+            translations: 0,
+            compiled: 0,
+            code_bytes: 0,
+            compile_time: Duration::ZERO,
+            compiled_insns: 0,
+            invalidations: 0,
+            full_flushes: 0,
+        }))
     }
 
-    /// Run compiled code (from [`Tiering::compile`]) exactly as the interpreter would run its IR.
-    #[inline]
-    pub fn run(
-        &self,
-        code: BlockHandle,
+    /// What compiled code counted (chained exits, indirect lookups).
+    pub fn counters(&self) -> JitCounters {
+        self.jit.counters()
+    }
+
+    /// The blocks of the region starting at cache block `idx`.
+    fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
+        let mut picked = vec![idx];
+        let mut ops = cache.get(idx).lifted.block.ops.len();
+        let mut next = 0;
+        while next < picked.len() && picked.len() < MAX_REGION_BLOCKS {
+            let term = cache.get(picked[next]).lifted.block.term.clone();
+            next += 1;
+            let succ = match term {
+                Terminator::Jump { target } => vec![target],
+                Terminator::Branch { taken, next, .. } => vec![taken, next],
+                _ => continue,
+            };
+            for pc in succ {
+                // Hybrid mode follows only paths that ran; jit mode compiles ahead.
+                let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
+                let Some(i) = i else { continue };
+                let n = cache.get(i).lifted.block.ops.len();
+                if picked.contains(&i) || picked.len() >= MAX_REGION_BLOCKS || ops + n > MAX_REGION_OPS {
+                    continue;
+                }
+                ops += n;
+                picked.push(i);
+            }
+        }
+        picked
+    }
+
+    /// Compile the region starting at cache block `idx` and record it on that block.
+    pub(crate) fn compile_at<M: Mmu>(
+        &mut self,
+        cache: &mut BlockCache,
+        mem: &mut M,
+        idx: u32,
+    ) -> Result<(), VmError> {
+        let start = Instant::now();
+        if self.jit.code_bytes() >= self.cache_size {
+            self.flush(cache)?;
+            self.full_flushes += 1;
+        }
+        let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
+        let picked = self.gather(cache, mem, idx);
+        let csr_index: Vec<Vec<u32>> = picked
+            .iter()
+            .map(|&i| {
+                let b = cache.get(i);
+                (0..b.lifted.block.ops.len()).map(|op| insn_of_op(&b.lifted.insns, op) as u32).collect()
+            })
+            .collect();
+        let blocks: Vec<RegionBlock<'_>> = picked
+            .iter()
+            .zip(&csr_index)
+            .map(|(&i, ci)| {
+                let b = cache.get(i);
+                RegionBlock { block: &b.lifted.block, csr_index: ci, n_insns: b.n_insns }
+            })
+            .collect();
+        let opts = RegionOpts { chain: true, count: true, flush_temps: false, fast_mem };
+        let result = self.jit.compile_region(&blocks, opts);
+        let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
+        drop(blocks);
+        self.compile_time += start.elapsed();
+        let rid = result?;
+        self.translations += 1;
+        self.compiled += picked.len() as u64;
+        self.code_bytes += self.jit.region_size(rid) as u64;
+        let entry = cache.get(idx).lifted.block.start_pc;
+        self.regions.insert(rid, RegionInfo { entry, ranges });
+        cache.get_mut(idx).compiled = Some(rid);
+        Ok(())
+    }
+
+    /// Run translation `rid` until it needs the runtime; link the exit's chain slot to its
+    /// target's translation when there is one.
+    pub(crate) fn enter<C: Csrs>(
+        &mut self,
+        rid: RegionId,
         cpu: &mut CpuState,
-        mmu: &mut dyn Mmu,
-        csrs: &mut dyn CsrHandler,
-    ) -> Exit {
-        self.jit.run_compiled(code, cpu, mmu, csrs)
+        mem: &mut dyn Mmu,
+        csrs: &mut C,
+        cache: &BlockCache,
+        env: EnterEnv,
+    ) -> RegionExit {
+        let before = cpu.instret;
+        let exit = self.jit.enter(rid, cpu, mem, &mut JitCsrs(csrs), env);
+        self.compiled_insns += cpu.instret - before;
+        if let RegionExit::Next { pc, slot: Some(slot) } = exit {
+            if let Some(target) = cache.peek(pc).and_then(|i| cache.get(i).compiled) {
+                self.jit.link(slot, target);
+            }
+        }
+        exit
+    }
+
+    /// Drop translations covering any guest code in `[lo, hi)` (call before the cache forgets
+    /// those blocks).
+    pub(crate) fn invalidate_range(&mut self, cache: &mut BlockCache, lo: u64, hi: u64) {
+        let doomed: Vec<RegionId> = self
+            .regions
+            .iter()
+            .filter(|(_, r)| r.ranges.iter().any(|&(s, e)| s < hi && lo < e))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in doomed {
+            let info = self.regions.remove(&id).expect("listed above");
+            self.jit.invalidate(id);
+            self.invalidations += 1;
+            if let Some(i) = cache.peek(info.entry) {
+                let b = cache.get_mut(i);
+                if b.compiled == Some(id) {
+                    b.compiled = None;
+                }
+            }
+        }
+    }
+
+    /// Drop every translation (the blocks stay translated to IR).
+    pub(crate) fn flush(&mut self, cache: &mut BlockCache) -> Result<(), VmError> {
+        let live: Vec<u32> = cache.live().collect();
+        for i in live {
+            cache.get_mut(i).compiled = None;
+        }
+        self.regions.clear();
+        self.jit.flush()
     }
 }

@@ -98,8 +98,7 @@ impl UserMode {
     /// Load the program at host path `path` with `argv` (argv[0] included) and `envp`.
     pub fn load(&mut self, path: &Path, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), VmError> {
         vm_linux::loader::exec(&mut self.process, path, argv, envp)?;
-        self.cache.flush();
-        Ok(())
+        engine::flush_all(&mut self.cache, self.tier.as_mut())
     }
 
     /// [`UserMode::load`] from an image already in memory (`path` names it in errors and
@@ -112,8 +111,7 @@ impl UserMode {
         envp: &[Vec<u8>],
     ) -> Result<(), VmError> {
         vm_linux::loader::load_image(&mut self.process, path, bytes, argv, envp)?;
-        self.cache.flush();
-        Ok(())
+        engine::flush_all(&mut self.cache, self.tier.as_mut())
     }
 
     /// Run the process until it exits, is killed, or the VM stops on an error.
@@ -149,22 +147,32 @@ impl UserMode {
     fn syscall(&mut self, pc: u64) -> Result<Option<ProcessExit>, VmError> {
         let nr = self.process.cpu.x[17];
         // Decided before the call (which overwrites a0); a non-fixed mmap only fills free
-        // ranges, so malloc's large allocations do not throw translations away.
+        // ranges, so malloc's large allocations do not throw translations away. The range is
+        // [a0, a0 + a1) for all of them (mremap: the old range; its new one was free or is
+        // covered by the result check below).
         let may_change_code =
             CODE_CHANGING_SYSCALLS.contains(&nr) || (nr == MMAP && self.process.cpu.x[13] & MAP_FIXED != 0);
+        let (a0, a1, a2) = (self.process.cpu.x[10], self.process.cpu.x[11], self.process.cpu.x[12]);
         self.process.cpu.pc = pc;
         let action = syscall::dispatch(&mut self.process);
         // The ecall retired (execve starts a new count only in the guest's eyes).
         self.process.cpu.instret += 1;
         if may_change_code {
-            self.cache.flush();
+            let page_up = |len: u64| len.saturating_add(4095) & !4095;
+            let ranges =
+                [(a0, page_up(a1)), (self.process.cpu.x[10], if nr == 216 { page_up(a2) } else { 0 })];
+            for (lo, len) in ranges {
+                if len > 0 {
+                    engine::invalidate(&mut self.cache, self.tier.as_mut(), lo, lo.saturating_add(len));
+                }
+            }
         }
         Ok(match action {
             SyscallAction::Continue => None,
             SyscallAction::Exit(c) => Some(ProcessExit::Exited(c)),
             SyscallAction::Killed(s) => Some(ProcessExit::Killed(s)),
             SyscallAction::Exec => {
-                self.cache.flush();
+                engine::flush_all(&mut self.cache, self.tier.as_mut())?;
                 None
             }
         })
@@ -191,6 +199,10 @@ impl Machine for UserMode {
     #[inline(always)]
     fn wants_attention(_mem: &AddressSpace) -> bool {
         signal::host_signal_pending()
+    }
+
+    fn attention_word(_mem: &AddressSpace) -> *const u64 {
+        signal::HOST_PENDING.as_ptr()
     }
 
     fn attend(&mut self) -> Result<Option<ProcessExit>, VmError> {
@@ -242,7 +254,7 @@ impl Machine for UserMode {
                     Terminator::FenceI { next } => {
                         self.process.cpu.instret += 1;
                         self.process.cpu.pc = next;
-                        self.cache.flush();
+                        engine::fence_i(&mut self.process.mem, &mut self.cache, self.tier.as_mut())?;
                         None
                     }
                     Terminator::Ret => {
@@ -264,10 +276,7 @@ impl GetStats for UserMode {
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),
             cache_misses: self.cache.misses,
             cache_flushes: self.cache.flushes,
-            blocks_compiled: self.tier.as_ref().map_or(0, |t| t.compiled),
-            compile_time: self.tier.as_ref().map_or(Default::default(), |t| t.compile_time),
-            compiled_insns: self.tier.as_ref().map_or(0, |t| t.compiled_insns),
-            ..self.stats.clone()
+            ..crate::tier::add_stats(self.tier.as_ref(), self.stats.clone())
         }
     }
 }

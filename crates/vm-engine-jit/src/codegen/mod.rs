@@ -1,0 +1,536 @@
+//! Translation of a *region* — one or more [`IRBlock`]s linked by direct jumps and branches —
+//! into one Cranelift function `fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code) in the
+//! `tail` calling convention, so that one translation can jump straight into another.
+//!
+//! Guest integer registers live in Cranelift variables for the whole region: loaded from
+//! `cpu.x` on entry, kept in host registers across the region's blocks and loops, and stored
+//! back only at exits (and, for the registers an op reads or writes, around the helper calls of
+//! ops that run out of line). Branches between blocks of the region are plain host jumps; a
+//! backward one first checks the instruction budget and the attention word, so a loop inside
+//! compiled code still stops for `--max-insns` and signals.
+//!
+//! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
+//! table that the runtime fills with the target translation's address once that exists, so
+//! later exits tail-call it directly (and unlinking is storing 0 back). Indirect jumps probe the
+//! lookup table of region entries. Everything else returns to the runtime. See [`ops`] for the
+//! ops themselves, including the inline guest-memory fast path.
+
+mod ops;
+
+use std::collections::HashMap;
+use std::mem::offset_of;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use vm_core::cpu::NUM_INT_SLOTS;
+use vm_core::{CpuState, FastMem};
+use vm_ir::{Cond, IRBlock, Slot, Terminator};
+
+use crate::context::{
+    JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT, STATUS_TERM,
+};
+
+/// One block of a region, with what codegen needs to know about it.
+#[derive(Clone, Copy, Debug)]
+pub struct RegionBlock<'a> {
+    /// The block.
+    pub block: &'a IRBlock,
+    /// Per op: the index the CSR handler is given for it (for the runtime: the op's instruction
+    /// index in the block, so the handler can work out `instret` at that instruction).
+    pub csr_index: &'a [u32],
+    /// Guest instructions the block retires when it runs to its end.
+    pub n_insns: u64,
+}
+
+/// How a region is compiled.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RegionOpts {
+    /// Exits to other pcs may chain to other translations and stop at the budget; without it
+    /// every exit returns to the caller (the single-block API).
+    pub chain: bool,
+    /// Add each block's instruction count to `cpu.instret` as it completes, and stop before a
+    /// block once `instret` reaches `stop_at`.
+    pub count: bool,
+    /// Write temporaries (slots 32–63) back to `cpu.x` at exits (they are dead outside a block;
+    /// the single-block API keeps them for exact comparison with the interpreter).
+    pub flush_temps: bool,
+    /// Guest memory layout for inline loads and stores; `None`: every access calls a helper.
+    pub fast_mem: Option<FastMem>,
+}
+
+/// What the JIT hands codegen besides the blocks: ids for out-of-line ops and chain slots.
+pub(crate) trait Allocator {
+    /// Id in the JIT's op table of a single-op block running `op` (of the block at `pc`).
+    fn op_id(&mut self, pc: u64, op: &vm_ir::IROp) -> u64;
+    /// A fresh chain slot for an exit to `target`.
+    fn slot(&mut self, target: u64) -> u64;
+}
+
+/// The signature every translation has.
+pub(crate) fn region_signature(frontend: TargetFrontendConfig) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(frontend.pointer_type()));
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// Build the trampoline `extern "C" fn(ctx, code) -> u64` that calls translation `code`.
+pub(crate) fn trampoline(
+    func: &mut cranelift_codegen::ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+) {
+    let ptr = frontend.pointer_type();
+    let mut sig = Signature::new(frontend.default_call_conv);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(I64));
+    func.signature = sig;
+    let mut b = FunctionBuilder::new(func, fctx);
+    let target = b.import_signature(region_signature(frontend));
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (ctx, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let call = b.ins().call_indirect(target, code, &[ctx]);
+    let status = b.inst_results(call)[0];
+    b.ins().return_(&[status]);
+    b.finalize(frontend);
+}
+
+/// Flags for the VM's own data (context, hart state): aligned, never trapping.
+fn vm_flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags for guest memory: possibly misaligned, never trapping (checked before).
+fn guest_flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+fn x_offset(slot: u8) -> i32 {
+    (offset_of!(CpuState, x) + 8 * slot as usize) as i32
+}
+
+fn ctx_offset(field: usize) -> i32 {
+    field as i32
+}
+
+/// Helper signatures imported into the function.
+struct Sigs {
+    load: SigRef,
+    store: SigRef,
+    op: SigRef,
+    region: SigRef,
+}
+
+/// Builder state for one region.
+pub(crate) struct Gen<'a, 'b> {
+    b: FunctionBuilder<'a>,
+    ptr: Type,
+    ctx: Value,
+    cpu: Value,
+    sigs: Sigs,
+    opts: RegionOpts,
+    alloc: &'b mut dyn Allocator,
+    /// Host address and table of the fast memory path.
+    mem: Option<(Value, Value)>,
+    /// A variable per integer slot the region names (slot 0 is always the constant 0).
+    vars: [Option<Variable>; NUM_INT_SLOTS],
+    /// Slots the region writes: stored back at exits.
+    written: u64,
+    /// `cpu.instret`, when counting.
+    instret: Option<Variable>,
+    /// The budget, when counting.
+    stop_at: Option<Value>,
+    /// Host block of each region block, by start pc.
+    blocks: HashMap<u64, Block>,
+    /// Start pc of the block being emitted.
+    cur_pc: u64,
+}
+
+/// Build the function for the region `blocks` (the first is the entry) into `func`; returns
+/// the chain slots it uses.
+pub(crate) fn translate(
+    func: &mut cranelift_codegen::ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+    blocks: &[RegionBlock<'_>],
+    opts: RegionOpts,
+    alloc: &mut dyn Allocator,
+) {
+    let ptr = frontend.pointer_type();
+    let call_conv = frontend.default_call_conv;
+    func.signature = region_signature(frontend);
+    let helper_sig = |params: &[Type]| {
+        let mut s = Signature::new(call_conv);
+        s.params.push(AbiParam::new(ptr));
+        s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        s.returns.push(AbiParam::new(I32));
+        s
+    };
+    let mut b = FunctionBuilder::new(func, fctx);
+    let sigs = Sigs {
+        load: b.import_signature(helper_sig(&[I64])),
+        store: b.import_signature(helper_sig(&[I64, I64])),
+        op: b.import_signature(helper_sig(&[I64, I64])),
+        region: b.import_signature(region_signature(frontend)),
+    };
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let ctx = b.block_params(entry)[0];
+    let cpu = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, cpu)));
+    let mut g = Gen {
+        b,
+        ptr,
+        ctx,
+        cpu,
+        sigs,
+        opts,
+        alloc,
+        mem: None,
+        vars: [None; NUM_INT_SLOTS],
+        written: 0,
+        instret: None,
+        stop_at: None,
+        blocks: HashMap::new(),
+        cur_pc: blocks[0].block.start_pc,
+    };
+    g.prologue(blocks);
+    let first = g.blocks[&blocks[0].block.start_pc];
+    g.b.ins().jump(first, &[]);
+    for rb in blocks {
+        let blk = g.blocks[&rb.block.start_pc];
+        g.b.switch_to_block(blk);
+        g.cur_pc = rb.block.start_pc;
+        for (i, op) in rb.block.ops.iter().enumerate() {
+            g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
+        }
+        g.term(&rb.block.term, rb.n_insns);
+    }
+    g.b.seal_all_blocks();
+    g.b.finalize(frontend);
+}
+
+impl Gen<'_, '_> {
+    /// Declare variables, load the registers, set up the fast memory path and budget.
+    fn prologue(&mut self, blocks: &[RegionBlock<'_>]) {
+        let mut named = 0u64;
+        let mut written = 0u64;
+        for rb in blocks {
+            for op in &rb.block.ops {
+                op.visit_slots(&mut |slot, access| {
+                    if let Slot::Int(n) = slot {
+                        named |= 1 << n;
+                        if access == vm_ir::Access::Write {
+                            written |= 1 << n;
+                        }
+                    }
+                });
+            }
+            match &rb.block.term {
+                Terminator::Branch { rs1, rs2, .. } => named |= (1 << rs1.0) | (1 << rs2.0),
+                Terminator::JumpInd { base, .. } => named |= 1 << base.0,
+                _ => {}
+            }
+            let blk = self.b.create_block();
+            self.blocks.entry(rb.block.start_pc).or_insert(blk);
+        }
+        if !self.opts.flush_temps {
+            written &= 0xffff_ffff;
+        }
+        self.written = written & !1;
+        for slot in 1..NUM_INT_SLOTS as u8 {
+            if named & (1 << slot) != 0 {
+                let var = self.b.declare_var(I64);
+                let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                self.b.def_var(var, v);
+                self.vars[slot as usize] = Some(var);
+            }
+        }
+        if self.opts.count {
+            let var = self.b.declare_var(I64);
+            let v = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
+            self.b.def_var(var, v);
+            self.instret = Some(var);
+            self.stop_at = Some(self.load_ctx(offset_of!(JitContext, stop_at)));
+        }
+        if self.opts.fast_mem.is_some() {
+            let host = self.b.ins().load(
+                self.ptr,
+                vm_flags(),
+                self.ctx,
+                ctx_offset(offset_of!(JitContext, mem_host)),
+            );
+            let table = self.b.ins().load(
+                self.ptr,
+                vm_flags(),
+                self.ctx,
+                ctx_offset(offset_of!(JitContext, mem_table)),
+            );
+            self.mem = Some((host, table));
+        }
+    }
+
+    fn load_ctx(&mut self, field: usize) -> Value {
+        self.b.ins().load(I64, vm_flags(), self.ctx, ctx_offset(field))
+    }
+
+    fn store_ctx(&mut self, field: usize, v: Value) {
+        self.b.ins().store(vm_flags(), v, self.ctx, ctx_offset(field));
+    }
+
+    fn store_ctx_imm(&mut self, field: usize, v: u64) {
+        let c = self.b.ins().iconst(I64, v as i64);
+        self.store_ctx(field, c);
+    }
+
+    /// Add one to a counter field of the context.
+    fn bump(&mut self, field: usize) {
+        let v = self.load_ctx(field);
+        let v = self.b.ins().iadd_imm_s(v, 1);
+        self.store_ctx(field, v);
+    }
+
+    /// Current value of integer slot `slot`.
+    fn get(&mut self, slot: u8) -> Value {
+        match self.vars[slot as usize] {
+            Some(var) if slot != 0 => self.b.use_var(var),
+            _ => self.b.ins().iconst(I64, 0),
+        }
+    }
+
+    /// Set integer slot `slot` (writes to x0 are dropped).
+    fn set(&mut self, slot: u8, v: Value) {
+        if slot == 0 {
+            return;
+        }
+        let var = self.vars[slot as usize].expect("every written slot has a variable");
+        self.b.def_var(var, v);
+    }
+
+    /// Store the slots in `mask` to `cpu.x`.
+    fn store_slots(&mut self, mask: u64) {
+        for slot in 1..NUM_INT_SLOTS as u8 {
+            if mask & (1 << slot) != 0 {
+                if let Some(var) = self.vars[slot as usize] {
+                    let v = self.b.use_var(var);
+                    self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
+                }
+            }
+        }
+    }
+
+    /// Reload the slots in `mask` from `cpu.x` (after a helper wrote them).
+    fn reload_slots(&mut self, mask: u64) {
+        for slot in 1..NUM_INT_SLOTS as u8 {
+            if mask & (1 << slot) != 0 {
+                if let Some(var) = self.vars[slot as usize] {
+                    let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                    self.b.def_var(var, v);
+                }
+            }
+        }
+    }
+
+    /// Write back everything an exit must leave in memory: written registers and `instret`.
+    fn flush(&mut self) {
+        self.store_slots(self.written);
+        if let Some(var) = self.instret {
+            let v = self.b.use_var(var);
+            self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+        }
+    }
+
+    fn ret(&mut self, status: u64) {
+        let s = self.b.ins().iconst(I64, status as i64);
+        self.b.ins().return_(&[s]);
+    }
+
+    /// Switch to a new block (sealed later).
+    fn new_block(&mut self) -> Block {
+        self.b.create_block()
+    }
+
+    /// From a fresh side-exit block: record that op `op_index` of the current block faulted
+    /// (the helper stored the exception), write the state back and return `STATUS_FAULT`.
+    fn fault_exit(&mut self, op_index: usize) {
+        self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
+        self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+        self.flush();
+        self.ret(STATUS_FAULT);
+    }
+
+    /// Branch to a cold fault exit for op `op_index` if helper `status` is non-zero.
+    fn check(&mut self, status: Value, op_index: usize) {
+        let fault = self.new_block();
+        let cont = self.new_block();
+        self.b.ins().brif(status, fault, &[], cont, &[]);
+        self.b.set_cold_block(fault);
+        self.b.switch_to_block(fault);
+        self.fault_exit(op_index);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Return `STATUS_NEXT` for `pc` through no slot (state already flushed).
+    fn return_next(&mut self, pc: Value) {
+        self.store_ctx(offset_of!(JitContext, next_pc), pc);
+        self.store_ctx_imm(offset_of!(JitContext, exit_slot), NO_SLOT);
+        self.ret(STATUS_NEXT);
+    }
+
+    /// If the budget is spent or the machine wants attention, return `STATUS_NEXT` for `pc`
+    /// (writing the state back first when `flush`); otherwise fall through in a new block.
+    fn budget_check(&mut self, pc: u64, flush: bool) {
+        let pc = self.b.ins().iconst(I64, pc as i64);
+        self.budget_check_value(pc, flush);
+    }
+
+    /// [`Gen::budget_check`] for a computed pc.
+    fn budget_check_value(&mut self, pc: Value, flush: bool) {
+        if !self.opts.count {
+            return;
+        }
+        let instret = self.b.use_var(self.instret.expect("counting"));
+        let over =
+            self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, self.stop_at.expect("counting"));
+        let att_ptr =
+            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, attention)));
+        let att = self.b.ins().load(I64, MemFlagsData::trusted(), att_ptr, 0);
+        let att = self.b.ins().icmp_imm_s(IntCC::NotEqual, att, 0);
+        let stop = self.b.ins().bor(over, att);
+        let out = self.new_block();
+        let go = self.new_block();
+        self.b.ins().brif(stop, out, &[], go, &[]);
+        self.b.set_cold_block(out);
+        self.b.switch_to_block(out);
+        if flush {
+            self.flush();
+        }
+        self.return_next(pc);
+        self.b.switch_to_block(go);
+    }
+
+    /// Control leaves the current block for constant `target`: jump within the region, or
+    /// exit (chaining when allowed).
+    fn edge(&mut self, target: u64) {
+        // Without chaining (the single-block API) every exit returns, even to the block itself.
+        let internal = if self.opts.chain { self.blocks.get(&target).copied() } else { None };
+        if let Some(blk) = internal {
+            if target <= self.cur_pc {
+                // A backward edge (every loop has one): stop here if the budget is spent.
+                self.budget_check(target, true);
+            }
+            self.b.ins().jump(blk, &[]);
+            return;
+        }
+        self.flush();
+        if !self.opts.chain {
+            let pc = self.b.ins().iconst(I64, target as i64);
+            self.return_next(pc);
+            return;
+        }
+        self.budget_check(target, false);
+        let slot = self.alloc.slot(target);
+        let chain =
+            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, chain)));
+        let code = self.b.ins().load(I64, MemFlagsData::trusted(), chain, (slot * 8) as i32);
+        let linked = self.new_block();
+        let unlinked = self.new_block();
+        self.b.ins().brif(code, linked, &[], unlinked, &[]);
+        self.b.switch_to_block(linked);
+        self.bump(offset_of!(JitContext, chained));
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.switch_to_block(unlinked);
+        let pc = self.b.ins().iconst(I64, target as i64);
+        self.store_ctx(offset_of!(JitContext, next_pc), pc);
+        self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
+        self.ret(STATUS_NEXT);
+    }
+
+    /// Control leaves for computed `pc`: probe the lookup table of translations, or return.
+    fn indirect(&mut self, pc: Value) {
+        self.flush();
+        if !self.opts.chain {
+            self.return_next(pc);
+            return;
+        }
+        self.budget_check_value(pc, false);
+        let table =
+            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, lookup)));
+        let idx = self.b.ins().ushr_imm_s(pc, 1);
+        let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
+        let off = self.b.ins().imul_imm_s(idx, std::mem::size_of::<LookupEntry>() as i64);
+        let entry = self.b.ins().iadd(table, off);
+        let tag = self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, pc) as i32);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, pc);
+        let found = self.new_block();
+        let missed = self.new_block();
+        self.b.ins().brif(hit, found, &[], missed, &[]);
+        self.b.switch_to_block(found);
+        self.bump(offset_of!(JitContext, lookup_hits));
+        let code =
+            self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, code) as i32);
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.switch_to_block(missed);
+        self.bump(offset_of!(JitContext, lookup_misses));
+        self.return_next(pc);
+    }
+
+    fn term(&mut self, term: &Terminator, n_insns: u64) {
+        let advance = |g: &mut Self| {
+            if let Some(var) = g.instret {
+                let v = g.b.use_var(var);
+                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
+                g.b.def_var(var, v);
+            }
+        };
+        match term {
+            Terminator::Jump { target } => {
+                advance(self);
+                self.edge(*target);
+            }
+            Terminator::Branch { cond, rs1, rs2, taken, next } => {
+                let a = self.get(rs1.0);
+                let b = self.get(rs2.0);
+                let cc = match cond {
+                    Cond::Eq => IntCC::Equal,
+                    Cond::Ne => IntCC::NotEqual,
+                    Cond::Lt => IntCC::SignedLessThan,
+                    Cond::Ge => IntCC::SignedGreaterThanOrEqual,
+                    Cond::Ltu => IntCC::UnsignedLessThan,
+                    Cond::Geu => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let c = self.b.ins().icmp(cc, a, b);
+                advance(self);
+                let t = self.new_block();
+                let n = self.new_block();
+                self.b.ins().brif(c, t, &[], n, &[]);
+                self.b.switch_to_block(t);
+                self.edge(*taken);
+                self.b.switch_to_block(n);
+                self.edge(*next);
+            }
+            Terminator::JumpInd { base, off } => {
+                let base = self.get(base.0);
+                let t = self.b.ins().iadd_imm_s(base, *off);
+                let pc = self.b.ins().band_imm_s(t, !1);
+                advance(self);
+                self.indirect(pc);
+            }
+            _ => {
+                self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+                self.flush();
+                self.ret(STATUS_TERM);
+            }
+        }
+    }
+}

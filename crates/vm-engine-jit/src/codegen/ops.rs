@@ -1,0 +1,393 @@
+//! The ops of a block: integer ALU ops inline on the region's variables, guest loads and
+//! stores inline with a fast path (one bounds test, one permission-table byte) and a helper call
+//! on its slow path, and everything else (FP arithmetic, FP memory, atomics, CSRs) through the
+//! whole-op helper with the registers it touches written back before and reloaded after.
+
+use std::mem::offset_of;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::{InstBuilder, Type, Value};
+use vm_core::CpuState;
+use vm_ir::{Fmt, IROp, Slot};
+
+use super::{guest_flags, vm_flags, Gen};
+use crate::context::{JitContext, RuntimeTable};
+
+fn f_offset(reg: u8) -> i32 {
+    (offset_of!(CpuState, f) + 8 * reg as usize) as i32
+}
+
+impl Gen<'_, '_> {
+    fn bool64(&mut self, cc: IntCC, a: Value, b: Value) -> Value {
+        let c = self.b.ins().icmp(cc, a, b);
+        self.b.ins().uextend(I64, c)
+    }
+
+    /// RISC-V division/remainder at type `ty` (I64 or I32): `signed`, `rem`.
+    fn divrem(&mut self, ty: Type, a: Value, b: Value, signed: bool, rem: bool) -> Value {
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
+        let one = self.b.ins().iconst(ty, 1);
+        let bad = if signed {
+            let min = if ty == I64 { i64::MIN } else { i64::from(i32::MIN) };
+            let amin = self.b.ins().icmp_imm_s(IntCC::Equal, a, min);
+            let bm1 = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+            let ovf = self.b.ins().band(amin, bm1);
+            self.b.ins().bor(zero, ovf)
+        } else {
+            zero
+        };
+        // ÷0 and MIN÷−1 divide by 1 instead (MIN/1 = MIN and MIN%1 = 0 are the RISC-V results
+        // for the overflow case); ÷0 is patched below.
+        let safe = self.b.ins().select(bad, one, b);
+        let r = match (signed, rem) {
+            (true, false) => self.b.ins().sdiv(a, safe),
+            (false, false) => self.b.ins().udiv(a, safe),
+            (true, true) => self.b.ins().srem(a, safe),
+            (false, true) => self.b.ins().urem(a, safe),
+        };
+        let on_zero = if rem { a } else { self.b.ins().iconst(ty, -1) };
+        self.b.ins().select(zero, on_zero, r)
+    }
+
+    pub(super) fn op(&mut self, index: usize, op: &IROp, csr_index: u32) {
+        use IROp::*;
+        macro_rules! rr {
+            ($rd:ident, $a:ident, $b:ident, |$g:ident, $x:ident, $y:ident| $e:expr) => {{
+                let $x = self.get($a.0);
+                let $y = self.get($b.0);
+                let $g = &mut *self;
+                let v = $e;
+                self.set($rd.0, v);
+            }};
+        }
+        macro_rules! ri {
+            ($rd:ident, $a:ident, |$g:ident, $x:ident| $e:expr) => {{
+                let $x = self.get($a.0);
+                let $g = &mut *self;
+                let v = $e;
+                self.set($rd.0, v);
+            }};
+        }
+        // 32-bit op on the low halves, sign-extended.
+        macro_rules! rr32 {
+            ($rd:ident, $a:ident, $b:ident, |$g:ident, $x:ident, $y:ident| $e:expr) => {{
+                let a = self.get($a.0);
+                let b = self.get($b.0);
+                let $x = self.b.ins().ireduce(I32, a);
+                let $y = self.b.ins().ireduce(I32, b);
+                let $g = &mut *self;
+                let v = $e;
+                let v = self.b.ins().sextend(I64, v);
+                self.set($rd.0, v);
+            }};
+        }
+        macro_rules! ri32 {
+            ($rd:ident, $a:ident, |$g:ident, $x:ident| $e:expr) => {{
+                let a = self.get($a.0);
+                let $x = self.b.ins().ireduce(I32, a);
+                let $g = &mut *self;
+                let v = $e;
+                let v = self.b.ins().sextend(I64, v);
+                self.set($rd.0, v);
+            }};
+        }
+        match op {
+            Li { rd, imm } => {
+                let v = self.b.ins().iconst(I64, *imm);
+                self.set(rd.0, v)
+            }
+            Add { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().iadd(a, b)),
+            Sub { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().isub(a, b)),
+            Sll { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 63);
+                g.b.ins().ishl(a, s)
+            }),
+            Srl { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 63);
+                g.b.ins().ushr(a, s)
+            }),
+            Sra { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 63);
+                g.b.ins().sshr(a, s)
+            }),
+            Slt { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::SignedLessThan, a, b)),
+            Sltu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::UnsignedLessThan, a, b)),
+            Xor { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().bxor(a, b)),
+            Or { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().bor(a, b)),
+            And { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().band(a, b)),
+            Mul { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().imul(a, b)),
+            Mulh { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().smulhi(a, b)),
+            Mulhu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().umulhi(a, b)),
+            Mulhsu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
+                // signed(a) * b = unsigned(a) * b - 2^64 * b when a < 0.
+                let hi = g.b.ins().umulhi(a, b);
+                let neg = g.b.ins().icmp_imm_s(IntCC::SignedLessThan, a, 0);
+                let zero = g.b.ins().iconst(I64, 0);
+                let fix = g.b.ins().select(neg, b, zero);
+                g.b.ins().isub(hi, fix)
+            }),
+            Div { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.divrem(I64, a, b, true, false)),
+            Divu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.divrem(I64, a, b, false, false)),
+            Rem { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.divrem(I64, a, b, true, true)),
+            Remu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.divrem(I64, a, b, false, true)),
+            AddW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().iadd(a, b)),
+            SubW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().isub(a, b)),
+            SllW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 31);
+                g.b.ins().ishl(a, s)
+            }),
+            SrlW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 31);
+                g.b.ins().ushr(a, s)
+            }),
+            SraW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
+                let s = g.b.ins().band_imm_s(b, 31);
+                g.b.ins().sshr(a, s)
+            }),
+            MulW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().imul(a, b)),
+            DivW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, true, false)),
+            DivuW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, false, false)),
+            RemW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, true, true)),
+            RemuW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, false, true)),
+
+            AddI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().iadd_imm_s(a, *imm)),
+            SltI { rd, rs1, imm } => ri!(rd, rs1, |g, a| {
+                let c = g.b.ins().icmp_imm_s(IntCC::SignedLessThan, a, *imm);
+                g.b.ins().uextend(I64, c)
+            }),
+            SltuI { rd, rs1, imm } => ri!(rd, rs1, |g, a| {
+                let c = g.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, a, *imm);
+                g.b.ins().uextend(I64, c)
+            }),
+            XorI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().bxor_imm_s(a, *imm)),
+            OrI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().bor_imm_s(a, *imm)),
+            AndI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().band_imm_s(a, *imm)),
+            SllI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().ishl_imm_u(a, *imm & 63)),
+            SrlI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().ushr_imm_u(a, *imm & 63)),
+            SraI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().sshr_imm_u(a, *imm & 63)),
+            AddIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().iadd_imm_s(a, *imm as i32 as i64)),
+            SllIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().ishl_imm_u(a, *imm & 31)),
+            SrlIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().ushr_imm_u(a, *imm & 31)),
+            SraIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().sshr_imm_u(a, *imm & 31)),
+
+            Lb { rd, base, off } => self.load(index, rd.0, base.0, *off, 1, true),
+            Lh { rd, base, off } => self.load(index, rd.0, base.0, *off, 2, true),
+            Lw { rd, base, off } => self.load(index, rd.0, base.0, *off, 4, true),
+            Ld { rd, base, off } => self.load(index, rd.0, base.0, *off, 8, false),
+            Lbu { rd, base, off } => self.load(index, rd.0, base.0, *off, 1, false),
+            Lhu { rd, base, off } => self.load(index, rd.0, base.0, *off, 2, false),
+            Lwu { rd, base, off } => self.load(index, rd.0, base.0, *off, 4, false),
+            Sb { src, base, off } => self.store(index, src.0, base.0, *off, 1),
+            Sh { src, base, off } => self.store(index, src.0, base.0, *off, 2),
+            Sw { src, base, off } => self.store(index, src.0, base.0, *off, 4),
+            Sd { src, base, off } => self.store(index, src.0, base.0, *off, 8),
+            FMvToInt { fmt, rd, a } => {
+                self.fp_enabled(index);
+                let v = self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(a.0));
+                let v = match fmt {
+                    Fmt::D => v,
+                    Fmt::S => {
+                        let n = self.b.ins().ireduce(I32, v);
+                        self.b.ins().sextend(I64, n)
+                    }
+                };
+                self.set(rd.0, v);
+            }
+            FMvFromInt { fmt, fd, rs } => {
+                self.fp_enabled(index);
+                let x = self.get(rs.0);
+                let v = match fmt {
+                    Fmt::D => x,
+                    Fmt::S => {
+                        // NaN-box the low 32 bits.
+                        let lo = self.b.ins().band_imm_u(x, 0xffff_ffff);
+                        self.b.ins().bor_imm_s(lo, 0xffff_ffff_0000_0000u64 as i64)
+                    }
+                };
+                self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd.0));
+                let dirty = self.b.ins().iconst(I8, 3);
+                self.b.ins().store(vm_flags(), dirty, self.cpu, offset_of!(CpuState, fs) as i32);
+            }
+            // FP, FP memory, atomics and CSRs: the whole-op helper on the in-memory state.
+            _ => self.out_of_line(index, op, csr_index),
+        }
+    }
+
+    /// Run `op` through the whole-op helper: write back the slots it reads, call, check,
+    /// reload the slots it writes.
+    fn out_of_line(&mut self, index: usize, op: &IROp, csr_index: u32) {
+        let (mut reads, mut writes) = (0u64, 0u64);
+        op.visit_slots(&mut |slot, access| {
+            if let Slot::Int(n) = slot {
+                match access {
+                    vm_ir::Access::Read => reads |= 1 << n,
+                    vm_ir::Access::Write => writes |= 1 << n,
+                }
+            }
+        });
+        self.store_slots(reads);
+        if matches!(op, IROp::Csr { .. } | IROp::CsrI { .. }) {
+            // The CSR handler reads instret (as of the block's start) from the hart.
+            if let Some(var) = self.instret {
+                let v = self.b.use_var(var);
+                self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+            }
+        }
+        let id = self.alloc.op_id(self.cur_pc, op);
+        let id = self.b.ins().iconst(I64, id as i64);
+        let ci = self.b.ins().iconst(I64, i64::from(csr_index));
+        let sig = self.sigs.op;
+        let status = self.call(offset_of!(RuntimeTable, exec_op), sig, &[id, ci]);
+        self.check(status, index);
+        self.reload_slots(writes);
+    }
+
+    /// Call runtime-table entry at `field` with `args` (the context is prepended).
+    fn call(&mut self, field: usize, sig: cranelift_codegen::ir::SigRef, args: &[Value]) -> Value {
+        let rt = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
+        let f = self.b.ins().load(self.ptr, vm_flags(), rt, field as i32);
+        let mut all = vec![self.ctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sig, f, &all);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Side exit with an illegal-instruction fault for op `index` when `mstatus.FS` is off.
+    fn fp_enabled(&mut self, index: usize) {
+        let fs = self.b.ins().uload8(I64, vm_flags(), self.cpu, offset_of!(CpuState, fs) as i32);
+        let off = self.new_block();
+        let on = self.new_block();
+        self.b.ins().brif(fs, on, &[], off, &[]);
+        self.b.set_cold_block(off);
+        self.b.switch_to_block(off);
+        self.store_ctx_imm(offset_of!(JitContext, exc_cause), 2);
+        self.store_ctx_imm(offset_of!(JitContext, exc_tval), 0);
+        self.fault_exit(index);
+        self.b.switch_to_block(on);
+    }
+
+    /// The fast-path test for a `width`-byte access at `addr`: branches to `slow` unless the
+    /// access lies in one page of the fast region whose table byte passes (`store` picks the
+    /// store test); otherwise continues in a new block and returns the host address.
+    fn fast_addr(
+        &mut self,
+        addr: Value,
+        width: u64,
+        store: bool,
+        slow: cranelift_codegen::ir::Block,
+    ) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let (host, table) = self.mem.expect("fast path set up");
+        let off =
+            if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
+        let outside =
+            self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, off, (fm.pages << 12) as i64);
+        let bad = if width > 1 {
+            let in_page = self.b.ins().band_imm_s(off, 0xfff);
+            let straddles =
+                self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, in_page, (4096 - width) as i64);
+            self.b.ins().bor(outside, straddles)
+        } else {
+            outside
+        };
+        let probe = self.new_block();
+        self.b.ins().brif(bad, slow, &[], probe, &[]);
+        self.b.switch_to_block(probe);
+        let page = self.b.ins().ushr_imm_s(off, 12);
+        let entry_addr = self.b.ins().iadd(table, page);
+        let entry = self.b.ins().uload8(I32, vm_flags(), entry_addr, 0);
+        let ok = if store {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
+            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
+        } else {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+        };
+        let fast = self.new_block();
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        self.b.ins().iadd(host, off)
+    }
+
+    fn load(&mut self, index: usize, rd: u8, base: u8, off: i64, width: u64, signed: bool) {
+        let base = self.get(base);
+        let addr = self.b.ins().iadd_imm_s(base, off);
+        let done = self.new_block();
+        self.b.append_block_param(done, I64);
+        let slow = self.new_block();
+        if self.opts.fast_mem.is_some() {
+            let p = self.fast_addr(addr, width, false, slow);
+            let v = match (width, signed) {
+                (1, false) => self.b.ins().uload8(I64, guest_flags(), p, 0),
+                (1, true) => self.b.ins().sload8(I64, guest_flags(), p, 0),
+                (2, false) => self.b.ins().uload16(I64, guest_flags(), p, 0),
+                (2, true) => self.b.ins().sload16(I64, guest_flags(), p, 0),
+                (4, false) => self.b.ins().uload32(guest_flags(), p, 0),
+                (4, true) => self.b.ins().sload32(guest_flags(), p, 0),
+                _ => self.b.ins().load(I64, guest_flags(), p, 0),
+            };
+            self.b.ins().jump(done, &[v.into()]);
+            self.b.set_cold_block(slow);
+        } else {
+            self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        let field = match width {
+            1 => offset_of!(RuntimeTable, load8),
+            2 => offset_of!(RuntimeTable, load16),
+            4 => offset_of!(RuntimeTable, load32),
+            _ => offset_of!(RuntimeTable, load64),
+        };
+        let sig = self.sigs.load;
+        let status = self.call(field, sig, &[addr]);
+        self.check(status, index);
+        let mut v = self.load_ctx(offset_of!(JitContext, value));
+        if signed && width < 8 {
+            let ty = match width {
+                1 => I8,
+                2 => I16,
+                _ => I32,
+            };
+            let n = self.b.ins().ireduce(ty, v);
+            v = self.b.ins().sextend(I64, n);
+        }
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(done);
+        let v = self.b.block_params(done)[0];
+        self.set(rd, v);
+    }
+
+    fn store(&mut self, index: usize, src: u8, base: u8, off: i64, width: u64) {
+        let base = self.get(base);
+        let addr = self.b.ins().iadd_imm_s(base, off);
+        let val = self.get(src);
+        let done = self.new_block();
+        let slow = self.new_block();
+        if self.opts.fast_mem.is_some() {
+            let p = self.fast_addr(addr, width, true, slow);
+            match width {
+                1 => self.b.ins().istore8(guest_flags(), val, p, 0),
+                2 => self.b.ins().istore16(guest_flags(), val, p, 0),
+                4 => self.b.ins().istore32(guest_flags(), val, p, 0),
+                _ => self.b.ins().store(guest_flags(), val, p, 0),
+            };
+            self.b.ins().jump(done, &[]);
+            self.b.set_cold_block(slow);
+        } else {
+            self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        let field = match width {
+            1 => offset_of!(RuntimeTable, store8),
+            2 => offset_of!(RuntimeTable, store16),
+            4 => offset_of!(RuntimeTable, store32),
+            _ => offset_of!(RuntimeTable, store64),
+        };
+        let sig = self.sigs.store;
+        let status = self.call(field, sig, &[addr, val]);
+        self.check(status, index);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+    }
+}
