@@ -105,11 +105,10 @@ pub struct JitContext {
     pub chain: *const u64,
     /// The indirect-jump lookup table ([`LOOKUP_ENTRIES`] entries).
     pub lookup: *const LookupEntry,
-    /// A word that is non-zero when the machine wants control back (pending signal, device).
-    pub attention: *const u64,
-    /// Compiled code returns to the runtime before starting a block once `cpu.instret`
-    /// reaches this.
-    pub stop_at: u64,
+    /// The stop word: compiled code returns to the runtime before a loop iteration or chained
+    /// exit once `cpu.instret` reaches the value here. The runtime stores its instruction
+    /// budget there; whatever wants control back (a host signal, a device) stores 0.
+    pub stop: *const u64,
     /// The next pc after [`STATUS_NEXT`].
     pub next_pc: u64,
     /// The chain slot of a [`STATUS_NEXT`] exit, or [`NO_SLOT`].

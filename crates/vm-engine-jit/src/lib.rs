@@ -107,10 +107,10 @@ pub enum RegionExit {
 /// What one [`Jit::enter`] needs besides the hart and memory.
 #[derive(Clone, Copy, Debug)]
 pub struct EnterEnv {
-    /// Stop before starting a block once `cpu.instret` reaches this.
-    pub stop_at: u64,
-    /// A word that is non-zero when the machine wants control back.
-    pub attention: *const u64,
+    /// The stop word ([`JitContext::stop`]): compiled code returns before a loop iteration or
+    /// chained exit once `cpu.instret` reaches the value it holds, which may change (to 0)
+    /// while the code runs.
+    pub stop: *const u64,
 }
 
 /// Counters of what compiled code did.
@@ -338,8 +338,8 @@ impl Jit {
         csrs: &mut dyn CsrHandler,
     ) -> Exit {
         let region = self.singles[handle.0].region;
-        let never = 0u64;
-        let env = EnterEnv { stop_at: u64::MAX, attention: &never };
+        let never = u64::MAX;
+        let env = EnterEnv { stop: &never };
         match self.enter(region, cpu, mmu, csrs, env) {
             RegionExit::Next { pc, .. } => Exit::Next(pc),
             RegionExit::Fault { op_index, exc, .. } => Exit::Fault { op_index, exc },
@@ -363,6 +363,11 @@ impl Jit {
         let mut alloc =
             Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
         codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, &mut alloc);
+        let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
+        if dump {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
+            ctx.set_disasm(true);
+        }
         let defined =
             module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error).and_then(|id| {
                 module
@@ -371,6 +376,9 @@ impl Jit {
                 Ok(id)
             });
         let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
+        if let Some(asm) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| dump) {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} host code ({size} bytes):\n{asm}");
+        }
         module.clear_context(&mut ctx);
         let id = match defined {
             Ok(id) => id,
@@ -433,8 +441,7 @@ impl Jit {
             mem_table,
             chain: self.chain.as_ptr(),
             lookup: self.lookup.as_ptr(),
-            attention: env.attention,
-            stop_at: env.stop_at,
+            stop: env.stop,
             next_pc: 0,
             exit_slot: NO_SLOT,
             exit_block: 0,

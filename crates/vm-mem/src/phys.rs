@@ -15,6 +15,8 @@ pub struct PhysMem {
     watch_len: u64,
     /// 1 after a store hit the watch window (a word, so compiled code can poll it).
     watch_hit: u64,
+    /// The stop word for compiled code: a watch hit sets it to 0 (see [`PhysMem::stop_word`]).
+    stop: u64,
     /// One byte per whole RAM page for compiled code's fast path ([`Mmu::fast_mem`]).
     fast: Box<[u8]>,
 }
@@ -28,7 +30,15 @@ impl PhysMem {
             )));
         }
         let fast = vec![FAST_LOAD | FAST_STORE; size / 4096].into_boxed_slice();
-        Ok(PhysMem { base, ram: zeroed(size)?, watch_lo: 0, watch_len: 0, watch_hit: 0, fast })
+        Ok(PhysMem {
+            base,
+            ram: zeroed(size)?,
+            watch_lo: 0,
+            watch_len: 0,
+            watch_hit: 0,
+            stop: u64::MAX,
+            fast,
+        })
     }
 
     /// First guest-physical address of RAM.
@@ -63,9 +73,11 @@ impl PhysMem {
         self.watch_hit != 0
     }
 
-    /// The word that is non-zero while a watch hit is pending, for compiled code to poll.
-    pub fn watch_flag(&self) -> *const u64 {
-        &self.watch_hit
+    /// Set the stop word compiled code polls to `stop_at` (0 if a watch hit is pending) and
+    /// return its address; a store to the watch window sets it to 0.
+    pub fn stop_word(&mut self, stop_at: u64) -> *const u64 {
+        self.stop = if self.watch_hit != 0 { 0 } else { stop_at };
+        &self.stop
     }
 
     /// Whether a store touched the watch window since the last call.
@@ -127,6 +139,7 @@ impl PhysMem {
                     || (addr + N as u64).wrapping_sub(self.watch_lo + 1) < self.watch_len
                 {
                     self.watch_hit = 1;
+                    self.stop = 0;
                 }
                 Ok(())
             }

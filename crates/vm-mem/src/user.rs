@@ -125,14 +125,19 @@ impl AddressSpace {
     /// Reserve `USER_TOP` bytes of host address space (`PROT_NONE`, `MAP_NORESERVE`); nothing is
     /// mapped for the guest yet.
     pub fn new() -> Result<AddressSpace, VmError> {
-        let base = anon_map(USER_TOP as usize, libc::PROT_NONE).ok_or_else(|| {
-            VmError::Memory(format!("cannot reserve {USER_TOP:#x} bytes of host address space"))
+        // One reservation: the permission table, then the guest space right after it, so
+        // compiled code reaches both from one base register (the table is at `base - PAGES`).
+        let total = PAGES + USER_TOP as usize;
+        let table = anon_map(total, libc::PROT_NONE).ok_or_else(|| {
+            VmError::Memory(format!("cannot reserve {total:#x} bytes of host address space"))
         })?;
-        let Some(table) = anon_map(PAGES, libc::PROT_READ | libc::PROT_WRITE) else {
-            // SAFETY: `base` is the reservation just made, of exactly this length, unused.
-            unsafe { libc::munmap(base.cast(), USER_TOP as usize) };
+        // SAFETY: the table part is the start of the reservation just made, owned by us.
+        if unsafe { libc::mprotect(table.cast(), PAGES, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            // SAFETY: the reservation just made, of exactly this length, unused.
+            unsafe { libc::munmap(table.cast(), total) };
             return Err(VmError::Memory("cannot allocate the guest page table".into()));
-        };
+        }
+        let base = table.wrapping_add(PAGES);
         Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new() })
     }
 
@@ -676,11 +681,11 @@ impl AddressSpace {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
-        // SAFETY: both are our own mappings of exactly these lengths; no borrow of them can
+        // SAFETY: the table and the guest space are one mapping of exactly this length, ours;
+        // no borrow of it can
         // outlive `self`.
         unsafe {
-            libc::munmap(self.base.cast(), USER_TOP as usize);
-            libc::munmap(self.table.cast(), PAGES);
+            libc::munmap(self.table.cast(), PAGES + USER_TOP as usize);
         }
     }
 }

@@ -261,8 +261,8 @@ impl Machine for BareMetal {
         mem.watch_pending()
     }
 
-    fn attention_word(mem: &PhysMem) -> *const u64 {
-        mem.watch_flag()
+    fn stop_word(mem: &mut PhysMem, stop_at: u64) -> *const u64 {
+        mem.stop_word(stop_at)
     }
 
     fn attend(&mut self) -> Result<Option<RunOutcome>, VmError> {

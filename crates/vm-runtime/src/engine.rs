@@ -78,9 +78,9 @@ pub(crate) trait Machine {
     fn parts(&mut self) -> Parts<'_, Self::Mem, Self::Csrs>;
     /// Cheap check after every block: must the hot loop stop so [`Machine::attend`] can run?
     fn wants_attention(mem: &Self::Mem) -> bool;
-    /// A word that is non-zero whenever [`Machine::wants_attention`] would say yes, for
-    /// compiled code to poll.
-    fn attention_word(mem: &Self::Mem) -> *const u64;
+    /// The stop word compiled code polls, set to `stop_at` now; whatever makes
+    /// [`Machine::wants_attention`] true later stores 0 there.
+    fn stop_word(mem: &mut Self::Mem, stop_at: u64) -> *const u64;
     /// Serve whatever `wants_attention` saw (device mailbox, pending signals).
     fn attend(&mut self) -> Result<Option<Self::Outcome>, VmError>;
     /// Act on a block exit other than a next pc; `marks` are the block's instructions.
@@ -164,7 +164,11 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
                 }
             }
             if let Some(rid) = cache.get(idx).compiled {
-                let env = EnterEnv { stop_at, attention: M::attention_word(mem) };
+                let env = EnterEnv { stop: M::stop_word(mem, stop_at) };
+                if M::wants_attention(mem) {
+                    // Something arrived before the stop word was set: serve it first.
+                    break None;
+                }
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
                     RegionExit::Next { pc, .. } => {
                         cpu.pc = pc;

@@ -201,8 +201,9 @@ impl Machine for UserMode {
         signal::host_signal_pending()
     }
 
-    fn attention_word(_mem: &AddressSpace) -> *const u64 {
-        signal::HOST_PENDING.as_ptr()
+    fn stop_word(_mem: &mut AddressSpace, stop_at: u64) -> *const u64 {
+        signal::JIT_STOP.store(stop_at, std::sync::atomic::Ordering::Release);
+        signal::JIT_STOP.as_ptr()
     }
 
     fn attend(&mut self) -> Result<Option<ProcessExit>, VmError> {

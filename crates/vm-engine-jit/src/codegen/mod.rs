@@ -6,7 +6,7 @@
 //! `cpu.x` on entry, kept in host registers across the region's blocks and loops, and stored
 //! back only at exits (and, for the registers an op reads or writes, around the helper calls of
 //! ops that run out of line). Branches between blocks of the region are plain host jumps; a
-//! backward one first checks the instruction budget and the attention word, so a loop inside
+//! backward one first checks the instruction budget against the stop word, so a loop inside
 //! compiled code still stops for `--max-insns` and signals.
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
@@ -33,6 +33,20 @@ use crate::context::{
     JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT, STATUS_TERM,
 };
 
+/// Keep guest registers in Cranelift variables across the region's blocks (loaded once on
+/// entry), rather than loading them in each block from `cpu.x` (writes go through to `cpu.x`
+/// either way).
+const REGS_IN_VARIABLES: bool = false;
+
+/// Exit codes passed to the shared exit block: the first three are returned as they are.
+const EXIT_NEXT: u64 = STATUS_NEXT;
+const EXIT_FAULT: u64 = STATUS_FAULT;
+const EXIT_TERM: u64 = STATUS_TERM;
+/// Exit through chain slot `ctx.exit_slot` to `ctx.next_pc`.
+const EXIT_CHAIN: u64 = 3;
+/// Exit to computed `ctx.next_pc` through the lookup table.
+const EXIT_INDIRECT: u64 = 4;
+
 /// One block of a region, with what codegen needs to know about it.
 #[derive(Clone, Copy, Debug)]
 pub struct RegionBlock<'a> {
@@ -52,7 +66,7 @@ pub struct RegionOpts {
     /// every exit returns to the caller (the single-block API).
     pub chain: bool,
     /// Add each block's instruction count to `cpu.instret` as it completes, and stop before a
-    /// block once `instret` reaches `stop_at`.
+    /// block once `instret` reaches the stop word.
     pub count: bool,
     /// Write temporaries (slots 32–63) back to `cpu.x` at exits (they are dead outside a block;
     /// the single-block API keeps them for exact comparison with the interpreter).
@@ -107,6 +121,12 @@ fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// Flags for context fields that do not change while compiled code runs: the optimizer may
+/// hoist and rematerialize these loads.
+fn const_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
 /// Flags for guest memory: possibly misaligned, never trapping (checked before).
 fn guest_flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
@@ -141,16 +161,20 @@ pub(crate) struct Gen<'a, 'b> {
     mem: Option<(Value, Value)>,
     /// A variable per integer slot the region names (slot 0 is always the constant 0).
     vars: [Option<Variable>; NUM_INT_SLOTS],
-    /// Slots the region writes: stored back at exits.
+    /// Slots written through to `cpu.x` on every write (guest registers; temporaries too for
+    /// the single-block API).
     written: u64,
-    /// `cpu.instret`, when counting.
-    instret: Option<Variable>,
-    /// The budget, when counting.
-    stop_at: Option<Value>,
+    /// The stop word's address, when counting.
+    stop: Option<Value>,
     /// Host block of each region block, by start pc.
     blocks: HashMap<u64, Block>,
     /// Start pc of the block being emitted.
     cur_pc: u64,
+    /// The shared exit block (one parameter: an `EXIT_*` code).
+    exit: Block,
+    /// Without [`REGS_IN_VARIABLES`]: the value of each slot in the block being emitted, once
+    /// loaded or computed.
+    local: [Option<Value>; NUM_INT_SLOTS],
 }
 
 /// Build the function for the region `blocks` (the first is the entry) into `func`; returns
@@ -185,8 +209,12 @@ pub(crate) fn translate(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let ctx = b.block_params(entry)[0];
-    let cpu = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, cpu)));
+    let cpu = b.ins().load(ptr, const_flags(), ctx, ctx_offset(offset_of!(JitContext, cpu)));
+    let exit = b.create_block();
+    b.append_block_param(exit, I64);
     let mut g = Gen {
+        exit,
+        local: [None; NUM_INT_SLOTS],
         b,
         ptr,
         ctx,
@@ -197,8 +225,7 @@ pub(crate) fn translate(
         mem: None,
         vars: [None; NUM_INT_SLOTS],
         written: 0,
-        instret: None,
-        stop_at: None,
+        stop: None,
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
     };
@@ -209,11 +236,13 @@ pub(crate) fn translate(
         let blk = g.blocks[&rb.block.start_pc];
         g.b.switch_to_block(blk);
         g.cur_pc = rb.block.start_pc;
+        g.local = [None; NUM_INT_SLOTS];
         for (i, op) in rb.block.ops.iter().enumerate() {
             g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
         }
         g.term(&rb.block.term, rb.n_insns);
     }
+    g.emit_exit();
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
 }
@@ -247,7 +276,7 @@ impl Gen<'_, '_> {
         }
         self.written = written & !1;
         for slot in 1..NUM_INT_SLOTS as u8 {
-            if named & (1 << slot) != 0 {
+            if REGS_IN_VARIABLES && named & (1 << slot) != 0 {
                 let var = self.b.declare_var(I64);
                 let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
                 self.b.def_var(var, v);
@@ -255,27 +284,23 @@ impl Gen<'_, '_> {
             }
         }
         if self.opts.count {
-            let var = self.b.declare_var(I64);
-            let v = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
-            self.b.def_var(var, v);
-            self.instret = Some(var);
-            self.stop_at = Some(self.load_ctx(offset_of!(JitContext, stop_at)));
+            self.stop = Some(self.ctx_const(offset_of!(JitContext, stop)));
         }
-        if self.opts.fast_mem.is_some() {
-            let host = self.b.ins().load(
-                self.ptr,
-                vm_flags(),
-                self.ctx,
-                ctx_offset(offset_of!(JitContext, mem_host)),
-            );
-            let table = self.b.ins().load(
-                self.ptr,
-                vm_flags(),
-                self.ctx,
-                ctx_offset(offset_of!(JitContext, mem_table)),
-            );
+        if let Some(fm) = self.opts.fast_mem {
+            let host = self.ctx_const(offset_of!(JitContext, mem_host));
+            // Only loaded when the table is not at a fixed distance from guest memory.
+            let table = if i32::try_from((fm.table as i64).wrapping_sub(fm.host as i64)).is_ok() {
+                host
+            } else {
+                self.ctx_const(offset_of!(JitContext, mem_table))
+            };
             self.mem = Some((host, table));
         }
+    }
+
+    /// Load a pointer field of the context that is constant while the code runs.
+    fn ctx_const(&mut self, field: usize) -> Value {
+        self.b.ins().load(self.ptr, const_flags(), self.ctx, ctx_offset(field))
     }
 
     fn load_ctx(&mut self, field: usize) -> Value {
@@ -300,29 +325,54 @@ impl Gen<'_, '_> {
 
     /// Current value of integer slot `slot`.
     fn get(&mut self, slot: u8) -> Value {
+        if slot == 0 {
+            return self.b.ins().iconst(I64, 0);
+        }
+        if !REGS_IN_VARIABLES {
+            if let Some(v) = self.local[slot as usize] {
+                return v;
+            }
+            let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+            self.local[slot as usize] = Some(v);
+            return v;
+        }
         match self.vars[slot as usize] {
-            Some(var) if slot != 0 => self.b.use_var(var),
-            _ => self.b.ins().iconst(I64, 0),
+            Some(var) => self.b.use_var(var),
+            None => self.b.ins().iconst(I64, 0),
         }
     }
 
-    /// Set integer slot `slot` (writes to x0 are dropped).
+    /// Set integer slot `slot` (writes to x0 are dropped). Guest registers are written
+    /// through to `cpu.x` at once, so memory always holds the architectural state: exits and
+    /// faults need not write registers back, and the variables stay live only as long as the
+    /// code reads them (long-lived values at every exit made the register allocator spill
+    /// everything).
     fn set(&mut self, slot: u8, v: Value) {
         if slot == 0 {
             return;
         }
-        let var = self.vars[slot as usize].expect("every written slot has a variable");
-        self.b.def_var(var, v);
+        if REGS_IN_VARIABLES {
+            let var = self.vars[slot as usize].expect("every written slot has a variable");
+            self.b.def_var(var, v);
+        } else {
+            self.local[slot as usize] = Some(v);
+        }
+        if self.written & (1 << slot) != 0 {
+            self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
+        }
     }
 
     /// Store the slots in `mask` to `cpu.x`.
     fn store_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
-            if mask & (1 << slot) != 0 {
-                if let Some(var) = self.vars[slot as usize] {
-                    let v = self.b.use_var(var);
-                    self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
-                }
+            let known = if REGS_IN_VARIABLES {
+                self.vars[slot as usize].is_some()
+            } else {
+                self.local[slot as usize].is_some()
+            };
+            if mask & (1 << slot) != 0 && known {
+                let v = self.get(slot);
+                self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
             }
         }
     }
@@ -331,20 +381,13 @@ impl Gen<'_, '_> {
     fn reload_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
             if mask & (1 << slot) != 0 {
-                if let Some(var) = self.vars[slot as usize] {
+                if !REGS_IN_VARIABLES {
+                    self.local[slot as usize] = None;
+                } else if let Some(var) = self.vars[slot as usize] {
                     let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
                     self.b.def_var(var, v);
                 }
             }
-        }
-    }
-
-    /// Write back everything an exit must leave in memory: written registers and `instret`.
-    fn flush(&mut self) {
-        self.store_slots(self.written);
-        if let Some(var) = self.instret {
-            let v = self.b.use_var(var);
-            self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
         }
     }
 
@@ -358,13 +401,19 @@ impl Gen<'_, '_> {
         self.b.create_block()
     }
 
-    /// From a fresh side-exit block: record that op `op_index` of the current block faulted
-    /// (the helper stored the exception), write the state back and return `STATUS_FAULT`.
+    /// Jump to the region's shared exit block with exit `code` (an `EXIT_*`); the exit's other
+    /// details are already in the context.
+    fn goto_exit(&mut self, code: u64) {
+        let c = self.b.ins().iconst(I64, code as i64);
+        self.b.ins().jump(self.exit, &[c.into()]);
+    }
+
+    /// Record that op `op_index` of the current block faulted (the helper or the code before
+    /// stored the exception) and leave through the exit block.
     fn fault_exit(&mut self, op_index: usize) {
         self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
         self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
-        self.flush();
-        self.ret(STATUS_FAULT);
+        self.goto_exit(EXIT_FAULT);
     }
 
     /// Branch to a cold fault exit for op `op_index` if helper `status` is non-zero.
@@ -378,43 +427,36 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Return `STATUS_NEXT` for `pc` through no slot (state already flushed).
-    fn return_next(&mut self, pc: Value) {
+    /// Leave for `pc` with `code` (`EXIT_NEXT`, `EXIT_CHAIN` with `slot`, `EXIT_INDIRECT`).
+    fn leave(&mut self, pc: Value, code: u64, slot: u64) {
         self.store_ctx(offset_of!(JitContext, next_pc), pc);
-        self.store_ctx_imm(offset_of!(JitContext, exit_slot), NO_SLOT);
-        self.ret(STATUS_NEXT);
+        self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
+        self.goto_exit(code);
     }
 
-    /// If the budget is spent or the machine wants attention, return `STATUS_NEXT` for `pc`
-    /// (writing the state back first when `flush`); otherwise fall through in a new block.
-    fn budget_check(&mut self, pc: u64, flush: bool) {
-        let pc = self.b.ins().iconst(I64, pc as i64);
-        self.budget_check_value(pc, flush);
-    }
-
-    /// [`Gen::budget_check`] for a computed pc.
-    fn budget_check_value(&mut self, pc: Value, flush: bool) {
+    /// If `instret` reached the stop word (budget spent, or the machine wants control), branch to a cold block that
+    /// returns to the runtime at `pc`; otherwise continue in a new block.
+    fn budget_check(&mut self, pc: u64) {
         if !self.opts.count {
             return;
         }
-        let instret = self.b.use_var(self.instret.expect("counting"));
-        let over =
-            self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, self.stop_at.expect("counting"));
-        let att_ptr =
-            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, attention)));
-        let att = self.b.ins().load(I64, MemFlagsData::trusted(), att_ptr, 0);
-        let att = self.b.ins().icmp_imm_s(IntCC::NotEqual, att, 0);
-        let stop = self.b.ins().bor(over, att);
+        let stop = self.over_budget();
         let out = self.new_block();
         let go = self.new_block();
         self.b.ins().brif(stop, out, &[], go, &[]);
         self.b.set_cold_block(out);
         self.b.switch_to_block(out);
-        if flush {
-            self.flush();
-        }
-        self.return_next(pc);
+        let pc = self.b.ins().iconst(I64, pc as i64);
+        self.leave(pc, EXIT_NEXT, NO_SLOT);
         self.b.switch_to_block(go);
+    }
+
+    /// Whether `instret` reached the stop word.
+    fn over_budget(&mut self) -> Value {
+        let instret = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
+        let stop_ptr = self.stop.expect("counting");
+        let limit = self.b.ins().load(I64, MemFlagsData::trusted(), stop_ptr, 0);
+        self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, limit)
     }
 
     /// Control leaves the current block for constant `target`: jump within the region, or
@@ -425,46 +467,71 @@ impl Gen<'_, '_> {
         if let Some(blk) = internal {
             if target <= self.cur_pc {
                 // A backward edge (every loop has one): stop here if the budget is spent.
-                self.budget_check(target, true);
+                self.budget_check(target);
             }
             self.b.ins().jump(blk, &[]);
             return;
         }
-        self.flush();
-        if !self.opts.chain {
-            let pc = self.b.ins().iconst(I64, target as i64);
-            self.return_next(pc);
-            return;
-        }
-        self.budget_check(target, false);
-        let slot = self.alloc.slot(target);
-        let chain =
-            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, chain)));
-        let code = self.b.ins().load(I64, MemFlagsData::trusted(), chain, (slot * 8) as i32);
-        let linked = self.new_block();
-        let unlinked = self.new_block();
-        self.b.ins().brif(code, linked, &[], unlinked, &[]);
-        self.b.switch_to_block(linked);
-        self.bump(offset_of!(JitContext, chained));
-        let sig = self.sigs.region;
-        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
-        self.b.switch_to_block(unlinked);
         let pc = self.b.ins().iconst(I64, target as i64);
-        self.store_ctx(offset_of!(JitContext, next_pc), pc);
-        self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
-        self.ret(STATUS_NEXT);
+        if self.opts.chain {
+            let slot = self.alloc.slot(target);
+            self.leave(pc, EXIT_CHAIN, slot);
+        } else {
+            self.leave(pc, EXIT_NEXT, NO_SLOT);
+        }
     }
 
-    /// Control leaves for computed `pc`: probe the lookup table of translations, or return.
-    fn indirect(&mut self, pc: Value) {
-        self.flush();
+    /// The shared exit block: write the state back, then return the status, or for chain and
+    /// indirect exits within budget jump straight to the target's translation if it has one.
+    fn emit_exit(&mut self) {
+        let exit = self.exit;
+        self.b.switch_to_block(exit);
+        self.b.set_cold_block(exit);
+        let code = self.b.block_params(exit)[0];
+        let plain = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, code, EXIT_CHAIN as i64);
+        let ret = self.new_block();
+        self.b.append_block_param(ret, I64);
+        let onward = self.new_block();
+        self.b.ins().brif(plain, ret, &[code.into()], onward, &[]);
+        self.b.switch_to_block(ret);
+        let status = self.b.block_params(ret)[0];
+        self.b.ins().return_(&[status]);
         if !self.opts.chain {
-            self.return_next(pc);
+            // No chain or indirect exits exist; keep the block well-formed.
+            self.b.switch_to_block(onward);
+            self.ret(STATUS_NEXT);
             return;
         }
-        self.budget_check_value(pc, false);
-        let table =
-            self.b.ins().load(self.ptr, vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, lookup)));
+        self.b.switch_to_block(onward);
+        let next = self.new_block();
+        if self.opts.count {
+            let stop = self.over_budget();
+            let ok = self.new_block();
+            let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
+            self.b.ins().brif(stop, ret, &[next_status.into()], ok, &[]);
+            self.b.switch_to_block(ok);
+        }
+        let is_chain = self.b.ins().icmp_imm_s(IntCC::Equal, code, EXIT_CHAIN as i64);
+        let chain_blk = self.new_block();
+        let indirect_blk = self.new_block();
+        self.b.ins().brif(is_chain, chain_blk, &[], indirect_blk, &[]);
+        // Chain: the slot's translation, if linked.
+        self.b.switch_to_block(chain_blk);
+        let chain = self.ctx_const(offset_of!(JitContext, chain));
+        let slot = self.load_ctx(offset_of!(JitContext, exit_slot));
+        let off = self.b.ins().ishl_imm_s(slot, 3);
+        let at = self.b.ins().iadd(chain, off);
+        let target = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let linked = self.new_block();
+        let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
+        self.b.ins().brif(target, linked, &[], ret, &[next_status.into()]);
+        self.b.switch_to_block(linked);
+        self.bump(offset_of!(JitContext, chained));
+        self.b.ins().jump(next, &[target.into()]);
+        // Indirect: the lookup table of translations.
+        self.b.switch_to_block(indirect_blk);
+        let pc = self.load_ctx(offset_of!(JitContext, next_pc));
+        let table = self.ctx_const(offset_of!(JitContext, lookup));
         let idx = self.b.ins().ushr_imm_s(pc, 1);
         let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
         let off = self.b.ins().imul_imm_s(idx, std::mem::size_of::<LookupEntry>() as i64);
@@ -476,21 +543,29 @@ impl Gen<'_, '_> {
         self.b.ins().brif(hit, found, &[], missed, &[]);
         self.b.switch_to_block(found);
         self.bump(offset_of!(JitContext, lookup_hits));
-        let code =
+        let code_ptr =
             self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, code) as i32);
-        let sig = self.sigs.region;
-        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.ins().jump(next, &[code_ptr.into()]);
         self.b.switch_to_block(missed);
         self.bump(offset_of!(JitContext, lookup_misses));
-        self.return_next(pc);
+        let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
+        self.b.ins().jump(ret, &[next_status.into()]);
+        // Onward to another translation.
+        self.b.append_block_param(next, I64);
+        self.b.switch_to_block(next);
+        let target = self.b.block_params(next)[0];
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, target, &[self.ctx]);
     }
 
     fn term(&mut self, term: &Terminator, n_insns: u64) {
         let advance = |g: &mut Self| {
-            if let Some(var) = g.instret {
-                let v = g.b.use_var(var);
+            // `cpu.instret` is kept in memory (one value fewer for the register allocator to
+            // hold across the whole region).
+            if g.opts.count {
+                let v = g.b.ins().load(I64, vm_flags(), g.cpu, offset_of!(CpuState, instret) as i32);
                 let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
-                g.b.def_var(var, v);
+                g.b.ins().store(vm_flags(), v, g.cpu, offset_of!(CpuState, instret) as i32);
             }
         };
         match term {
@@ -524,12 +599,12 @@ impl Gen<'_, '_> {
                 let t = self.b.ins().iadd_imm_s(base, *off);
                 let pc = self.b.ins().band_imm_s(t, !1);
                 advance(self);
-                self.indirect(pc);
+                let code = if self.opts.chain { EXIT_INDIRECT } else { EXIT_NEXT };
+                self.leave(pc, code, NO_SLOT);
             }
             _ => {
                 self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
-                self.flush();
-                self.ret(STATUS_TERM);
+                self.goto_exit(EXIT_TERM);
             }
         }
     }

@@ -226,14 +226,8 @@ impl Gen<'_, '_> {
                 }
             }
         });
-        self.store_slots(reads);
-        if matches!(op, IROp::Csr { .. } | IROp::CsrI { .. }) {
-            // The CSR handler reads instret (as of the block's start) from the hart.
-            if let Some(var) = self.instret {
-                let v = self.b.use_var(var);
-                self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
-            }
-        }
+        // Written-through slots are current in memory; temporaries may not be.
+        self.store_slots(reads & !self.written);
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
@@ -295,8 +289,18 @@ impl Gen<'_, '_> {
         self.b.ins().brif(bad, slow, &[], probe, &[]);
         self.b.switch_to_block(probe);
         let page = self.b.ins().ushr_imm_s(off, 12);
-        let entry_addr = self.b.ins().iadd(table, page);
-        let entry = self.b.ins().uload8(I32, vm_flags(), entry_addr, 0);
+        // A table at a fixed distance from guest memory is reached from the same base register.
+        let delta = (fm.table as i64).wrapping_sub(fm.host as i64);
+        let entry = match i32::try_from(delta) {
+            Ok(d) => {
+                let entry_addr = self.b.ins().iadd(host, page);
+                self.b.ins().uload8(I32, vm_flags(), entry_addr, d)
+            }
+            Err(_) => {
+                let entry_addr = self.b.ins().iadd(table, page);
+                self.b.ins().uload8(I32, vm_flags(), entry_addr, 0)
+            }
+        };
         let ok = if store {
             let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
             self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))

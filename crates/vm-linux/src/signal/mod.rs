@@ -25,7 +25,7 @@ mod sys;
 mod tests;
 
 pub use frame::{FRAME_SIZE, TRAMPOLINE, TRAMPOLINE_CODE};
-pub use host::{host_signal_pending, install_host_handlers, HOST_PENDING};
+pub use host::{host_signal_pending, install_host_handlers, HOST_PENDING, JIT_STOP};
 pub use sys::syscall;
 
 use crate::process::{Process, SyscallAction};
