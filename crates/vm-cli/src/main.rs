@@ -1,8 +1,8 @@
 //! The `vm` command line.
 //!
-//! - `vm boot --kernel FILE [--mode interp] [--max-insns N] [--trace] [--stats]` runs a
+//! - `vm boot --kernel FILE [--mode hybrid|jit|interp] [--max-insns N] [--trace] [--stats]` runs a
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
-//! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode interp] [--max-insns N] program [args…]`
+//! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode hybrid|jit|interp] [--max-insns N] program [args…]`
 //!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
 //! - `vm` with no arguments runs the embedded Linux demo program and says what it is doing.
 //!
@@ -46,8 +46,14 @@ enum Command {
 #[derive(clap::Args)]
 pub struct RunOpts {
     /// Execution engine: interp, jit (Cranelift, compile every block) or hybrid (interpret, compile hot blocks).
-    #[arg(long, default_value = "interp")]
+    #[arg(long, default_value = "hybrid")]
     pub mode: String,
+    /// Hybrid mode: interpreted runs of a block before it is compiled.
+    #[arg(long, default_value_t = vm_core::JitConfig::default().jit_threshold)]
+    pub jit_threshold: u32,
+    /// Most host code the JIT keeps, in KiB (all of it is dropped when full).
+    #[arg(long, default_value_t = vm_core::JitConfig::default().jit_cache_size / 1024)]
+    pub jit_cache_kib: usize,
     /// Stop with an error after this many guest instructions.
     #[arg(long)]
     pub max_insns: Option<u64>,
@@ -70,6 +76,11 @@ impl RunOpts {
             memory_size: memory_mib << 20,
             max_insns: self.max_insns,
             trace: self.trace,
+            jit: vm_core::JitConfig {
+                enable_jit: true,
+                jit_threshold: self.jit_threshold,
+                jit_cache_size: self.jit_cache_kib.saturating_mul(1024),
+            },
             ..Default::default()
         })
     }

@@ -82,10 +82,18 @@ const DEMO: &[u8] = include_bytes!("../../../guests/linux/demo/demo.rv64");
 /// `vm` with no arguments: run the embedded demo program and say what is happening.
 pub fn demo() -> Result<u64, VmError> {
     eprintln!("vm: no command given: running the embedded demo, a RISC-V 64 Linux program");
-    eprintln!("vm: (guests/linux/demo/demo.c, static glibc) on the IR interpreter in user mode.");
+    eprintln!("vm: (guests/linux/demo/demo.c, static glibc) in user mode on the hybrid engine");
+    eprintln!("vm: (interpreter first, Cranelift JIT for hot code).");
     eprintln!("vm: try `vm run PROGRAM [ARGS]`, `vm boot --kernel FILE`, or `vm --help`.");
     let args = RunArgs {
-        opts: RunOpts { mode: "interp".into(), max_insns: None, trace: false, stats: true },
+        opts: RunOpts {
+            mode: "hybrid".into(),
+            jit_threshold: vm_core::JitConfig::default().jit_threshold,
+            jit_cache_kib: vm_core::JitConfig::default().jit_cache_size / 1024,
+            max_insns: None,
+            trace: false,
+            stats: true,
+        },
         sysroot: None,
         set_env: Vec::new(),
         unset_env: Vec::new(),

@@ -80,14 +80,30 @@ fn max_insns_stops_with_the_pc() {
 
 #[test]
 fn stats_report_instructions() {
+    // The default engine is hybrid.
     let out = vm(&["boot", "--kernel", "guests/isa/bin/rv64m.elf", "--stats"]);
     assert!(out.status.success());
+    assert!(text(&out.stderr).contains("engine             hybrid (interpreter + Cranelift)"));
+    let out = vm(&["boot", "--kernel", "guests/isa/bin/rv64m.elf", "--stats", "--mode", "jit"]);
+    assert!(out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("engine             interpreter"), "{err}");
+    assert!(err.contains("engine             jit (Cranelift)"), "{err}");
+    assert!(err.contains("translations"), "{err}");
     let insns: u64 = err
         .lines()
         .find_map(|l| l.strip_prefix("guest instructions"))
         .map(|v| v.trim().parse().unwrap())
         .expect("instruction count");
     assert!(insns > 500, "{err}");
+}
+
+#[test]
+fn code_cache_too_small_for_one_translation_is_a_config_error() {
+    let out = vm(&["run", "--mode", "jit", "--jit-cache-kib", "16", "guests/linux/bin/hello.rv64"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("vm: error: configuration error: jit_cache_size of 16384 bytes cannot hold"), "{err}");
+    // The smallest accepted cache still runs the program (flushing when full).
+    let out = vm(&["run", "--mode", "jit", "--jit-cache-kib", "256", "guests/linux/bin/hello.rv64"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

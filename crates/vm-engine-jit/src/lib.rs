@@ -318,7 +318,13 @@ impl Jit {
         vm_ir::verify(block)?;
         let csr_index: Vec<u32> = (0..block.ops.len() as u32).collect();
         let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0 };
-        let opts = RegionOpts { chain: false, count: false, flush_temps: true, fast_mem: None };
+        let opts = RegionOpts {
+            chain: false,
+            count: false,
+            check_every_block: false,
+            flush_temps: true,
+            fast_mem: None,
+        };
         let region = self.compile_region(&[rb], opts)?;
         self.singles.push(Single { block: block.clone(), region });
         let i = self.singles.len() - 1;

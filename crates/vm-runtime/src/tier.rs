@@ -74,6 +74,7 @@ pub struct Tiering {
     /// Interpreted runs before a block is compiled (0: compile before the first run).
     pub threshold: u32,
     cache_size: usize,
+    precise_limit: bool,
     fast_mem: Option<Option<FastMem>>,
     regions: HashMap<RegionId, RegionInfo>,
     /// Translations made.
@@ -115,7 +116,15 @@ impl<C: Csrs> CsrHandler for JitCsrs<'_, C> {
 impl Tiering {
     /// The tiering for `mode`, or `None` for the interpreter alone. Errors for modes that do
     /// not run RISC-V guests, a JIT that is switched off, or a code cache too small.
-    pub fn for_mode(mode: ExecMode, config: &JitConfig) -> Result<Option<Tiering>, VmError> {
+    ///
+    /// `precise_limit`: an instruction limit is set, so compiled code checks the budget before
+    /// every block (not only on backward branches and exits), to stop exactly where the
+    /// interpreter would.
+    pub fn for_mode(
+        mode: ExecMode,
+        config: &JitConfig,
+        precise_limit: bool,
+    ) -> Result<Option<Tiering>, VmError> {
         let threshold = match mode {
             ExecMode::Interpreter => return Ok(None),
             ExecMode::Jit => 0,
@@ -141,6 +150,7 @@ impl Tiering {
             jit,
             threshold,
             cache_size: config.jit_cache_size,
+            precise_limit,
             fast_mem: None,
             regions: HashMap::new(),
             translations: 0,
@@ -215,7 +225,13 @@ impl Tiering {
                 RegionBlock { block: &b.lifted.block, csr_index: ci, n_insns: b.n_insns }
             })
             .collect();
-        let opts = RegionOpts { chain: true, count: true, flush_temps: false, fast_mem };
+        let opts = RegionOpts {
+            chain: true,
+            count: true,
+            check_every_block: self.precise_limit,
+            flush_temps: false,
+            fast_mem,
+        };
         let result = self.jit.compile_region(&blocks, opts);
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
         drop(blocks);

@@ -59,6 +59,8 @@ impl Csrs for UserCounters {
 
 /// System calls after which translated code may be stale: munmap, mremap, mprotect.
 const CODE_CHANGING_SYSCALLS: [u64; 3] = [215, 216, 226];
+/// riscv_flush_icache: what glibc's `__builtin___clear_cache` calls; acts as `fence.i`.
+const RISCV_FLUSH_ICACHE: u64 = 259;
 /// mmap, which can replace existing pages (and so code) only with MAP_FIXED.
 const MMAP: u64 = 222;
 const MAP_FIXED: u64 = 0x10;
@@ -91,7 +93,7 @@ impl UserMode {
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
             stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
-            tier: Tiering::for_mode(config.exec_mode, &config.jit)?,
+            tier: Tiering::for_mode(config.exec_mode, &config.jit, config.max_insns.is_some())?,
         })
     }
 
@@ -157,6 +159,9 @@ impl UserMode {
         let action = syscall::dispatch(&mut self.process);
         // The ecall retired (execve starts a new count only in the guest's eyes).
         self.process.cpu.instret += 1;
+        if nr == RISCV_FLUSH_ICACHE {
+            engine::fence_i(&mut self.process.mem, &mut self.cache, self.tier.as_mut())?;
+        }
         if may_change_code {
             let page_up = |len: u64| len.saturating_add(4095) & !4095;
             let ranges =

@@ -68,6 +68,10 @@ pub struct RegionOpts {
     /// Add each block's instruction count to `cpu.instret` as it completes, and stop before a
     /// block once `instret` reaches the stop word.
     pub count: bool,
+    /// With `count`: check the budget before every block of the region, not only on
+    /// backward branches and exits (for an exact `--max-insns`; without it a run of forward
+    /// blocks may go past the budget).
+    pub check_every_block: bool,
     /// Write temporaries (slots 32–63) back to `cpu.x` at exits (they are dead outside a block;
     /// the single-block API keeps them for exact comparison with the interpreter).
     pub flush_temps: bool,
@@ -465,7 +469,7 @@ impl Gen<'_, '_> {
         // Without chaining (the single-block API) every exit returns, even to the block itself.
         let internal = if self.opts.chain { self.blocks.get(&target).copied() } else { None };
         if let Some(blk) = internal {
-            if target <= self.cur_pc {
+            if target <= self.cur_pc || self.opts.check_every_block {
                 // A backward edge (every loop has one): stop here if the budget is spent.
                 self.budget_check(target);
             }
