@@ -7,7 +7,9 @@
 //! `fuzz/fuzz_targets/jit_diff.rs`): an initial hart state and a sequence of 1–48 [`Item`]s,
 //! mostly single random instructions from every extension (see [`encode::TEMPLATES`]), plus
 //! forward and backward branches and jumps within the sequence, indirect jumps, bounded
-//! loops, pointer re-sets and illegal instructions. [`Case::run`] executes it on one engine
+//! loops, pointer re-sets, self-modifying code (a store over a later instruction, then
+//! `fence.i`) and illegal instructions. A quarter of the sequences have no control flow (long
+//! blocks) and a quarter are wrapped in a counted loop (hot blocks for the hybrid engine). [`Case::run`] executes it on one engine
 //! and returns an [`Outcome`] — the run result, the architectural registers, the trap CSRs
 //! and the scratch memory — and [`Case::check`] compares the engines.
 //!
@@ -136,6 +138,18 @@ pub enum Item {
     },
     /// `li x9, n`: re-arm the loop counter.
     SetCounter(i8),
+    /// Self-modifying code: `li addr_reg, &target; li val_reg, word; sw val_reg, 0(addr_reg);
+    /// fence.i` — overwrite the first word of item `target` with another random instruction.
+    Patch {
+        /// The item to overwrite.
+        target: usize,
+        /// The new 32-bit instruction.
+        word: u32,
+        /// Register for the address.
+        addr_reg: u8,
+        /// Register for the word.
+        val_reg: u8,
+    },
 }
 
 /// One assembled instruction, for disassembly.
@@ -442,7 +456,8 @@ impl Item {
             | Item::Jal { target, .. }
             | Item::CJump { target }
             | Item::Loop { target }
-            | Item::Indirect { target, .. } => Some(target),
+            | Item::Indirect { target, .. }
+            | Item::Patch { target, .. } => Some(target),
             _ => None,
         }
     }
@@ -495,6 +510,20 @@ impl Item {
                 }
             }
             Item::SetCounter(n) => out.push((addi(COUNTER, 0, n as i64), 4)),
+            Item::Patch { target, word, addr_reg: a, val_reg: v } => {
+                // A fixed-length address load (the size must not depend on the layout):
+                // (RAM_BASE + off) = (0x4000_0000 + off / 2) << 1 for code offsets < 4 KiB.
+                let off = at(target).wrapping_sub(RAM_BASE);
+                let half = if off < 0x1000 { off as i64 / 2 } else { 0 };
+                out.push((lui(a, 0x40000), 4));
+                out.push((addiw(a, a, half), 4));
+                out.push((slli(a, a, 1), 4));
+                let mut words = Vec::new();
+                li(v, word as i32 as i64, &mut words);
+                out.extend(words.into_iter().map(|w| (w, 4)));
+                out.push((0x23 | 2 << 12 | (a as u32) << 15 | (v as u32) << 20, 4)); // sw v, 0(a)
+                out.push((0x100f, 4)); // fence.i
+            }
         }
     }
 }
@@ -728,14 +757,15 @@ mod tests {
             Item::SetPointer { reg: 2, value: SCRATCH + 0x40, sp_adjust: -32 },
             Item::SetPointer { reg: 5, value: RAM_END + 0x1000, sp_adjust: 0 },
             Item::SetCounter(2),
-            Item::Branch { base: 0x63 | 1 << 12 | 10 << 15 | 11 << 20, target: 5 },
+            Item::Patch { target: 2, word: encode::addi(10, 10, 1), addr_reg: 11, val_reg: 12 },
+            Item::Branch { base: 0x63 | 1 << 12 | 10 << 15 | 11 << 20, target: 6 },
             Item::CBranch { base: 0xc001 | 2 << 7, target: 0 },
-            Item::Jal { rd: 1, target: 7 },
-            Item::CJump { target: 8 },
-            Item::Loop { target: 3 },
+            Item::Jal { rd: 1, target: 8 },
+            Item::CJump { target: 9 },
+            Item::Loop { target: 4 },
         ];
         for form in [IndirectForm::Jalr, IndirectForm::CJr, IndirectForm::CJalr] {
-            items.push(Item::Indirect { tmp: 12, rd: 1, form, target: 11 });
+            items.push(Item::Indirect { tmp: 12, rd: 1, form, target: 12 });
         }
         let case =
             Case { x: [0; 32], f: [0; 32], frm: 0, fflags: 0, fs: 1, reservation: None, mem_seed: 0, items };
@@ -744,10 +774,25 @@ mod tests {
             assert_ne!(decode(l.raw).op, vm_frontend::riscv64::Op::Illegal, "{l:?}\n{}", case.disassembly());
         }
         // Branch targets land on item starts.
+        let patch = p.lines.iter().filter(|l| l.item == Some(3)).count();
+        assert_eq!(patch, 3 + 2 + 2, "patch = 3 address + 2 li + sw + fence.i");
         let starts: Vec<u64> =
             (0..case.items.len()).map(|i| p.lines.iter().find(|l| l.item == Some(i)).unwrap().pc).collect();
-        let d = decode(p.lines.iter().find(|l| l.item == Some(3)).unwrap().raw);
-        assert_eq!(starts[3].wrapping_add(d.imm as u64), starts[5]);
+        let d = decode(p.lines.iter().find(|l| l.item == Some(4)).unwrap().raw);
+        assert_eq!(starts[4].wrapping_add(d.imm as u64), starts[6]);
+    }
+
+    #[test]
+    fn patch_rewrites_a_later_instruction() {
+        let items = vec![
+            Item::Patch { target: 1, word: encode::addi(10, 0, 42), addr_reg: 11, val_reg: 12 },
+            Item::Insn32(encode::addi(10, 0, 1)),
+        ];
+        let case =
+            Case { x: [0; 32], f: [0; 32], frm: 0, fflags: 0, fs: 1, reservation: None, mem_seed: 0, items };
+        for mode in [ExecMode::Interpreter, ExecMode::Jit] {
+            assert_eq!(case.run(mode).x[10], 42, "{mode:?}\n{}", case.disassembly());
+        }
     }
 
     #[test]
@@ -765,12 +810,18 @@ mod tests {
                     // Only the deliberate re-sets and the loop write reserved registers.
                     let item = &a.items[l.item.unwrap()];
                     assert!(
-                        matches!(item, Item::SetPointer { .. } | Item::Loop { .. } | Item::SetCounter(_)),
+                        matches!(
+                            item,
+                            Item::SetPointer { .. }
+                                | Item::Loop { .. }
+                                | Item::SetCounter(_)
+                                | Item::Patch { .. }
+                        ),
                         "{item:?} writes x{}",
                         insn.rd
                     );
                 }
-                if encode::is_mem(insn.op) {
+                if encode::is_mem(insn.op) && !matches!(a.items[l.item.unwrap_or(0)], Item::Patch { .. }) {
                     assert!(POINTERS.contains(&insn.rs1), "{insn:?}");
                 }
             }

@@ -327,9 +327,34 @@ fn backward(s: &mut Src, i: usize) -> usize {
     i - s.below(i.min(8) as u32 + 1) as usize
 }
 
+/// The shape of a sequence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// Random instructions with branches, jumps and loops mixed in.
+    Mixed,
+    /// No control flow: long blocks (only traps end them early).
+    Straight,
+    /// A mixed body wrapped in a counted loop (`li x9, k` … `Loop` back to the body).
+    Looped,
+}
+
+/// A random valid 32-bit instruction (for [`Item::Patch`]).
+fn random_word(s: &mut Src) -> u32 {
+    for _ in 0..8 {
+        let tpl = random_template(s);
+        if let Some(Item::Insn32(w)) = fill(s, tpl) {
+            return w;
+        }
+    }
+    encode::addi(0, 0, 0)
+}
+
 /// One item at index `i` of a sequence of `n`.
-fn item(s: &mut Src, i: usize, n: usize) -> Item {
-    let roll = s.below(1000);
+fn item(s: &mut Src, i: usize, n: usize, style: Style) -> Item {
+    let mut roll = s.below(1000);
+    if style == Style::Straight && (700..=909).contains(&roll) {
+        roll = 0;
+    }
     match roll {
         0..=699 => {
             let tpl = random_template(s);
@@ -351,14 +376,26 @@ fn item(s: &mut Src, i: usize, n: usize) -> Item {
             let target = if s.chance(900) { forward(s, i, n) } else { backward(s, i) };
             Item::Indirect { tmp: free_reg(s), rd: if s.chance(300) { 0 } else { free_reg(s) }, form, target }
         }
-        910..=959 => {
+        910..=954 => {
             let reg = s.pick(&POINTERS);
             let value = pointer_value(s);
             let sp_adjust =
                 if reg == 2 && s.chance(500) { 16 * s.pick(&[-3i16, -2, -1, 1, 2, 3]) } else { 0 };
             Item::SetPointer { reg, value, sp_adjust }
         }
-        960..=969 => Item::SetCounter(s.below(5) as i8),
+        955..=964 => Item::SetCounter(s.below(5) as i8),
+        965..=979 if n > 1 => {
+            // Any other item: later ones run the new word, earlier ones only if a loop returns.
+            let target = (i + 1 + s.below(n as u32 - 1) as usize) % n;
+            let addr_reg = free_reg(s);
+            let val_reg = loop {
+                let r = free_reg(s);
+                if r != addr_reg {
+                    break r;
+                }
+            };
+            Item::Patch { target, word: random_word(s), addr_reg, val_reg }
+        }
         _ => illegal(s),
     }
 }
@@ -390,7 +427,16 @@ pub(super) fn generate(data: &[u8]) -> Case {
         _ => None,
     };
     let mem_seed = s.u64();
-    let items = (0..n).map(|i| item(&mut s, i, n)).collect();
+    let style = match s.below(8) {
+        0..=3 => Style::Mixed,
+        4 | 5 => Style::Straight,
+        _ => Style::Looped,
+    };
+    let mut items: Vec<Item> = (0..n).map(|i| item(&mut s, i, n, style)).collect();
+    if style == Style::Looped && n >= 3 {
+        items[0] = Item::SetCounter(2 + s.below(6) as i8);
+        items[n - 1] = Item::Loop { target: 1 };
+    }
     Case { x, f, frm, fflags, fs, reservation, mem_seed, items }
 }
 
