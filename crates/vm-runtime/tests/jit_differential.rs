@@ -8,8 +8,9 @@
 //! parallel (about 2.5 ms per case on one core, nearly all of it Cranelift compiling each
 //! case's ~9 blocks). Set `JITDIFF_CASES` to change the total, e.g.
 //! `JITDIFF_CASES=2000 cargo test -p vm-runtime --test jit_differential`.
-//! To replay one case, set `JITDIFF_REPLAY` to its bytes in hex (a failure prints them) and run
-//! `replay`.
+//! Cases are random on every run; `PROPTEST_RNG_SEED=n` makes a run repeatable (shard `k`
+//! seeds with `n + k`). To replay one case, set `JITDIFF_REPLAY` to its bytes in hex (a failure
+//! prints them) and run the `replay` test.
 //!
 //! A failure prints the case shrunk by proptest and then by dropping items one at a time:
 //! its initial state, its disassembly, the field-by-field difference, its bytes and the Rust
@@ -19,7 +20,7 @@ use std::time::Instant;
 
 use proptest::collection::vec;
 use proptest::prelude::any;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use vm_runtime::difftest::Case;
 
 /// Total cases over all shards when `JITDIFF_CASES` is not set.
@@ -74,7 +75,11 @@ fn shard(k: u32) {
     if cases == 0 {
         return;
     }
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 4000, ..Config::default() };
+    let mut config = Config { cases, failure_persistence: None, max_shrink_iters: 4000, ..Config::default() };
+    if let RngSeed::Fixed(seed) = config.rng_seed {
+        // The same seed in every shard would run the same cases four times.
+        config.rng_seed = RngSeed::Fixed(seed.wrapping_add(u64::from(k)));
+    }
     let mut runner = TestRunner::new(config);
     let start = Instant::now();
     let result = runner.run(&vec(any::<u8>(), 0..1600), |data| {
