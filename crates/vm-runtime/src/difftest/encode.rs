@@ -154,8 +154,8 @@ const fn cmem(op: Op, base: u32) -> Template {
 }
 
 /// Every instruction form the generator emits as a single random instruction. Control flow
-/// (branches, jumps) is not here: the generator builds it with [`branch`], [`jal`], … so that
-/// targets land on instruction boundaries inside the test sequence.
+/// (branches, jumps) is not here: the generator builds it as [`super::Item`]s so that targets
+/// land on instruction boundaries inside the test sequence.
 pub const TEMPLATES: &[Template] = &[
     // ---- RV64I ----
     t(Op::Lui, 0x37, RD | IMM_U, Kind::Plain, Group::Int),
