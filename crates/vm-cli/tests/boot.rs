@@ -102,7 +102,10 @@ fn code_cache_too_small_for_one_translation_is_a_config_error() {
     let out = vm(&["run", "--mode", "jit", "--jit-cache-kib", "16", "guests/linux/bin/hello.rv64"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.starts_with("vm: error: configuration error: jit_cache_size of 16384 bytes cannot hold"), "{err}");
+    assert!(
+        err.starts_with("vm: error: configuration error: jit_cache_size of 16384 bytes cannot hold"),
+        "{err}"
+    );
     // The smallest accepted cache still runs the program (flushing when full).
     let out = vm(&["run", "--mode", "jit", "--jit-cache-kib", "256", "guests/linux/bin/hello.rv64"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

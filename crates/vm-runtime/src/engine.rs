@@ -178,11 +178,14 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
                         continue;
                     }
                     RegionExit::Fault { block_pc, op_index, exc } => {
+                        // As on the interpreter path: the pc is the start of the block that stopped.
+                        cpu.pc = block_pc;
                         let i = cache.lookup(block_pc, mem);
                         let b = cache.get(i);
                         break Some((Exit::Fault { op_index, exc }, block_pc, b.lifted.insns.clone()));
                     }
                     RegionExit::Term { block_pc } => {
+                        cpu.pc = block_pc;
                         let i = cache.lookup(block_pc, mem);
                         let b = cache.get(i);
                         let term = b.lifted.block.term.clone();

@@ -24,7 +24,7 @@ use crate::cache::BlockCache;
 use crate::engine::{insn_of_op, Csrs};
 
 /// Most blocks in one translation.
-pub const MAX_REGION_BLOCKS: usize = 32;
+pub const MAX_REGION_BLOCKS: usize = 16;
 /// Most IR ops in one translation (bounds compile time and code size).
 pub const MAX_REGION_OPS: usize = 1200;
 /// Smallest `jit_cache_size` accepted: room for the largest translation (a region of

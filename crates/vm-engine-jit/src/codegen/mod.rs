@@ -2,12 +2,14 @@
 //! into one Cranelift function `fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code) in the
 //! `tail` calling convention, so that one translation can jump straight into another.
 //!
-//! Guest integer registers live in Cranelift variables for the whole region: loaded from
-//! `cpu.x` on entry, kept in host registers across the region's blocks and loops, and stored
-//! back only at exits (and, for the registers an op reads or writes, around the helper calls of
-//! ops that run out of line). Branches between blocks of the region are plain host jumps; a
-//! backward one first checks the instruction budget against the stop word, so a loop inside
-//! compiled code still stops for `--max-insns` and signals.
+//! Guest integer registers are loaded from `cpu.x` at their first use in each block, kept in
+//! SSA values within the block, and written through to `cpu.x` when set, so the hart in memory
+//! is always architecturally current: exits and faults write nothing back, and the register
+//! allocator only holds values a block actually uses (keeping every register in a variable
+//! across the region made it spill nearly everything; see [`REGS_IN_VARIABLES`]). Branches
+//! between blocks of the region are plain host jumps; a backward one first compares
+//! `cpu.instret` with the stop word, so a loop inside compiled code still stops for
+//! `--max-insns` and signals.
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so

@@ -275,15 +275,22 @@ impl Gen<'_, '_> {
         let (host, table) = self.mem.expect("fast path set up");
         let off =
             if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
-        let outside =
-            self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, off, (fm.pages << 12) as i64);
-        let bad = if width > 1 {
-            let in_page = self.b.ins().band_imm_s(off, 0xfff);
-            let straddles =
-                self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, in_page, (4096 - width) as i64);
-            self.b.ins().bor(outside, straddles)
+        let span = fm.pages << 12;
+        let bad = if span.is_power_of_two() {
+            // One test: outside the span, or misaligned (an aligned access never straddles a
+            // page; misaligned ones take the slow path, which handles them).
+            let mask = (width - 1) | !(span - 1);
+            self.b.ins().band_imm_s(off, mask as i64)
         } else {
-            outside
+            let outside = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, off, span as i64);
+            if width > 1 {
+                let in_page = self.b.ins().band_imm_s(off, 0xfff);
+                let straddles =
+                    self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, in_page, (4096 - width) as i64);
+                self.b.ins().bor(outside, straddles)
+            } else {
+                outside
+            }
         };
         let probe = self.new_block();
         self.b.ins().brif(bad, slow, &[], probe, &[]);
