@@ -221,6 +221,17 @@ fn new_module(fctx: &mut FunctionBuilderContext) -> Result<(JITModule, Trampolin
     Ok((module, tramp))
 }
 
+/// Whether Cranelift can generate code for this host.
+pub fn host_supported() -> Result<(), VmError> {
+    cranelift_native::builder().map(|_| ()).map_err(jit_error)
+}
+
+/// Whether compiled code runs `op` out of line, through the whole-op helper (FP arithmetic, FP
+/// memory, atomics, CSRs) instead of inline.
+pub fn runs_out_of_line(op: &IROp) -> bool {
+    codegen::out_of_line(op)
+}
+
 /// Hands codegen op ids and chain slots.
 struct Alloc<'a> {
     ops: &'a mut Vec<IRBlock>,

@@ -153,14 +153,17 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
         if let Some(t) = tier.as_deref_mut() {
             let b = cache.get_mut(idx);
             if b.compiled.is_none() && !b.jit_failed {
-                if b.runs >= t.threshold {
+                let hot = b.runs >= t.threshold && cpu.instret >= t.warmup;
+                if hot && !t.worth_compiling(&b.lifted.block) {
+                    b.jit_failed = true;
+                } else if hot {
                     if let Err(e) = t.compile_at(cache, mem, idx) {
                         let b = cache.get_mut(idx);
                         tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
                         b.jit_failed = true;
                     }
                 } else {
-                    b.runs += 1;
+                    b.runs = b.runs.saturating_add(1);
                 }
             }
             if let Some(rid) = cache.get(idx).compiled {

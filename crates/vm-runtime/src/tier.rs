@@ -23,6 +23,10 @@ use vm_ir::{CsrOp, Terminator};
 use crate::cache::BlockCache;
 use crate::engine::{insn_of_op, Csrs};
 
+/// Hybrid mode interprets `jit_threshold` times this many instructions before it compiles
+/// anything (100,000 for the default threshold of 100: under a millisecond).
+pub const WARMUP_PER_THRESHOLD: u64 = 1000;
+
 /// Most blocks in one translation.
 pub const MAX_REGION_BLOCKS: usize = 16;
 /// Most IR ops in one translation (bounds compile time and code size).
@@ -60,6 +64,11 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
     }
 }
 
+/// Whether Cranelift supports this host (without building a JIT).
+fn cranelift_host_check() -> Result<(), VmError> {
+    vm_engine_jit::host_supported()
+}
+
 /// What the runtime remembers about a translation.
 struct RegionInfo {
     /// Start pc (the cache block whose `compiled` points here).
@@ -70,9 +79,14 @@ struct RegionInfo {
 
 /// The JIT side of an engine, present in jit and hybrid modes.
 pub struct Tiering {
-    jit: Jit,
+    /// Created at the first compilation (a short run that compiles nothing pays nothing).
+    jit: Option<Jit>,
     /// Interpreted runs before a block is compiled (0: compile before the first run).
     pub threshold: u32,
+    /// Hybrid mode compiles nothing before the guest has retired this many instructions: a
+    /// short program (a shell command, `--version`) finishes on the interpreter faster than
+    /// Cranelift could start up and compile its hot loops.
+    pub warmup: u64,
     cache_size: usize,
     precise_limit: bool,
     fast_mem: Option<Option<FastMem>>,
@@ -145,10 +159,13 @@ impl Tiering {
                 MIN_CODE_CACHE / 1024
             )));
         }
-        let jit = Jit::try_new()?;
+        // Fail now, not at the first hot block, if the host is unsupported.
+        cranelift_host_check()?;
+        let jit = None;
         Ok(Some(Tiering {
             jit,
             threshold,
+            warmup: u64::from(threshold) * WARMUP_PER_THRESHOLD,
             cache_size: config.jit_cache_size,
             precise_limit,
             fast_mem: None,
@@ -163,9 +180,25 @@ impl Tiering {
         }))
     }
 
+    /// The JIT (exists once anything was compiled, which every caller of this follows).
+    fn jit(&mut self) -> &mut Jit {
+        self.jit.as_mut().expect("a translation exists, so the JIT does")
+    }
+
+    /// Whether hybrid mode should compile this block: the JIT runs FP ops out of line (through
+    /// the interpreter's code for that op), which is slower than interpreting them, so blocks
+    /// that are mostly FP stay on the interpreter. jit mode compiles everything.
+    pub(crate) fn worth_compiling(&self, block: &vm_ir::IRBlock) -> bool {
+        if self.threshold == 0 {
+            return true;
+        }
+        let out_of_line = block.ops.iter().filter(|op| vm_engine_jit::runs_out_of_line(op)).count();
+        out_of_line * 4 <= block.ops.len()
+    }
+
     /// What compiled code counted (chained exits, indirect lookups).
     pub fn counters(&self) -> JitCounters {
-        self.jit.counters()
+        self.jit.as_ref().map(Jit::counters).unwrap_or_default()
     }
 
     /// The blocks of the region starting at cache block `idx`.
@@ -185,6 +218,9 @@ impl Tiering {
                 // Hybrid mode follows only paths that ran; jit mode compiles ahead.
                 let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
                 let Some(i) = i else { continue };
+                if !self.worth_compiling(&cache.get(i).lifted.block) {
+                    continue;
+                }
                 let n = cache.get(i).lifted.block.ops.len();
                 if picked.contains(&i) || picked.len() >= MAX_REGION_BLOCKS || ops + n > MAX_REGION_OPS {
                     continue;
@@ -204,7 +240,10 @@ impl Tiering {
         idx: u32,
     ) -> Result<(), VmError> {
         let start = Instant::now();
-        if self.jit.code_bytes() >= self.cache_size {
+        if self.jit.is_none() {
+            self.jit = Some(Jit::try_new()?);
+        }
+        if self.jit().code_bytes() >= self.cache_size {
             self.flush(cache)?;
             self.full_flushes += 1;
         }
@@ -232,14 +271,14 @@ impl Tiering {
             flush_temps: false,
             fast_mem,
         };
-        let result = self.jit.compile_region(&blocks, opts);
+        let result = self.jit().compile_region(&blocks, opts);
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
         drop(blocks);
         self.compile_time += start.elapsed();
         let rid = result?;
         self.translations += 1;
         self.compiled += picked.len() as u64;
-        self.code_bytes += self.jit.region_size(rid) as u64;
+        self.code_bytes += self.jit().region_size(rid) as u64;
         let entry = cache.get(idx).lifted.block.start_pc;
         self.regions.insert(rid, RegionInfo { entry, ranges });
         cache.get_mut(idx).compiled = Some(rid);
@@ -258,11 +297,11 @@ impl Tiering {
         env: EnterEnv,
     ) -> RegionExit {
         let before = cpu.instret;
-        let exit = self.jit.enter(rid, cpu, mem, &mut JitCsrs(csrs), env);
+        let exit = self.jit().enter(rid, cpu, mem, &mut JitCsrs(csrs), env);
         self.compiled_insns += cpu.instret - before;
         if let RegionExit::Next { pc, slot: Some(slot) } = exit {
             if let Some(target) = cache.peek(pc).and_then(|i| cache.get(i).compiled) {
-                self.jit.link(slot, target);
+                self.jit().link(slot, target);
             }
         }
         exit
@@ -279,7 +318,7 @@ impl Tiering {
             .collect();
         for id in doomed {
             let info = self.regions.remove(&id).expect("listed above");
-            self.jit.invalidate(id);
+            self.jit().invalidate(id);
             self.invalidations += 1;
             if let Some(i) = cache.peek(info.entry) {
                 let b = cache.get_mut(i);
@@ -297,6 +336,9 @@ impl Tiering {
             cache.get_mut(i).compiled = None;
         }
         self.regions.clear();
-        self.jit.flush()
+        match self.jit.as_mut() {
+            Some(jit) => jit.flush(),
+            None => Ok(()),
+        }
     }
 }

@@ -615,3 +615,21 @@ impl Gen<'_, '_> {
         }
     }
 }
+
+/// Whether [`Gen::op`] emits `op` as a call of the whole-op helper: ops on FP registers (but
+/// the `fmv` moves), atomics and CSR accesses.
+pub(crate) fn out_of_line(op: &vm_ir::IROp) -> bool {
+    use vm_ir::IROp;
+    if matches!(op, IROp::FMvToInt { .. } | IROp::FMvFromInt { .. }) {
+        return false;
+    }
+    if matches!(
+        op,
+        IROp::Lr { .. } | IROp::Sc { .. } | IROp::Amo { .. } | IROp::Csr { .. } | IROp::CsrI { .. }
+    ) {
+        return true;
+    }
+    let mut fp = false;
+    op.visit_slots(&mut |slot, _| fp |= matches!(slot, Slot::Fp(_)));
+    fp
+}
