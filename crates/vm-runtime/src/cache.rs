@@ -28,7 +28,12 @@ impl CachedBlock {
     /// Guest addresses `[start, end)` of the block's instructions.
     pub fn range(&self) -> (u64, u64) {
         let start = self.lifted.block.start_pc;
-        let end = self.lifted.insns.last().map_or(start + 2, |m| m.pc + if m.raw & 3 == 3 { 4 } else { 2 });
+        // Saturating: a block may sit at the very top of the address space.
+        let end = self
+            .lifted
+            .insns
+            .last()
+            .map_or(start.saturating_add(2), |m| m.pc.saturating_add(u64::from(m.len)));
         (start, end)
     }
 }
@@ -146,5 +151,28 @@ impl BlockCache {
     /// Number of blocks translated since creation (including flushed ones).
     pub fn translated(&self) -> u64 {
         self.misses
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vm_frontend::riscv64::lift::InsnMark;
+    use vm_ir::{IRBlock, Terminator};
+
+    /// Found by the differential fuzzer: a block at the top of the address space.
+    #[test]
+    fn range_of_a_block_at_the_top_of_the_address_space_saturates() {
+        let pc = u64::MAX - 1;
+        let lifted = LiftedBlock {
+            block: IRBlock {
+                start_pc: pc,
+                ops: Vec::new(),
+                term: Terminator::Trap { cause: 1, tval: pc, pc },
+            },
+            insns: vec![InsnMark { pc, first_op: 0, len: 4, raw: 0x13 }],
+        };
+        let b = CachedBlock { lifted, n_insns: 1, runs: 0, compiled: None, jit_failed: false };
+        assert_eq!(b.range(), (pc, u64::MAX));
     }
 }
