@@ -64,11 +64,6 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
     }
 }
 
-/// Whether Cranelift supports this host (without building a JIT).
-fn cranelift_host_check() -> Result<(), VmError> {
-    vm_engine_jit::host_supported()
-}
-
 /// What the runtime remembers about a translation.
 struct RegionInfo {
     /// Start pc (the cache block whose `compiled` points here).
@@ -160,7 +155,7 @@ impl Tiering {
             )));
         }
         // Fail now, not at the first hot block, if the host is unsupported.
-        cranelift_host_check()?;
+        vm_engine_jit::host_supported()?;
         let jit = None;
         Ok(Some(Tiering {
             jit,

@@ -6,7 +6,7 @@
 //! SSA values within the block, and written through to `cpu.x` when set, so the hart in memory
 //! is always architecturally current: exits and faults write nothing back, and the register
 //! allocator only holds values a block actually uses (keeping every register in a variable
-//! across the region made it spill nearly everything; see [`REGS_IN_VARIABLES`]). Branches
+//! across the region made it spill nearly everything). Branches
 //! between blocks of the region are plain host jumps; a backward one first compares
 //! `cpu.instret` with the stop word, so a loop inside compiled code still stops for
 //! `--max-insns` and signals.
@@ -26,7 +26,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::{CpuState, FastMem};
 use vm_ir::{Cond, IRBlock, Slot, Terminator};
@@ -34,11 +34,6 @@ use vm_ir::{Cond, IRBlock, Slot, Terminator};
 use crate::context::{
     JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT, STATUS_TERM,
 };
-
-/// Keep guest registers in Cranelift variables across the region's blocks (loaded once on
-/// entry), rather than loading them in each block from `cpu.x` (writes go through to `cpu.x`
-/// either way).
-const REGS_IN_VARIABLES: bool = false;
 
 /// Exit codes passed to the shared exit block: the first three are returned as they are.
 const EXIT_NEXT: u64 = STATUS_NEXT;
@@ -165,8 +160,6 @@ pub(crate) struct Gen<'a, 'b> {
     alloc: &'b mut dyn Allocator,
     /// Host address and table of the fast memory path.
     mem: Option<(Value, Value)>,
-    /// A variable per integer slot the region names (slot 0 is always the constant 0).
-    vars: [Option<Variable>; NUM_INT_SLOTS],
     /// Slots written through to `cpu.x` on every write (guest registers; temporaries too for
     /// the single-block API).
     written: u64,
@@ -178,8 +171,7 @@ pub(crate) struct Gen<'a, 'b> {
     cur_pc: u64,
     /// The shared exit block (one parameter: an `EXIT_*` code).
     exit: Block,
-    /// Without [`REGS_IN_VARIABLES`]: the value of each slot in the block being emitted, once
-    /// loaded or computed.
+    /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
 }
 
@@ -229,7 +221,6 @@ pub(crate) fn translate(
         opts,
         alloc,
         mem: None,
-        vars: [None; NUM_INT_SLOTS],
         written: 0,
         stop: None,
         blocks: HashMap::new(),
@@ -254,25 +245,16 @@ pub(crate) fn translate(
 }
 
 impl Gen<'_, '_> {
-    /// Declare variables, load the registers, set up the fast memory path and budget.
+    /// Find the written slots, create the host blocks, set up the fast memory path and budget.
     fn prologue(&mut self, blocks: &[RegionBlock<'_>]) {
-        let mut named = 0u64;
         let mut written = 0u64;
         for rb in blocks {
             for op in &rb.block.ops {
                 op.visit_slots(&mut |slot, access| {
-                    if let Slot::Int(n) = slot {
-                        named |= 1 << n;
-                        if access == vm_ir::Access::Write {
-                            written |= 1 << n;
-                        }
+                    if let (Slot::Int(n), vm_ir::Access::Write) = (slot, access) {
+                        written |= 1 << n;
                     }
                 });
-            }
-            match &rb.block.term {
-                Terminator::Branch { rs1, rs2, .. } => named |= (1 << rs1.0) | (1 << rs2.0),
-                Terminator::JumpInd { base, .. } => named |= 1 << base.0,
-                _ => {}
             }
             let blk = self.b.create_block();
             self.blocks.entry(rb.block.start_pc).or_insert(blk);
@@ -281,14 +263,6 @@ impl Gen<'_, '_> {
             written &= 0xffff_ffff;
         }
         self.written = written & !1;
-        for slot in 1..NUM_INT_SLOTS as u8 {
-            if REGS_IN_VARIABLES && named & (1 << slot) != 0 {
-                let var = self.b.declare_var(I64);
-                let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
-                self.b.def_var(var, v);
-                self.vars[slot as usize] = Some(var);
-            }
-        }
         if self.opts.count {
             self.stop = Some(self.ctx_const(offset_of!(JitContext, stop)));
         }
@@ -334,18 +308,12 @@ impl Gen<'_, '_> {
         if slot == 0 {
             return self.b.ins().iconst(I64, 0);
         }
-        if !REGS_IN_VARIABLES {
-            if let Some(v) = self.local[slot as usize] {
-                return v;
-            }
-            let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
-            self.local[slot as usize] = Some(v);
+        if let Some(v) = self.local[slot as usize] {
             return v;
         }
-        match self.vars[slot as usize] {
-            Some(var) => self.b.use_var(var),
-            None => self.b.ins().iconst(I64, 0),
-        }
+        let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+        self.local[slot as usize] = Some(v);
+        v
     }
 
     /// Set integer slot `slot` (writes to x0 are dropped). Guest registers are written
@@ -357,12 +325,7 @@ impl Gen<'_, '_> {
         if slot == 0 {
             return;
         }
-        if REGS_IN_VARIABLES {
-            let var = self.vars[slot as usize].expect("every written slot has a variable");
-            self.b.def_var(var, v);
-        } else {
-            self.local[slot as usize] = Some(v);
-        }
+        self.local[slot as usize] = Some(v);
         if self.written & (1 << slot) != 0 {
             self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
         }
@@ -371,14 +334,10 @@ impl Gen<'_, '_> {
     /// Store the slots in `mask` to `cpu.x`.
     fn store_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
-            let known = if REGS_IN_VARIABLES {
-                self.vars[slot as usize].is_some()
-            } else {
-                self.local[slot as usize].is_some()
-            };
-            if mask & (1 << slot) != 0 && known {
-                let v = self.get(slot);
-                self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
+            if mask & (1 << slot) != 0 {
+                if let Some(v) = self.local[slot as usize] {
+                    self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
+                }
             }
         }
     }
@@ -387,12 +346,8 @@ impl Gen<'_, '_> {
     fn reload_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
             if mask & (1 << slot) != 0 {
-                if !REGS_IN_VARIABLES {
-                    self.local[slot as usize] = None;
-                } else if let Some(var) = self.vars[slot as usize] {
-                    let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
-                    self.b.def_var(var, v);
-                }
+                // Loaded again at the next use.
+                self.local[slot as usize] = None;
             }
         }
     }
