@@ -42,6 +42,9 @@ pub type StoreFn = unsafe extern "C" fn(*mut JitContext, u64, u64) -> u32;
 /// `csr_index` to the CSR handler as its op index.
 pub type OpFn = unsafe extern "C" fn(*mut JitContext, u64, u64) -> u32;
 
+/// Entries of [`RuntimeTable`] (all function pointers).
+pub const RUNTIME_ENTRIES: usize = std::mem::size_of::<RuntimeTable>() / std::mem::size_of::<usize>();
+
 /// The runtime functions compiled code may call, reached through [`JitContext::rt`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +93,13 @@ pub struct JitContext {
     pub cpu: *mut CpuState,
     /// The runtime helpers.
     pub rt: *const RuntimeTable,
+    /// The JIT's wrappers of the [`RuntimeTable`] entries, in field order: compiled code calls
+    /// these (`preserve_all` convention: `(ctx, a, b)`, no result, nothing clobbered, so a
+    /// helper call on a cold path does not push the caller's values out of registers); each
+    /// calls its helper and leaves the status in [`JitContext::helper_status`].
+    pub helpers: *const u64,
+    /// The status of the last helper called through [`JitContext::helpers`].
+    pub helper_status: u64,
     /// The guest memory: points to a `&mut dyn Mmu`.
     pub mmu: *mut c_void,
     /// The CSR handler: points to a `&mut dyn CsrHandler`.

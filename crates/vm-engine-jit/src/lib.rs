@@ -61,7 +61,7 @@ use vm_ir::{IRBlock, IROp};
 
 pub use codegen::{RegionBlock, RegionOpts};
 pub use context::{JitContext, LookupEntry, RuntimeTable};
-use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT};
+use context::{LOOKUP_ENTRIES, NO_SLOT, RUNTIME_ENTRIES, STATUS_FAULT, STATUS_NEXT};
 
 /// Signature of the trampoline into translations.
 type Trampoline = unsafe extern "C" fn(*mut JitContext, *const u8) -> u64;
@@ -148,6 +148,8 @@ pub struct Jit {
     module: Option<JITModule>,
     fctx: FunctionBuilderContext,
     trampoline: Trampoline,
+    /// Addresses of the `preserve_all` wrappers of the runtime table's entries.
+    wrappers: [u64; RUNTIME_ENTRIES],
     /// Single-op blocks for the whole-op helper, by op id.
     ops: Vec<IRBlock>,
     /// Chain slots: host code address or 0.
@@ -192,8 +194,15 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
     VmError::Unsupported(format!("JIT: {what}"))
 }
 
-/// A Cranelift module for the host, and the trampoline compiled into it.
-fn new_module(fctx: &mut FunctionBuilderContext) -> Result<(JITModule, Trampoline), VmError> {
+/// A Cranelift module for the host, with what every translation needs compiled into it.
+struct HostModule {
+    module: JITModule,
+    trampoline: Trampoline,
+    wrappers: [u64; RUNTIME_ENTRIES],
+}
+
+/// A Cranelift module for the host, with the trampoline and the helper wrappers compiled in.
+fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").map_err(jit_error)?;
     // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
@@ -213,12 +222,26 @@ fn new_module(fctx: &mut FunctionBuilderContext) -> Result<(JITModule, Trampolin
     let id = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
     module.define_function(id, &mut ctx).map_err(|e| jit_error(format!("trampoline: {e:?}")))?;
     module.clear_context(&mut ctx);
+    let mut wrapper_ids = Vec::with_capacity(RUNTIME_ENTRIES);
+    for entry in 0..RUNTIME_ENTRIES {
+        codegen::helper_wrapper(&mut ctx.func, fctx, module.target_config(), entry);
+        let wid = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
+        module
+            .define_function(wid, &mut ctx)
+            .map_err(|e| jit_error(format!("helper wrapper {entry}: {e:?}")))?;
+        module.clear_context(&mut ctx);
+        wrapper_ids.push(wid);
+    }
     module.finalize_definitions().map_err(jit_error)?;
     let ptr = module.get_finalized_function(id);
     // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
     // the host's default C calling convention.
-    let tramp = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
-    Ok((module, tramp))
+    let trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
+    let mut wrappers = [0u64; RUNTIME_ENTRIES];
+    for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
+        *w = module.get_finalized_function(wid) as u64;
+    }
+    Ok(HostModule { module, trampoline, wrappers })
 }
 
 /// Whether Cranelift can generate code for this host.
@@ -264,12 +287,13 @@ impl Jit {
     /// A JIT for the host CPU, or why the host is unsupported.
     pub fn try_new() -> Result<Self, VmError> {
         let mut fctx = FunctionBuilderContext::new();
-        let (module, trampoline) = new_module(&mut fctx)?;
+        let m = new_module(&mut fctx)?;
         Ok(Jit {
             cpu: CpuState::default(),
-            module: Some(module),
+            module: Some(m.module),
             fctx,
-            trampoline,
+            trampoline: m.trampoline,
+            wrappers: m.wrappers,
             ops: Vec::new(),
             chain: Vec::new(),
             slot_target: Vec::new(),
@@ -347,6 +371,7 @@ impl Jit {
             check_every_block: false,
             flush_temps: true,
             fast_mem: None,
+            promote: 0,
         };
         let region = self.compile_region(&[rb], opts)?;
         self.singles.push(Single { block: block.clone(), region });
@@ -421,6 +446,9 @@ impl Jit {
         };
         module.finalize_definitions().map_err(jit_error)?;
         let code = module.get_finalized_function(id);
+        if dump {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
+        }
         self.code_bytes += size;
         let rid = RegionId(self.regions.len() as u32);
         self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
@@ -463,6 +491,8 @@ impl Jit {
         let mut ctx = JitContext {
             cpu,
             rt: &helpers::RUNTIME,
+            helpers: self.wrappers.as_ptr(),
+            helper_status: 0,
             mmu: &mut mmu_ref as *mut &mut dyn Mmu as *mut c_void,
             csrs: &mut csrs_ref as *mut &mut dyn CsrHandler as *mut c_void,
             ops: self.ops.as_ptr() as *const c_void,
@@ -553,9 +583,10 @@ impl Jit {
         self.singles.clear();
         self.single_cache.clear();
         self.code_bytes = 0;
-        let (module, trampoline) = new_module(&mut self.fctx)?;
-        self.module = Some(module);
-        self.trampoline = trampoline;
+        let m = new_module(&mut self.fctx)?;
+        self.module = Some(m.module);
+        self.trampoline = m.trampoline;
+        self.wrappers = m.wrappers;
         Ok(())
     }
 }

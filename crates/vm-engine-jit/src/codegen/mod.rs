@@ -2,14 +2,15 @@
 //! into one Cranelift function `fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code) in the
 //! `tail` calling convention, so that one translation can jump straight into another.
 //!
-//! Guest integer registers are loaded from `cpu.x` at their first use in each block, kept in
-//! SSA values within the block, and written through to `cpu.x` when set, so the hart in memory
-//! is always architecturally current: exits and faults write nothing back, and the register
-//! allocator only holds values a block actually uses (keeping every register in a variable
-//! across the region made it spill nearly everything). Branches
-//! between blocks of the region are plain host jumps; a backward one first compares
-//! `cpu.instret` with the stop word, so a loop inside compiled code still stops for
-//! `--max-insns` and signals.
+//! The few guest registers a region uses most (loops weighted up; [`RegionOpts::promote`]) live
+//! in Cranelift variables for the whole region: loaded once at entry, stored back to `cpu.x` at
+//! every exit and before a helper that reads them. The others are loaded from `cpu.x` at their
+//! first use in each block and written through when set. `instret` is a variable too (a
+//! load-add-store per block chained every block through memory). Helpers are called through
+//! `preserve_all` wrappers, so a call on a cold path clobbers no register and the register
+//! allocator need not keep values on the stack around it. Branches between blocks of the
+//! region are plain host jumps; a backward one first compares `instret` with the stop word, so
+//! a loop inside compiled code still stops for `--max-insns` and signals.
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
@@ -26,7 +27,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::{CpuState, FastMem};
 use vm_ir::{Cond, IRBlock, Slot, Terminator};
@@ -74,6 +75,9 @@ pub struct RegionOpts {
     pub flush_temps: bool,
     /// Guest memory layout for inline loads and stores; `None`: every access calls a helper.
     pub fast_mem: Option<FastMem>,
+    /// Most guest registers kept in host registers across the whole region (the ones used
+    /// most, loops weighted up); the others are loaded per block and written through.
+    pub promote: u8,
 }
 
 /// What the JIT hands codegen besides the blocks: ids for out-of-line ops and chain slots.
@@ -117,6 +121,49 @@ pub(crate) fn trampoline(
     b.finalize(frontend);
 }
 
+/// The signature of the helper wrappers: `preserve_all (ctx, a, b)`, no result.
+fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.push(AbiParam::new(frontend.pointer_type()));
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
+    sig
+}
+
+/// Build the wrapper of runtime-table entry `entry`: a `preserve_all` function `(ctx, a, b)`
+/// that calls the entry — `(ctx, a) -> u32` for the loads (the first four), `(ctx, a, b) ->
+/// u32` for the others — and stores its status in `ctx.helper_status`.
+pub(crate) fn helper_wrapper(
+    func: &mut cranelift_codegen::ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+    entry: usize,
+) {
+    let ptr = frontend.pointer_type();
+    func.signature = wrapper_signature(frontend);
+    let mut b = FunctionBuilder::new(func, fctx);
+    let mut sig = Signature::new(frontend.default_call_conv);
+    let n_args = if entry < 4 { 2 } else { 3 };
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.extend((1..n_args).map(|_| AbiParam::new(I64)));
+    sig.returns.push(AbiParam::new(I32));
+    let sig = b.import_signature(sig);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let params = b.block_params(block).to_vec();
+    let ctx = params[0];
+    let rt = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, rt)));
+    let f = b.ins().load(ptr, vm_flags(), rt, (entry * std::mem::size_of::<usize>()) as i32);
+    let call = b.ins().call_indirect(sig, f, &params[..n_args]);
+    let status = b.inst_results(call)[0];
+    let status = b.ins().uextend(I64, status);
+    b.ins().store(vm_flags(), status, ctx, ctx_offset(offset_of!(JitContext, helper_status)));
+    b.ins().return_(&[]);
+    b.finalize(frontend);
+}
+
 /// Flags for the VM's own data (context, hart state): aligned, never trapping.
 fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -141,11 +188,11 @@ fn ctx_offset(field: usize) -> i32 {
     field as i32
 }
 
-/// Helper signatures imported into the function.
+/// Signatures imported into the function.
 struct Sigs {
-    load: SigRef,
-    store: SigRef,
-    op: SigRef,
+    /// The helper wrappers'.
+    helper: SigRef,
+    /// Translations'.
     region: SigRef,
 }
 
@@ -173,6 +220,14 @@ pub(crate) struct Gen<'a, 'b> {
     exit: Block,
     /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
+    /// Guest registers promoted to variables for the whole region: loaded once at entry,
+    /// stored back at every exit (only those the region writes).
+    vars: [Option<Variable>; 32],
+    /// Promoted registers the region writes.
+    promoted_dirty: u64,
+    /// `cpu.instret` while counting: a variable stored back at exits and before helpers that
+    /// read it (a load-add-store per block would chain every block through memory).
+    instret: Option<Variable>,
 }
 
 /// Build the function for the region `blocks` (the first is the entry) into `func`; returns
@@ -186,20 +241,10 @@ pub(crate) fn translate(
     alloc: &mut dyn Allocator,
 ) {
     let ptr = frontend.pointer_type();
-    let call_conv = frontend.default_call_conv;
     func.signature = region_signature(frontend);
-    let helper_sig = |params: &[Type]| {
-        let mut s = Signature::new(call_conv);
-        s.params.push(AbiParam::new(ptr));
-        s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-        s.returns.push(AbiParam::new(I32));
-        s
-    };
     let mut b = FunctionBuilder::new(func, fctx);
     let sigs = Sigs {
-        load: b.import_signature(helper_sig(&[I64])),
-        store: b.import_signature(helper_sig(&[I64, I64])),
-        op: b.import_signature(helper_sig(&[I64, I64])),
+        helper: b.import_signature(wrapper_signature(frontend)),
         region: b.import_signature(region_signature(frontend)),
     };
     let entry = b.create_block();
@@ -225,8 +270,12 @@ pub(crate) fn translate(
         stop: None,
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
+        vars: [None; 32],
+        promoted_dirty: 0,
+        instret: None,
     };
     g.prologue(blocks);
+    g.promote(blocks);
     let first = g.blocks[&blocks[0].block.start_pc];
     g.b.ins().jump(first, &[]);
     for rb in blocks {
@@ -308,6 +357,9 @@ impl Gen<'_, '_> {
         if slot == 0 {
             return self.b.ins().iconst(I64, 0);
         }
+        if let Some(var) = self.var(slot) {
+            return self.b.use_var(var);
+        }
         if let Some(v) = self.local[slot as usize] {
             return v;
         }
@@ -325,17 +377,36 @@ impl Gen<'_, '_> {
         if slot == 0 {
             return;
         }
+        if let Some(var) = self.var(slot) {
+            self.b.def_var(var, v);
+            return;
+        }
         self.local[slot as usize] = Some(v);
         if self.written & (1 << slot) != 0 {
             self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
         }
     }
 
-    /// Store the slots in `mask` to `cpu.x`.
+    /// The variable of slot `slot`, if it is promoted.
+    fn var(&self, slot: u8) -> Option<Variable> {
+        self.vars.get(slot as usize).copied().flatten()
+    }
+
+    /// Slots whose current value is not in `cpu.x`: promoted registers the region writes.
+    fn promoted_mask(&self) -> u64 {
+        (1..32u8).filter(|&s| self.vars[s as usize].is_some()).fold(0, |m, s| m | 1 << s)
+    }
+
+    /// Store the slots in `mask` to `cpu.x` (promoted ones from their variables, others from
+    /// this block's values).
     fn store_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
             if mask & (1 << slot) != 0 {
-                if let Some(v) = self.local[slot as usize] {
+                let v = match self.var(slot) {
+                    Some(var) => Some(self.b.use_var(var)),
+                    None => self.local[slot as usize],
+                };
+                if let Some(v) = v {
                     self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
                 }
             }
@@ -346,8 +417,99 @@ impl Gen<'_, '_> {
     fn reload_slots(&mut self, mask: u64) {
         for slot in 1..NUM_INT_SLOTS as u8 {
             if mask & (1 << slot) != 0 {
-                // Loaded again at the next use.
-                self.local[slot as usize] = None;
+                if let Some(var) = self.var(slot) {
+                    let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                    self.b.def_var(var, v);
+                } else {
+                    // Loaded again at the next use.
+                    self.local[slot as usize] = None;
+                }
+            }
+        }
+    }
+
+    /// Store `instret` from its variable, so a helper or the runtime sees it.
+    fn sync_instret(&mut self) {
+        if let Some(var) = self.instret {
+            let v = self.b.use_var(var);
+            self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+        }
+    }
+
+    /// Make `cpu` architecturally current before control leaves compiled code: store the
+    /// promoted registers the region writes and `instret`.
+    fn sync_out(&mut self) {
+        self.store_slots(self.promoted_dirty);
+        self.sync_instret();
+    }
+
+    /// Choose the guest registers to keep in variables across the region: the `opts.promote`
+    /// most used, a use in a block on a loop (a backward edge within the region) counting 16,
+    /// at least 3 in all; load them (and `instret`) in the entry block.
+    fn promote(&mut self, blocks: &[RegionBlock<'_>]) {
+        if self.opts.count && self.opts.chain {
+            let var = self.b.declare_var(I64);
+            let v = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
+            self.b.def_var(var, v);
+            self.instret = Some(var);
+        }
+        if self.opts.promote == 0 || !self.opts.chain {
+            return;
+        }
+        let targets = |t: &Terminator| -> Vec<u64> {
+            match t {
+                Terminator::Jump { target } => vec![*target],
+                Terminator::Branch { taken, next, .. } => vec![*taken, *next],
+                _ => Vec::new(),
+            }
+        };
+        let mut loops = Vec::new();
+        for rb in blocks {
+            for t in targets(&rb.block.term) {
+                if t <= rb.block.start_pc && self.blocks.contains_key(&t) {
+                    loops.push((t, rb.block.start_pc));
+                }
+            }
+        }
+        let mut weight = [0u32; 32];
+        let mut writes = 0u64;
+        for rb in blocks {
+            let pc = rb.block.start_pc;
+            let w = if loops.iter().any(|&(a, b)| (a..=b).contains(&pc)) { 16 } else { 1 };
+            let mut note = |n: u8, write: bool| {
+                if (1..32).contains(&n) {
+                    weight[n as usize] += w;
+                    if write {
+                        writes |= 1 << n;
+                    }
+                }
+            };
+            for op in &rb.block.ops {
+                op.visit_slots(&mut |slot, access| {
+                    if let Slot::Int(n) = slot {
+                        note(n, matches!(access, vm_ir::Access::Write));
+                    }
+                });
+            }
+            match &rb.block.term {
+                Terminator::Branch { rs1, rs2, .. } => {
+                    note(rs1.0, false);
+                    note(rs2.0, false);
+                }
+                Terminator::JumpInd { base, .. } => note(base.0, false),
+                _ => {}
+            }
+        }
+        let mut order: Vec<u8> = (1..32).filter(|&n| weight[n as usize] >= 3).collect();
+        order.sort_by_key(|&n| (std::cmp::Reverse(weight[n as usize]), n));
+        order.truncate(self.opts.promote as usize);
+        for n in order {
+            let var = self.b.declare_var(I64);
+            let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(n));
+            self.b.def_var(var, v);
+            self.vars[n as usize] = Some(var);
+            if writes & (1 << n) != 0 {
+                self.promoted_dirty |= 1 << n;
             }
         }
     }
@@ -372,6 +534,7 @@ impl Gen<'_, '_> {
     /// Record that op `op_index` of the current block faulted (the helper or the code before
     /// stored the exception) and leave through the exit block.
     fn fault_exit(&mut self, op_index: usize) {
+        self.sync_out();
         self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
         self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
         self.goto_exit(EXIT_FAULT);
@@ -390,6 +553,7 @@ impl Gen<'_, '_> {
 
     /// Leave for `pc` with `code` (`EXIT_NEXT`, `EXIT_CHAIN` with `slot`, `EXIT_INDIRECT`).
     fn leave(&mut self, pc: Value, code: u64, slot: u64) {
+        self.sync_out();
         self.store_ctx(offset_of!(JitContext, next_pc), pc);
         self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
         self.goto_exit(code);
@@ -401,7 +565,7 @@ impl Gen<'_, '_> {
         if !self.opts.count {
             return;
         }
-        let stop = self.over_budget();
+        let stop = self.over_budget(false);
         let out = self.new_block();
         let go = self.new_block();
         self.b.ins().brif(stop, out, &[], go, &[]);
@@ -413,8 +577,12 @@ impl Gen<'_, '_> {
     }
 
     /// Whether `instret` reached the stop word.
-    fn over_budget(&mut self) -> Value {
-        let instret = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
+    /// `in_memory`: read `cpu.instret` (already stored) rather than the variable.
+    fn over_budget(&mut self, in_memory: bool) -> Value {
+        let instret = match self.instret.filter(|_| !in_memory) {
+            Some(var) => self.b.use_var(var),
+            None => self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32),
+        };
         let stop_ptr = self.stop.expect("counting");
         let limit = self.b.ins().load(I64, MemFlagsData::trusted(), stop_ptr, 0);
         self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, limit)
@@ -466,7 +634,7 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(onward);
         let next = self.new_block();
         if self.opts.count {
-            let stop = self.over_budget();
+            let stop = self.over_budget(true);
             let ok = self.new_block();
             let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
             self.b.ins().brif(stop, ret, &[next_status.into()], ok, &[]);
@@ -523,7 +691,11 @@ impl Gen<'_, '_> {
         let advance = |g: &mut Self| {
             // `cpu.instret` is kept in memory (one value fewer for the register allocator to
             // hold across the whole region).
-            if g.opts.count {
+            if let Some(var) = g.instret {
+                let v = g.b.use_var(var);
+                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
+                g.b.def_var(var, v);
+            } else if g.opts.count {
                 let v = g.b.ins().load(I64, vm_flags(), g.cpu, offset_of!(CpuState, instret) as i32);
                 let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
                 g.b.ins().store(vm_flags(), v, g.cpu, offset_of!(CpuState, instret) as i32);
@@ -564,6 +736,7 @@ impl Gen<'_, '_> {
                 self.leave(pc, code, NO_SLOT);
             }
             _ => {
+                self.sync_out();
                 self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
                 self.goto_exit(EXIT_TERM);
             }

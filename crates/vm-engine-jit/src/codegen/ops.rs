@@ -226,25 +226,32 @@ impl Gen<'_, '_> {
                 }
             }
         });
-        // Written-through slots are current in memory; temporaries may not be.
-        self.store_slots(reads & !self.written);
+        // Written-through slots are current in memory; temporaries and promoted registers may
+        // not be. CSR reads of the counters need `instret`.
+        self.store_slots(reads & (!self.written | self.promoted_mask()));
+        self.sync_instret();
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
-        let sig = self.sigs.op;
-        let status = self.call(offset_of!(RuntimeTable, exec_op), sig, &[id, ci]);
+        let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci]);
         self.check(status, index);
         self.reload_slots(writes);
     }
 
-    /// Call runtime-table entry at `field` with `args` (the context is prepended).
-    fn call(&mut self, field: usize, sig: cranelift_codegen::ir::SigRef, args: &[Value]) -> Value {
-        let rt = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
-        let f = self.b.ins().load(self.ptr, vm_flags(), rt, field as i32);
-        let mut all = vec![self.ctx];
-        all.extend_from_slice(args);
-        let call = self.b.ins().call_indirect(sig, f, &all);
-        self.b.inst_results(call)[0]
+    /// Call runtime-table entry at `field` with `args` (one or two; the context is prepended)
+    /// through its `preserve_all` wrapper; returns the helper's status.
+    fn call(&mut self, field: usize, args: &[Value]) -> Value {
+        let wrappers = self.b.ins().load(
+            self.ptr,
+            super::const_flags(),
+            self.ctx,
+            offset_of!(JitContext, helpers) as i32,
+        );
+        let f = self.b.ins().load(self.ptr, super::const_flags(), wrappers, field as i32);
+        let all = [self.ctx, args[0], *args.get(1).unwrap_or(&args[0])];
+        let sig = self.sigs.helper;
+        self.b.ins().call_indirect(sig, f, &all);
+        self.b.ins().load(I64, vm_flags(), self.ctx, offset_of!(JitContext, helper_status) as i32)
     }
 
     /// Side exit with an illegal-instruction fault for op `index` when `mstatus.FS` is off.
@@ -350,8 +357,7 @@ impl Gen<'_, '_> {
             4 => offset_of!(RuntimeTable, load32),
             _ => offset_of!(RuntimeTable, load64),
         };
-        let sig = self.sigs.load;
-        let status = self.call(field, sig, &[addr]);
+        let status = self.call(field, &[addr]);
         self.check(status, index);
         let mut v = self.load_ctx(offset_of!(JitContext, value));
         if signed && width < 8 {
@@ -395,8 +401,7 @@ impl Gen<'_, '_> {
             4 => offset_of!(RuntimeTable, store32),
             _ => offset_of!(RuntimeTable, store64),
         };
-        let sig = self.sigs.store;
-        let status = self.call(field, sig, &[addr, val]);
+        let status = self.call(field, &[addr, val]);
         self.check(status, index);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
