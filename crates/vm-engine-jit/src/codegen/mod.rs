@@ -40,10 +40,6 @@ use crate::context::{
 const EXIT_NEXT: u64 = STATUS_NEXT;
 const EXIT_FAULT: u64 = STATUS_FAULT;
 const EXIT_TERM: u64 = STATUS_TERM;
-/// Exit through chain slot `ctx.exit_slot` to `ctx.next_pc`.
-const EXIT_CHAIN: u64 = 3;
-/// Exit to computed `ctx.next_pc` through the lookup table.
-const EXIT_INDIRECT: u64 = 4;
 
 /// One block of a region, with what codegen needs to know about it.
 #[derive(Clone, Copy, Debug)]
@@ -443,9 +439,9 @@ impl Gen<'_, '_> {
         self.sync_instret();
     }
 
-    /// Choose the guest registers to keep in variables across the region: the `opts.promote`
-    /// most used, a use in a block on a loop (a backward edge within the region) counting 16,
-    /// at least 3 in all; load them (and `instret`) in the entry block.
+    /// Choose the guest registers to keep in variables across the region: if it has a loop (a
+    /// backward edge within the region), the `opts.promote` most used, a use in a block on a
+    /// loop counting 16, at least 3 in all; load them (and `instret`) in the entry block.
     fn promote(&mut self, blocks: &[RegionBlock<'_>]) {
         if self.opts.count && self.opts.chain {
             let var = self.b.declare_var(I64);
@@ -463,11 +459,36 @@ impl Gen<'_, '_> {
                 _ => Vec::new(),
             }
         };
+        // Internal edges; a loop is an edge back to a block from which its source is reachable.
+        let succ: HashMap<u64, Vec<u64>> = blocks
+            .iter()
+            .map(|rb| {
+                let ts = targets(&rb.block.term).into_iter().filter(|t| self.blocks.contains_key(t));
+                (rb.block.start_pc, ts.collect())
+            })
+            .collect();
+        let reaches = |from: u64, to: u64| {
+            let mut seen = vec![from];
+            let mut i = 0;
+            while i < seen.len() {
+                if seen[i] == to {
+                    return true;
+                }
+                for &n in succ.get(&seen[i]).into_iter().flatten() {
+                    if !seen.contains(&n) {
+                        seen.push(n);
+                    }
+                }
+                i += 1;
+            }
+            false
+        };
         let mut loops = Vec::new();
         for rb in blocks {
-            for t in targets(&rb.block.term) {
-                if t <= rb.block.start_pc && self.blocks.contains_key(&t) {
-                    loops.push((t, rb.block.start_pc));
+            let pc = rb.block.start_pc;
+            for &t in succ.get(&pc).into_iter().flatten() {
+                if t <= pc && reaches(t, pc) {
+                    loops.push((t, pc));
                 }
             }
         }
@@ -500,6 +521,11 @@ impl Gen<'_, '_> {
                 _ => {}
             }
         }
+        if loops.is_empty() {
+            // Straight-line code (often entered once per indirect jump, as in a bytecode
+            // interpreter's handlers) would pay the entry loads and exit stores for nothing.
+            return;
+        }
         let mut order: Vec<u8> = (1..32).filter(|&n| weight[n as usize] >= 3).collect();
         order.sort_by_key(|&n| (std::cmp::Reverse(weight[n as usize]), n));
         order.truncate(self.opts.promote as usize);
@@ -512,11 +538,6 @@ impl Gen<'_, '_> {
                 self.promoted_dirty |= 1 << n;
             }
         }
-    }
-
-    fn ret(&mut self, status: u64) {
-        let s = self.b.ins().iconst(I64, status as i64);
-        self.b.ins().return_(&[s]);
     }
 
     /// Switch to a new block (sealed later).
@@ -551,12 +572,17 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Leave for `pc` with `code` (`EXIT_NEXT`, `EXIT_CHAIN` with `slot`, `EXIT_INDIRECT`).
-    fn leave(&mut self, pc: Value, code: u64, slot: u64) {
+    /// Return to the runtime to continue at `pc` (`STATUS_NEXT`).
+    fn leave(&mut self, pc: Value) {
         self.sync_out();
+        self.leave_synced(pc, NO_SLOT);
+    }
+
+    /// [`Gen::leave`] once the state is synced, with the chain `slot` the exit went through.
+    fn leave_synced(&mut self, pc: Value, slot: u64) {
         self.store_ctx(offset_of!(JitContext, next_pc), pc);
         self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
-        self.goto_exit(code);
+        self.goto_exit(EXIT_NEXT);
     }
 
     /// If `instret` reached the stop word (budget spent, or the machine wants control), branch to a cold block that
@@ -572,7 +598,7 @@ impl Gen<'_, '_> {
         self.b.set_cold_block(out);
         self.b.switch_to_block(out);
         let pc = self.b.ins().iconst(I64, pc as i64);
-        self.leave(pc, EXIT_NEXT, NO_SLOT);
+        self.leave(pc);
         self.b.switch_to_block(go);
     }
 
@@ -601,65 +627,64 @@ impl Gen<'_, '_> {
             self.b.ins().jump(blk, &[]);
             return;
         }
-        let pc = self.b.ins().iconst(I64, target as i64);
         if self.opts.chain {
-            let slot = self.alloc.slot(target);
-            self.leave(pc, EXIT_CHAIN, slot);
+            self.chain_exit(target);
         } else {
-            self.leave(pc, EXIT_NEXT, NO_SLOT);
+            let pc = self.b.ins().iconst(I64, target as i64);
+            self.leave(pc);
         }
     }
 
-    /// The shared exit block: write the state back, then return the status, or for chain and
-    /// indirect exits within budget jump straight to the target's translation if it has one.
+    /// The shared exit block: return its status to the runtime.
     fn emit_exit(&mut self) {
         let exit = self.exit;
         self.b.switch_to_block(exit);
         self.b.set_cold_block(exit);
         let code = self.b.block_params(exit)[0];
-        let plain = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, code, EXIT_CHAIN as i64);
-        let ret = self.new_block();
-        self.b.append_block_param(ret, I64);
-        let onward = self.new_block();
-        self.b.ins().brif(plain, ret, &[code.into()], onward, &[]);
-        self.b.switch_to_block(ret);
-        let status = self.b.block_params(ret)[0];
-        self.b.ins().return_(&[status]);
-        if !self.opts.chain {
-            // No chain or indirect exits exist; keep the block well-formed.
-            self.b.switch_to_block(onward);
-            self.ret(STATUS_NEXT);
-            return;
-        }
-        self.b.switch_to_block(onward);
-        let next = self.new_block();
+        self.b.ins().return_(&[code]);
+    }
+
+    /// Leave for constant `target` outside the region through a fresh chain slot: tail-call the
+    /// slot's translation if the runtime linked one and the budget allows, else return
+    /// `STATUS_NEXT` with the slot so the runtime can link it. Each exit site has its own host
+    /// jump, which the branch predictor tells apart.
+    fn chain_exit(&mut self, target: u64) {
+        self.sync_out();
+        let slot = self.alloc.slot(target);
+        let out = self.new_block();
+        self.b.set_cold_block(out);
         if self.opts.count {
-            let stop = self.over_budget(true);
-            let ok = self.new_block();
-            let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
-            self.b.ins().brif(stop, ret, &[next_status.into()], ok, &[]);
-            self.b.switch_to_block(ok);
+            let stop = self.over_budget(false);
+            let go = self.new_block();
+            self.b.ins().brif(stop, out, &[], go, &[]);
+            self.b.switch_to_block(go);
         }
-        let is_chain = self.b.ins().icmp_imm_s(IntCC::Equal, code, EXIT_CHAIN as i64);
-        let chain_blk = self.new_block();
-        let indirect_blk = self.new_block();
-        self.b.ins().brif(is_chain, chain_blk, &[], indirect_blk, &[]);
-        // Chain: the slot's translation, if linked.
-        self.b.switch_to_block(chain_blk);
         let chain = self.ctx_const(offset_of!(JitContext, chain));
-        let slot = self.load_ctx(offset_of!(JitContext, exit_slot));
-        let off = self.b.ins().ishl_imm_s(slot, 3);
-        let at = self.b.ins().iadd(chain, off);
-        let target = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let at = self.b.ins().iadd_imm_s(chain, (slot * 8) as i64);
+        let code = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
         let linked = self.new_block();
-        let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
-        self.b.ins().brif(target, linked, &[], ret, &[next_status.into()]);
+        self.b.ins().brif(code, linked, &[], out, &[]);
         self.b.switch_to_block(linked);
         self.bump(offset_of!(JitContext, chained));
-        self.b.ins().jump(next, &[target.into()]);
-        // Indirect: the lookup table of translations.
-        self.b.switch_to_block(indirect_blk);
-        let pc = self.load_ctx(offset_of!(JitContext, next_pc));
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.switch_to_block(out);
+        let pc = self.b.ins().iconst(I64, target as i64);
+        self.leave_synced(pc, slot);
+    }
+
+    /// Leave for computed `pc` (an indirect jump): tail-call the translation the lookup table
+    /// has for it if the budget allows, else return `STATUS_NEXT` to the runtime.
+    fn indirect_exit(&mut self, pc: Value) {
+        self.sync_out();
+        let out = self.new_block();
+        self.b.set_cold_block(out);
+        if self.opts.count {
+            let stop = self.over_budget(false);
+            let go = self.new_block();
+            self.b.ins().brif(stop, out, &[], go, &[]);
+            self.b.switch_to_block(go);
+        }
         let table = self.ctx_const(offset_of!(JitContext, lookup));
         let idx = self.b.ins().ushr_imm_s(pc, 1);
         let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
@@ -669,22 +694,19 @@ impl Gen<'_, '_> {
         let hit = self.b.ins().icmp(IntCC::Equal, tag, pc);
         let found = self.new_block();
         let missed = self.new_block();
+        self.b.set_cold_block(missed);
         self.b.ins().brif(hit, found, &[], missed, &[]);
         self.b.switch_to_block(found);
         self.bump(offset_of!(JitContext, lookup_hits));
-        let code_ptr =
+        let code =
             self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, code) as i32);
-        self.b.ins().jump(next, &[code_ptr.into()]);
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
         self.b.switch_to_block(missed);
         self.bump(offset_of!(JitContext, lookup_misses));
-        let next_status = self.b.ins().iconst(I64, STATUS_NEXT as i64);
-        self.b.ins().jump(ret, &[next_status.into()]);
-        // Onward to another translation.
-        self.b.append_block_param(next, I64);
-        self.b.switch_to_block(next);
-        let target = self.b.block_params(next)[0];
-        let sig = self.sigs.region;
-        self.b.ins().return_call_indirect(sig, target, &[self.ctx]);
+        self.b.ins().jump(out, &[]);
+        self.b.switch_to_block(out);
+        self.leave_synced(pc, NO_SLOT);
     }
 
     fn term(&mut self, term: &Terminator, n_insns: u64) {
@@ -732,8 +754,11 @@ impl Gen<'_, '_> {
                 let t = self.b.ins().iadd_imm_s(base, *off);
                 let pc = self.b.ins().band_imm_s(t, !1);
                 advance(self);
-                let code = if self.opts.chain { EXIT_INDIRECT } else { EXIT_NEXT };
-                self.leave(pc, code, NO_SLOT);
+                if self.opts.chain {
+                    self.indirect_exit(pc);
+                } else {
+                    self.leave(pc);
+                }
             }
             _ => {
                 self.sync_out();
