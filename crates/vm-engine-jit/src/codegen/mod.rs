@@ -6,9 +6,11 @@
 //! in Cranelift variables for the whole region: loaded once at entry, stored back to `cpu.x` at
 //! every exit and before a helper that reads them. The others are loaded from `cpu.x` at their
 //! first use in each block and written through when set. `instret` is a variable too (a
-//! load-add-store per block chained every block through memory). Helpers are called through
-//! `preserve_all` wrappers, so a call on a cold path clobbers no register and the register
-//! allocator need not keep values on the stack around it. Branches between blocks of the
+//! load-add-store per block chained every block through memory). Memory slow paths call their
+//! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
+//! the register allocator need not keep values on the stack around it; the whole-op helper
+//! (FP, atomics, CSRs: hot in FP code) is called directly, as saving every register there,
+//! vector ones included, made FP code 1.5x slower. Branches between blocks of the
 //! region are plain host jumps; a backward one first compares `instret` with the stop word, so
 //! a loop inside compiled code still stops for `--max-insns` and signals.
 //!
@@ -188,6 +190,8 @@ fn ctx_offset(field: usize) -> i32 {
 struct Sigs {
     /// The helper wrappers'.
     helper: SigRef,
+    /// The whole-op helper's, called directly (`(ctx, op_id, csr_index) -> u32`).
+    op: SigRef,
     /// Translations'.
     region: SigRef,
 }
@@ -239,7 +243,13 @@ pub(crate) fn translate(
     let ptr = frontend.pointer_type();
     func.signature = region_signature(frontend);
     let mut b = FunctionBuilder::new(func, fctx);
+    let mut op_sig = Signature::new(frontend.default_call_conv);
+    op_sig.params.push(AbiParam::new(ptr));
+    op_sig.params.push(AbiParam::new(I64));
+    op_sig.params.push(AbiParam::new(I64));
+    op_sig.returns.push(AbiParam::new(I32));
     let sigs = Sigs {
+        op: b.import_signature(op_sig),
         helper: b.import_signature(wrapper_signature(frontend)),
         region: b.import_signature(region_signature(frontend)),
     };

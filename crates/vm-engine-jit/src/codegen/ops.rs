@@ -233,7 +233,13 @@ impl Gen<'_, '_> {
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
-        let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci]);
+        let rt =
+            self.b.ins().load(self.ptr, super::const_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
+        let f =
+            self.b.ins().load(self.ptr, super::const_flags(), rt, offset_of!(RuntimeTable, exec_op) as i32);
+        let sig = self.sigs.op;
+        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, id, ci]);
+        let status = self.b.inst_results(call)[0];
         self.check(status, index);
         self.reload_slots(writes);
     }
