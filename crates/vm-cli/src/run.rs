@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// Remove a variable from the guest environment.
     #[arg(short = 'U', value_name = "VAR")]
     unset_env: Vec<String>,
+    /// Guest architecture: riscv64 (interp, jit, hybrid) or x86_64 (accel: runs natively in a
+    /// KVM guest).
+    #[arg(long, default_value = "riscv64")]
+    arch: String,
     /// The program (a host path) and its arguments.
     #[arg(
         required = true,
@@ -95,6 +99,7 @@ pub fn demo() -> Result<u64, VmError> {
             stats: true,
         },
         sysroot: None,
+        arch: "riscv64".into(),
         set_env: Vec::new(),
         unset_env: Vec::new(),
         command: vec!["/vm-embedded/demo".into()],
@@ -109,8 +114,48 @@ pub fn run(args: &RunArgs) -> Result<u64, VmError> {
     run_image(args, None)
 }
 
+/// Run an x86-64 program in accelerated mode.
+fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
+    let mode: vm_core::ExecMode = args.opts.mode.parse()?;
+    if mode != vm_core::ExecMode::Accelerated {
+        return Err(VmError::Config(format!(
+            "x86-64 programs run only in accelerated mode (--mode accel, hardware virtualisation); \
+             --mode {} (interp, jit, hybrid) is for RISC-V programs",
+            args.opts.mode
+        )));
+    }
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    {
+        let program = PathBuf::from(&args.command[0]);
+        let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let env = environment(args)?;
+        let start = std::time::Instant::now();
+        let (exit, stats) = vm_accel::x86::run_program(&program, &argv, &env, args.sysroot.clone())?;
+        if args.opts.stats {
+            eprintln!("engine             accelerated (KVM, x86-64 at ring 3)");
+            eprintln!("system calls       {}", stats.syscalls);
+            eprintln!("VM exits           {}", stats.exits);
+            eprintln!("page-table entries {} written, {} shadow flushes", stats.ptes, stats.flushes);
+            eprintln!("wall time          {:.3} s", start.elapsed().as_secs_f64());
+        }
+        match exit {
+            vm_accel::x86::X86Exit::Exited(code) => Ok((code & 0xff) as u64),
+            vm_accel::x86::X86Exit::Killed(sig) => die_of_signal(sig),
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    Err(VmError::Unsupported("accelerated x86-64 programs need an x86-64 Linux host with KVM".into()))
+}
+
 /// Run `args.command`, from `image` if given (else read from its path).
 fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
+    match args.arch.as_str() {
+        "riscv64" | "riscv" => {}
+        "x86_64" | "x86-64" | "amd64" => return run_x86(args),
+        other => {
+            return Err(VmError::Config(format!("unknown --arch `{other}` (expected riscv64 or x86_64)")))
+        }
+    }
     let config = args.opts.config(128)?;
     let program = PathBuf::from(&args.command[0]);
     let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();

@@ -29,6 +29,38 @@ use vm_mem::{Prot, PAGE_SIZE, USER_TOP};
 
 pub use elf::{ET_DYN, ET_EXEC};
 
+/// The instruction set of the programs a [`Process`] loads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Machine {
+    /// RISC-V 64 (`EM_RISCV`), run by the RISC-V engines.
+    #[default]
+    Riscv64,
+    /// x86-64 (`EM_X86_64`), run under hardware virtualisation.
+    X86_64,
+}
+
+impl Machine {
+    /// The ELF `e_machine` value.
+    pub fn e_machine(self) -> u16 {
+        match self {
+            Machine::Riscv64 => elf::EM_RISCV,
+            Machine::X86_64 => 62,
+        }
+    }
+
+    /// `AT_HWCAP`: RV64GC's letters, or CPUID.1:EDX of the host for x86-64 (the program runs
+    /// on the host CPU and sees its CPUID).
+    pub fn hwcap(self) -> u64 {
+        match self {
+            Machine::Riscv64 => stack::HWCAP_RV64GC,
+            #[cfg(target_arch = "x86_64")]
+            Machine::X86_64 => u64::from(std::arch::x86_64::__cpuid(1).edx),
+            #[cfg(not(target_arch = "x86_64"))]
+            Machine::X86_64 => 0,
+        }
+    }
+}
+
 use crate::process::{Brk, Process};
 use crate::stack::{self, AuxInfo};
 use elf::{page_down, Elf};
@@ -193,8 +225,8 @@ fn load_interp(p: &Process, path: &Path, name: &[u8]) -> Result<(PathBuf, Vec<u8
         };
         VmError::Io { path: path.to_path_buf(), source: std::io::Error::new(e.kind(), msg) }
     })?;
-    let ielf =
-        elf::parse(&data, SEGMENT_LIMIT).map_err(|r| bad(&host, format!("as ELF interpreter: {r}")))?;
+    let ielf = elf::parse(&data, SEGMENT_LIMIT, p.machine.e_machine())
+        .map_err(|r| bad(&host, format!("as ELF interpreter: {r}")))?;
     if ielf.e_type != ET_DYN {
         return Err(bad(&host, "ELF interpreter is not position-independent (ET_DYN)"));
     }
@@ -223,7 +255,7 @@ fn load_elf(
     envp: &[Vec<u8>],
     execfn: &[u8],
 ) -> Result<(), VmError> {
-    let prog = elf::parse(data, SEGMENT_LIMIT).map_err(|r| bad(path, r))?;
+    let prog = elf::parse(data, SEGMENT_LIMIT, p.machine.e_machine()).map_err(|r| bad(path, r))?;
     let interp = match &prog.interp {
         Some(name) => Some(load_interp(p, path, name)?),
         None => None,
@@ -255,6 +287,7 @@ fn load_elf(
         base,
         entry,
         ids: AuxInfo::host_ids(),
+        hwcap: p.machine.hwcap(),
     };
     let st = stack::build(STACK_TOP, argv, envp, execfn, stack::host_random(), &aux);
     p.mem

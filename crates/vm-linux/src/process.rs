@@ -49,6 +49,8 @@ pub struct Process {
     pub exe: PathBuf,
     /// `set_tid_address` pointer: cleared (and futex-woken) at exit.
     pub clear_child_tid: u64,
+    /// The instruction set of the programs it loads.
+    pub machine: crate::loader::Machine,
 }
 
 impl Process {
@@ -62,6 +64,7 @@ impl Process {
             sysroot,
             exe: PathBuf::new(),
             clear_child_tid: 0,
+            machine: crate::loader::Machine::default(),
         })
     }
 

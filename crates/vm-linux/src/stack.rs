@@ -78,6 +78,8 @@ pub struct AuxInfo {
     pub entry: u64,
     /// AT_UID, AT_EUID, AT_GID, AT_EGID.
     pub ids: [u64; 4],
+    /// AT_HWCAP.
+    pub hwcap: u64,
 }
 
 impl AuxInfo {
@@ -181,7 +183,7 @@ pub fn build(
     let random_addr = p;
 
     let auxv: [(u64, u64); AUX_ENTRIES] = [
-        (AT_HWCAP, HWCAP_RV64GC),
+        (AT_HWCAP, aux.hwcap),
         (AT_PAGESZ, vm_mem::PAGE_SIZE),
         (AT_CLKTCK, 100),
         (AT_PHDR, aux.phdr),
@@ -301,7 +303,14 @@ mod tests {
         let top = 0x40_0000_0000;
         let argv = vec![b"prog".to_vec(), b"a1".to_vec()];
         let envp = vec![b"A=1".to_vec(), b"BB=22".to_vec(), b"C=".to_vec()];
-        let aux = AuxInfo { phdr: 0x10040, phnum: 7, base: 0, entry: 0x10100, ids: [1, 2, 3, 4] };
+        let aux = AuxInfo {
+            phdr: 0x10040,
+            phnum: 7,
+            base: 0,
+            entry: 0x10100,
+            ids: [1, 2, 3, 4],
+            hwcap: HWCAP_RV64GC,
+        };
         let s = build(top, &argv, &envp, b"/bin/prog", [7; 16], &aux);
         assert_eq!(s.sp % 16, 0);
         assert_eq!(s.bytes.len() as u64, top - s.sp);

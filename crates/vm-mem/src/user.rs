@@ -141,6 +141,12 @@ impl AddressSpace {
         Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new() })
     }
 
+    /// Host address of guest address 0: the start of the `USER_TOP`-byte reservation that
+    /// holds all guest memory (for a hypervisor to back guest-physical memory with it).
+    pub fn host_base(&self) -> *mut u8 {
+        self.base
+    }
+
     /// Map `[addr, addr + len)` (page-aligned `addr`; `len` rounded up to pages) zero-filled
     /// with `prot`, replacing whatever was mapped there (MAP_FIXED semantics).
     pub fn map_fixed(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), MapError> {

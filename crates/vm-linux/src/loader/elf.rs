@@ -144,6 +144,7 @@ fn machine_name(m: u16) -> &'static str {
         40 => "ARM",
         62 => "x86-64",
         183 => "AArch64",
+        243 => "RISC-V",
         258 => "LoongArch",
         _ => "unknown",
     }
@@ -175,7 +176,7 @@ pub fn check_ident(d: &[u8]) -> Result<(), String> {
 
 /// Parse and validate `d`; `limit` is the first address segments may not reach (the bottom of
 /// the stack region and its guard gap).
-pub fn parse(d: &[u8], limit: u64) -> Result<Elf, String> {
+pub fn parse(d: &[u8], limit: u64, expected: u16) -> Result<Elf, String> {
     check_ident(d)?;
     let trunc = || "truncated ELF header".to_string();
     let e_type = u16_at(d, 16).ok_or_else(trunc)?;
@@ -184,10 +185,11 @@ pub fn parse(d: &[u8], limit: u64) -> Result<Elf, String> {
     let phoff = u64_at(d, 32).ok_or_else(trunc)?;
     let phentsize = u16_at(d, 54).ok_or_else(trunc)?;
     let phnum = u16_at(d, 56).ok_or_else(trunc)?;
-    if machine != EM_RISCV {
+    if machine != expected {
         return Err(format!(
-            "ELF is for machine {machine} ({}), not RISC-V ({EM_RISCV})",
-            machine_name(machine)
+            "ELF is for machine {machine} ({}), not {} ({expected})",
+            machine_name(machine),
+            machine_name(expected)
         ));
     }
     match e_type {

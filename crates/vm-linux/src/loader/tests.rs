@@ -44,7 +44,7 @@ fn shebang_parsing() {
 
 #[test]
 fn parse_static_exec() {
-    let e = elf::parse(&ElfSpec::static_exec().build(), SEGMENT_LIMIT).unwrap();
+    let e = elf::parse(&ElfSpec::static_exec().build(), SEGMENT_LIMIT, elf::EM_RISCV).unwrap();
     assert_eq!(e.e_type, ET_EXEC);
     assert_eq!(e.segments.len(), 2);
     assert_eq!((e.lo(), e.hi()), (0x10000, 0x14000));

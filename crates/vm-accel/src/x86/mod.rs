@@ -1,0 +1,394 @@
+//! x86-64 Linux programs at ring 3 inside a hardware VM: [`X86Process`] loads a static (or
+//! static-pie) ELF into a [`Process`] whose memory backs the VM's guest-physical memory, builds
+//! the page tables and system structures ([`layout`], [`paging`]), and runs the vCPU; system
+//! calls and exceptions leave the guest as I/O exits and are served by vm-linux ([`syscall`]).
+
+pub mod layout;
+pub mod paging;
+mod syscall;
+
+use std::path::{Path, PathBuf};
+
+use vm_core::VmError;
+use vm_linux::{Process, SyscallAction};
+
+use crate::hypervisor::{self, Backend, Exit, Regs, Segment, Table, Vcpu, Vm};
+use layout::*;
+use paging::PageTables;
+
+/// How an x86-64 program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum X86Exit {
+    /// exit/exit_group with this status.
+    Exited(i32),
+    /// Killed by this signal (its default action).
+    Killed(i32),
+}
+
+/// Counters of one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct X86Stats {
+    /// System calls served.
+    pub syscalls: u64,
+    /// VM exits.
+    pub exits: u64,
+    /// Page-table entries written.
+    pub ptes: u64,
+    /// Shadow-page-table flushes (after unmapping or narrowing a mapping).
+    pub flushes: u64,
+}
+
+/// The host mapping of the system region.
+struct SysRegion {
+    ptr: *mut u8,
+}
+
+impl SysRegion {
+    fn new() -> Result<SysRegion, VmError> {
+        // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                SYS_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(VmError::Memory("cannot map the VM's system region".into()));
+        }
+        Ok(SysRegion { ptr: p.cast() })
+    }
+
+    fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: `ptr` is a live mapping of SYS_SIZE bytes owned by this value.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, SYS_SIZE) }
+    }
+
+    fn read_u64(&self, off: u64) -> u64 {
+        let mut b = [0u8; 8];
+        // SAFETY: callers pass offsets inside the region (the ring-0 stack); 8 bytes fit.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(off as usize), b.as_mut_ptr(), 8) };
+        u64::from_le_bytes(b)
+    }
+}
+
+impl Drop for SysRegion {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, no longer used (the VM using it is dropped first).
+        unsafe { libc::munmap(self.ptr.cast(), SYS_SIZE) };
+    }
+}
+
+/// An x86-64 Linux process in a hardware VM.
+pub struct X86Process {
+    // Field order is drop order: the vCPU and VM go before the memory they use.
+    vcpu: Box<dyn Vcpu>,
+    vm: Box<dyn Vm>,
+    pt: PageTables,
+    sys: SysRegion,
+    /// The Linux process state (memory, fds, brk, signals) vm-linux serves calls against.
+    pub process: Process,
+    /// Counters.
+    pub stats: X86Stats,
+    /// Guest-physical ranges of user memory registered with the VM: (lo, hi, slot).
+    slots: Vec<(u64, u64, u32)>,
+    next_slot: u32,
+}
+
+/// User memory is registered with the VM in runs of these aligned chunks that hold mappings
+/// (one slot for the whole 256 GiB space made the hypervisor allocate its per-page metadata
+/// for all of it: about 1.8 s per process).
+const SLOT_CHUNK: u64 = 1 << 30;
+
+const SLOT_SYS: u32 = 0;
+const EFER_SCE: u64 = 1;
+const EFER_LME: u64 = 1 << 8;
+const EFER_LMA: u64 = 1 << 10;
+const EFER_NXE: u64 = 1 << 11;
+const MSR_STAR: u32 = 0xc000_0081;
+const MSR_LSTAR: u32 = 0xc000_0082;
+const MSR_FMASK: u32 = 0xc000_0084;
+
+fn seg(selector: u16, code: bool) -> Segment {
+    Segment {
+        base: 0,
+        limit: 0xffff_ffff,
+        selector,
+        type_: if code { 0xb } else { 0x3 },
+        present: true,
+        dpl: (selector & 3) as u8,
+        db: !code,
+        s: true,
+        l: code,
+        g: true,
+    }
+}
+
+impl X86Process {
+    /// A VM on `backend` running the program at host path `path` with `argv` and `envp`.
+    pub fn new(
+        backend: Backend,
+        path: &Path,
+        argv: &[Vec<u8>],
+        envp: &[Vec<u8>],
+        sysroot: Option<PathBuf>,
+    ) -> Result<X86Process, VmError> {
+        let hv = hypervisor::open(backend)?;
+        let mut process = Process::new(sysroot)?;
+        process.machine = vm_linux::loader::Machine::X86_64;
+        vm_linux::loader::exec(&mut process, path, argv, envp)?;
+        let mut vm = hv.create_vm()?;
+        let mut sys = SysRegion::new()?;
+        build(sys.bytes());
+        // SAFETY: the system region lives as long as this value, which drops the VM first
+        // (field order).
+        unsafe { vm.set_memory(SLOT_SYS, SYS_GPA, SYS_SIZE as u64, sys.ptr)? };
+        // SAFETY: `sys.ptr` is the whole system region, kept alive alongside the tables.
+        let mut pt = unsafe { PageTables::new(sys.ptr) };
+        // The system region, supervisor-only; the syscall stub page, user R+X.
+        for off in (0..PT_OFF).step_by(4096) {
+            let x = if off == EXC_STUBS_OFF { 0 } else { paging::NX };
+            pt.set(SYS_VA + off, SYS_GPA + off, paging::P | paging::RW | x)?;
+        }
+        pt.set(STUB_VA, SYS_GPA + SYSCALL_STUB_OFF, paging::P | paging::US)?;
+        let mut vcpu = vm.create_vcpu(0)?;
+        vcpu.set_host_cpuid()?;
+        let mut me = X86Process {
+            vcpu,
+            vm,
+            pt,
+            sys,
+            process,
+            stats: X86Stats::default(),
+            slots: Vec::new(),
+            next_slot: SLOT_SYS + 1,
+        };
+        me.sync_all()?;
+        me.setup_cpu()?;
+        Ok(me)
+    }
+
+    fn setup_cpu(&mut self) -> Result<(), VmError> {
+        let mut s = self.vcpu.special_regs()?;
+        let ucode = seg(USER_CS, true);
+        let udata = seg(USER_DS, false);
+        s.cs = ucode;
+        s.ss = udata;
+        s.ds = udata;
+        s.es = udata;
+        s.fs = udata;
+        s.gs = udata;
+        s.tr = Segment {
+            base: SYS_VA + TSS_OFF,
+            limit: TSS_LIMIT,
+            selector: TSS_SEL,
+            type_: 0xb,
+            present: true,
+            dpl: 0,
+            db: false,
+            s: false,
+            l: false,
+            g: false,
+        };
+        s.ldt = Segment::default();
+        s.gdt = Table { base: SYS_VA + GDT_OFF, limit: 7 * 8 - 1 };
+        s.idt = Table { base: SYS_VA + IDT_OFF, limit: 32 * 16 - 1 };
+        // PE, MP, ET, NE, WP, PG; PAE, OSFXSR, OSXMMEXCPT, OSXSAVE.
+        s.cr0 = 1 | 2 | 0x10 | 0x20 | 0x1_0000 | 0x8000_0000;
+        s.cr4 = 0x20 | 0x200 | 0x400 | 0x4_0000;
+        s.cr3 = self.pt.root();
+        s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+        self.vcpu.set_special_regs(&s)?;
+        self.vcpu.set_msrs(&[
+            (MSR_STAR, (u64::from(KERNEL_DS) << 48) | (u64::from(KERNEL_CS) << 32)),
+            (MSR_LSTAR, STUB_VA),
+            (MSR_FMASK, 0),
+        ])?;
+        // SAFETY: xgetbv(0) is available whenever the host OS enabled XSAVE (OSXSAVE), which
+        // every x86-64 Linux that KVM runs on does; it only reads XCR0.
+        let xcr0 = unsafe { std::arch::x86_64::_xgetbv(0) };
+        self.vcpu.set_xcr0(xcr0)?;
+        let regs = Regs {
+            rip: self.process.cpu.pc,
+            rsp: self.process.cpu.x[2],
+            rflags: 0x202,
+            ..Default::default()
+        };
+        self.vcpu.set_regs(&regs)
+    }
+
+    /// Bring every PTE in line with the process's mappings.
+    fn sync_all(&mut self) -> Result<(), VmError> {
+        let maps = self.process.mem.mappings();
+        for (lo, hi, _) in maps {
+            self.sync(lo, hi)?;
+        }
+        Ok(())
+    }
+
+    /// Register exactly the chunk runs that hold mappings as guest-physical memory.
+    fn update_slots(&mut self) -> Result<(), VmError> {
+        let mut want: Vec<(u64, u64)> = Vec::new();
+        for (lo, hi, _) in self.process.mem.mappings() {
+            let (a, b) = (lo & !(SLOT_CHUNK - 1), hi.div_ceil(SLOT_CHUNK) * SLOT_CHUNK);
+            match want.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => want.push((a, b)),
+            }
+        }
+        let have: Vec<(u64, u64)> = self.slots.iter().map(|&(a, b, _)| (a, b)).collect();
+        if want == have {
+            return Ok(());
+        }
+        let mut kept = Vec::new();
+        for &(a, b, slot) in &self.slots {
+            if want.contains(&(a, b)) {
+                kept.push((a, b, slot));
+            } else {
+                self.vm.remove_memory(slot)?;
+            }
+        }
+        for &(a, b) in &want {
+            if !kept.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
+                let slot = self.next_slot;
+                self.next_slot += 1;
+                // SAFETY: `[a, b)` is inside the AddressSpace's USER_TOP-byte reservation,
+                // which lives as long as this value (the VM is dropped first).
+                unsafe { self.vm.set_memory(slot, a, b - a, self.process.mem.host_base().add(a as usize))? };
+                kept.push((a, b, slot));
+            }
+        }
+        kept.sort_unstable();
+        self.slots = kept;
+        Ok(())
+    }
+
+    /// Bring the PTEs of `[lo, hi)` in line; flush the hypervisor's shadow tables if a
+    /// mapping went away or lost rights.
+    fn sync(&mut self, lo: u64, hi: u64) -> Result<(), VmError> {
+        self.update_slots()?;
+        let s = self.pt.sync(&self.process.mem, lo, hi)?;
+        self.stats.ptes += s.changed;
+        if s.narrowed {
+            // Re-registering the slot that holds the page tables makes the hypervisor drop
+            // the shadow pages built from them (a present PTE edited by the host is otherwise
+            // never re-read).
+            self.vm.remove_memory(SLOT_SYS)?;
+            // SAFETY: as in `new`: the system region outlives the VM.
+            unsafe { self.vm.set_memory(SLOT_SYS, SYS_GPA, SYS_SIZE as u64, self.sys.ptr)? };
+            self.stats.flushes += 1;
+        }
+        Ok(())
+    }
+
+    /// Run until the program exits or something goes wrong.
+    pub fn run(&mut self) -> Result<X86Exit, VmError> {
+        loop {
+            let exit = self.vcpu.run()?;
+            self.stats.exits += 1;
+            match exit {
+                Exit::IoOut { port: SYSCALL_PORT, .. } => {
+                    let mut regs = self.vcpu.regs()?;
+                    if regs.rip != STUB_VA + 2 {
+                        // The program ran `out` itself somewhere else: not a system call.
+                        return Err(self.unhandled(&regs, "an `out` instruction (I/O port access)"));
+                    }
+                    self.stats.syscalls += 1;
+                    match syscall::serve(self, &mut regs)? {
+                        SyscallAction::Continue => {}
+                        SyscallAction::Exit(code) => return Ok(X86Exit::Exited(code)),
+                        SyscallAction::Killed(sig) => return Ok(X86Exit::Killed(sig)),
+                        SyscallAction::Exec => {
+                            return Err(VmError::Unsupported("execve in accelerated mode".into()))
+                        }
+                    }
+                    // Back to ring 3 after the `syscall`: rip from rcx, rflags from r11.
+                    regs.rip = regs.rcx;
+                    regs.rflags = (regs.r11 & 0x3c_7fd7) | 2;
+                    self.vcpu.set_regs(&regs)?;
+                }
+                Exit::IoOut { port, .. } if (EXC_PORT..EXC_PORT + 32).contains(&port) => {
+                    if let Some(done) = self.exception((port - EXC_PORT) as u8)? {
+                        return Ok(done);
+                    }
+                }
+                Exit::Interrupted => {}
+                other => {
+                    let regs = self.vcpu.regs()?;
+                    let what = match other {
+                        Exit::IoOut { port, .. } | Exit::IoIn { port } => {
+                            format!("an I/O instruction on port {port:#x}")
+                        }
+                        Exit::Mmio { addr, .. } => {
+                            format!("an access to unbacked guest-physical address {addr:#x}")
+                        }
+                        Exit::Halt => "hlt".into(),
+                        Exit::Shutdown => "a triple fault (shutdown)".into(),
+                        Exit::Failed(why) => why,
+                        Exit::Interrupted => unreachable!(),
+                    };
+                    return Err(self.unhandled(&regs, &what));
+                }
+            }
+        }
+    }
+
+    fn unhandled(&self, regs: &Regs, what: &str) -> VmError {
+        VmError::Unsupported(format!(
+            "accelerated x86-64 guest stopped at rip {:#x}: {what} that this environment cannot handle",
+            regs.rip
+        ))
+    }
+
+    /// An exception from ring 3 (vector `v`): the CPU pushed its frame on the ring-0 stack.
+    fn exception(&mut self, v: u8) -> Result<Option<X86Exit>, VmError> {
+        let top = STACK_TOP_OFF;
+        let rip = self.sys.read_u64(top - 40);
+        let cs = self.sys.read_u64(top - 32);
+        let err = if has_error_code(v) { self.sys.read_u64(top - 48) } else { 0 };
+        let sregs = self.vcpu.special_regs()?;
+        if cs & 3 != 3 {
+            return Err(VmError::Unsupported(format!(
+                "accelerated x86-64 guest: exception {v} in the VM's own ring-0 code at rip {rip:#x} (error {err:#x})"
+            )));
+        }
+        let sig = match v {
+            0 | 16 | 19 => libc::SIGFPE,
+            1 | 3 => libc::SIGTRAP,
+            6 => libc::SIGILL,
+            17 => libc::SIGBUS,
+            13 | 14 => libc::SIGSEGV,
+            _ => {
+                return Err(VmError::Unsupported(format!(
+                    "accelerated x86-64 guest: exception {v} at rip {rip:#x} (error {err:#x}) has no Linux signal here"
+                )))
+            }
+        };
+        tracing::debug!(vector = v, rip, cr2 = sregs.cr2, err, sig, "guest exception");
+        // Delivery to a handler is not implemented yet; a caught or ignored fault signal is an
+        // error rather than a silent wrong answer.
+        let action = self.process.signals.action(sig);
+        if action.handler != 0 {
+            return Err(VmError::Unsupported(format!(
+                "accelerated x86-64 guest: signal {sig} (exception {v} at rip {rip:#x}, address {:#x}) has a handler, and delivering signals to x86-64 handlers is not implemented",
+                sregs.cr2
+            )));
+        }
+        Ok(Some(X86Exit::Killed(sig)))
+    }
+}
+
+/// The whole run: load, run, and report.
+pub fn run_program(
+    path: &Path,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    sysroot: Option<PathBuf>,
+) -> Result<(X86Exit, X86Stats), VmError> {
+    let mut p = X86Process::new(Backend::Kvm, path, argv, envp, sysroot)?;
+    let exit = p.run()?;
+    Ok((exit, p.stats))
+}

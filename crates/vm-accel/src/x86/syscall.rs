@@ -1,0 +1,343 @@
+//! x86-64 system calls, served by vm-linux: most have an asm-generic (riscv64) twin with the
+//! same arguments and structures and go straight through [`vm_linux::syscall::dispatch`];
+//! the legacy path-based calls become their `*at` forms; the few whose structures differ on
+//! x86-64 (`stat`, `sigaction`, `utsname.machine`) or that only x86-64 has (`arch_prctl`) are
+//! done here.
+
+use vm_core::VmError;
+use vm_linux::SyscallAction;
+
+use super::X86Process;
+use crate::hypervisor::Regs;
+
+const AT_FDCWD: u64 = -100i64 as u64;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_REMOVEDIR: u64 = 0x200;
+const AT_EMPTY_PATH: u64 = 0x1000;
+
+/// x86-64 numbers whose asm-generic twin takes the same arguments.
+fn generic(nr: u64) -> Option<u64> {
+    Some(match nr {
+        0 => 63,    // read
+        1 => 64,    // write
+        3 => 57,    // close
+        8 => 62,    // lseek
+        9 => 222,   // mmap
+        10 => 226,  // mprotect
+        11 => 215,  // munmap
+        12 => 214,  // brk
+        14 => 135,  // rt_sigprocmask
+        16 => 29,   // ioctl
+        17 => 67,   // pread64
+        18 => 68,   // pwrite64
+        19 => 65,   // readv
+        20 => 66,   // writev
+        24 => 124,  // sched_yield
+        25 => 216,  // mremap
+        26 => 227,  // msync
+        27 => 232,  // mincore
+        28 => 233,  // madvise
+        32 => 23,   // dup
+        35 => 101,  // nanosleep
+        39 => 172,  // getpid
+        40 => 71,   // sendfile
+        60 => 93,   // exit
+        61 => 260,  // wait4
+        62 => 129,  // kill
+        72 => 25,   // fcntl
+        73 => 32,   // flock
+        74 => 82,   // fsync
+        75 => 83,   // fdatasync
+        76 => 45,   // truncate
+        77 => 46,   // ftruncate
+        79 => 17,   // getcwd
+        80 => 49,   // chdir
+        81 => 50,   // fchdir
+        91 => 52,   // fchmod
+        93 => 55,   // fchown
+        95 => 166,  // umask
+        96 => 169,  // gettimeofday
+        97 => 163,  // getrlimit
+        98 => 165,  // getrusage
+        99 => 179,  // sysinfo
+        100 => 153, // times
+        102 => 174, // getuid
+        104 => 176, // getgid
+        105 => 146, // setuid
+        106 => 144, // setgid
+        107 => 175, // geteuid
+        108 => 177, // getegid
+        109 => 154, // setpgid
+        110 => 173, // getppid
+        112 => 157, // setsid
+        115 => 158, // getgroups
+        121 => 155, // getpgid
+        124 => 156, // getsid
+        131 => 132, // sigaltstack
+        137 => 43,  // statfs
+        138 => 44,  // fstatfs
+        157 => 167, // prctl
+        160 => 164, // setrlimit
+        162 => 81,  // sync
+        186 => 178, // gettid
+        200 => 130, // tkill
+        202 => 98,  // futex
+        204 => 123, // sched_getaffinity
+        217 => 61,  // getdents64
+        218 => 96,  // set_tid_address
+        228 => 113, // clock_gettime
+        229 => 114, // clock_getres
+        230 => 115, // clock_nanosleep
+        231 => 94,  // exit_group
+        234 => 131, // tgkill
+        257 => 56,  // openat
+        258 => 34,  // mkdirat
+        260 => 54,  // fchownat
+        263 => 35,  // unlinkat
+        264 => 38,  // renameat
+        265 => 37,  // linkat
+        266 => 36,  // symlinkat
+        267 => 78,  // readlinkat
+        268 => 53,  // fchmodat
+        269 => 48,  // faccessat
+        270 => 72,  // pselect6
+        271 => 73,  // ppoll
+        273 => 99,  // set_robust_list
+        274 => 100, // get_robust_list
+        280 => 88,  // utimensat
+        285 => 47,  // fallocate
+        290 => 19,  // eventfd2
+        292 => 24,  // dup3
+        293 => 59,  // pipe2
+        302 => 261, // prlimit64
+        318 => 278, // getrandom
+        334 => 293, // rseq
+        439 => 439, // faccessat2
+        _ => return None,
+    })
+}
+
+/// Calls that change the memory map: after them the page tables are synced over the range.
+fn touches_memory(nr: u64) -> bool {
+    matches!(nr, 9 | 10 | 11 | 12 | 25 | 28)
+}
+
+/// Serve the call in `regs` (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9); the
+/// result goes to rax.
+pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction, VmError> {
+    let nr = regs.rax;
+    let a = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
+    let brk_before = m.process.brk.current;
+    let (action, ret) = match nr {
+        2 => via(m, 56, [AT_FDCWD, a[0], a[1], a[2], 0, 0]), // open
+        85 => via(m, 56, [AT_FDCWD, a[0], 0o1101, a[1], 0, 0]), // creat
+        21 => via(m, 48, [AT_FDCWD, a[0], a[1], 0, 0, 0]),   // access
+        22 => via(m, 59, [a[0], 0, 0, 0, 0, 0]),             // pipe
+        33 => dup2(m, a[0], a[1]),                           // dup2
+        82 => via(m, 38, [AT_FDCWD, a[0], AT_FDCWD, a[1], 0, 0]), // rename
+        83 => via(m, 34, [AT_FDCWD, a[0], a[1], 0, 0, 0]),   // mkdir
+        84 => via(m, 35, [AT_FDCWD, a[0], AT_REMOVEDIR, 0, 0, 0]), // rmdir
+        86 => via(m, 37, [AT_FDCWD, a[0], AT_FDCWD, a[1], 0, 0]), // link
+        87 => via(m, 35, [AT_FDCWD, a[0], 0, 0, 0, 0]),      // unlink
+        88 => via(m, 36, [a[0], AT_FDCWD, a[1], 0, 0, 0]),   // symlink
+        89 => via(m, 78, [AT_FDCWD, a[0], a[1], a[2], 0, 0]), // readlink
+        90 => via(m, 53, [AT_FDCWD, a[0], a[1], 0, 0, 0]),   // chmod
+        92 => via(m, 54, [AT_FDCWD, a[0], a[1], a[2], 0, 0]), // chown
+        94 => via(m, 54, [AT_FDCWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW, 0]), // lchown
+        111 => via(m, 155, [0; 6]),                          // getpgrp
+        7 => poll(m, a),                                     // poll
+        4 => stat(m, AT_FDCWD, a[0], a[1], 0),               // stat
+        6 => stat(m, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW), // lstat
+        5 => stat(m, a[0], 0, a[1], AT_EMPTY_PATH),          // fstat
+        262 => stat(m, a[0], a[1], a[2], a[3]),              // newfstatat
+        13 => sigaction(m, a),                               // rt_sigaction
+        63 => uname(m, a[0]),                                // uname
+        158 => arch_prctl(m, a[0], a[1])?,                   // arch_prctl
+        201 => time(m, a[0]),                                // time
+        _ => match generic(nr) {
+            Some(g) => via(m, g, a),
+            None => {
+                tracing::warn!(nr, "x86-64 system call not implemented in accelerated mode: -ENOSYS");
+                (SyscallAction::Continue, -(libc::ENOSYS as i64) as u64)
+            }
+        },
+    };
+    regs.rax = ret;
+    if touches_memory(nr) {
+        let (lo, hi) = match nr {
+            12 => {
+                let (x, y) = (brk_before.min(m.process.brk.current), brk_before.max(m.process.brk.current));
+                (x, y)
+            }
+            9 if (ret as i64) >= 0 => (ret, ret.saturating_add(a[1])),
+            25 if (ret as i64) >= 0 => {
+                m.sync(a[0], a[0].saturating_add(a[1]))?;
+                (ret, ret.saturating_add(a[2]))
+            }
+            _ => (a[0], a[0].saturating_add(a[1])),
+        };
+        m.sync(lo & !0xfff, (hi + 0xfff) & !0xfff)?;
+    }
+    Ok(action)
+}
+
+/// Run asm-generic call `g` with `args` through vm-linux; returns what to do and rax.
+fn via(m: &mut X86Process, g: u64, args: [u64; 6]) -> (SyscallAction, u64) {
+    let p = &mut m.process;
+    p.cpu.x[17] = g;
+    p.cpu.x[10..16].copy_from_slice(&args);
+    let action = vm_linux::syscall::dispatch(p);
+    (action, p.cpu.x[10])
+}
+
+fn ret(r: i64) -> (SyscallAction, u64) {
+    (SyscallAction::Continue, r as u64)
+}
+
+fn errno() -> i64 {
+    -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) as i64)
+}
+
+fn dup2(m: &mut X86Process, old: u64, new: u64) -> (SyscallAction, u64) {
+    if old == new {
+        // dup2(fd, fd) only checks fd and returns it (dup3 would refuse).
+        let (action, r) = via(m, 25, [old, libc::F_GETFD as u64, 0, 0, 0, 0]);
+        return if (r as i64) < 0 { (action, r) } else { (action, old) };
+    }
+    via(m, 24, [old, new, 0, 0, 0, 0])
+}
+
+/// poll(fds, n, timeout_ms) as ppoll with a timespec (or none for a negative timeout).
+fn poll(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
+    let ms = a[2] as i32;
+    if ms < 0 {
+        return via(m, 73, [a[0], a[1], 0, 0, 8, 0]);
+    }
+    // ppoll would need a timespec in guest memory: serve this one on the host directly.
+    let n = a[1] as usize;
+    let Ok(bytes) = m.process.mem.host_slice_mut(a[0], n * 8) else { return ret(-libc::EFAULT as i64) };
+    // SAFETY: `bytes` is n pollfd structs (8 bytes each, same layout on host and guest) in
+    // guest memory the guest may write; poll only touches those bytes.
+    let r = unsafe { libc::poll(bytes.as_mut_ptr().cast(), n as libc::nfds_t, ms) };
+    ret(if r < 0 { errno() } else { i64::from(r) })
+}
+
+/// stat/lstat/fstat/newfstatat: the host's `struct stat` is the x86-64 guest's.
+fn stat(m: &mut X86Process, dirfd: u64, path: u64, buf: u64, flags: u64) -> (SyscallAction, u64) {
+    let cpath = if path == 0 && flags & AT_EMPTY_PATH != 0 {
+        std::ffi::CString::default()
+    } else {
+        match m.process.mem.read_cstr(path, 4096) {
+            Ok(p) => {
+                use std::os::unix::ffi::OsStrExt;
+                let host = m.process.host_path(std::path::Path::new(std::ffi::OsStr::from_bytes(&p)));
+                match std::ffi::CString::new(host.as_os_str().as_bytes()) {
+                    Ok(c) => c,
+                    Err(_) => return ret(-libc::EINVAL as i64),
+                }
+            }
+            Err(_) => return ret(-libc::EFAULT as i64),
+        }
+    };
+    // SAFETY: zeroed `stat` is a valid value; fstatat writes only into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid C string and out pointer; dirfd is the guest's (guest fds are host fds).
+    let r = unsafe { libc::fstatat(dirfd as i32, cpath.as_ptr(), &mut st, flags as i32) };
+    if r < 0 {
+        return ret(errno());
+    }
+    // SAFETY: `libc::stat` is plain old data; viewing it as bytes is fine.
+    let bytes = unsafe {
+        std::slice::from_raw_parts((&st as *const libc::stat).cast::<u8>(), std::mem::size_of::<libc::stat>())
+    };
+    match m.process.mem.write(buf, bytes) {
+        Ok(()) => ret(0),
+        Err(_) => ret(-libc::EFAULT as i64),
+    }
+}
+
+/// rt_sigaction with the x86-64 `struct sigaction` (handler, flags, restorer, mask).
+fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
+    let (sig, act, old) = (a[0] as i32, a[1], a[2]);
+    if !(1..=64).contains(&sig) || a[3] != 8 {
+        return ret(-libc::EINVAL as i64);
+    }
+    let cur = m.process.signals.action(sig);
+    if old != 0 {
+        let mut b = [0u8; 32];
+        b[0..8].copy_from_slice(&cur.handler.to_le_bytes());
+        b[8..16].copy_from_slice(&cur.flags.to_le_bytes());
+        b[24..32].copy_from_slice(&cur.mask.to_le_bytes());
+        if m.process.mem.write(old, &b).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+    }
+    if act != 0 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            return ret(-libc::EINVAL as i64);
+        }
+        let mut b = [0u8; 32];
+        if m.process.mem.read(act, &mut b).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        m.process.signals.actions[(sig - 1) as usize] =
+            vm_linux::signal::SigAction { handler: word(0), flags: word(8), mask: word(24) };
+    }
+    ret(0)
+}
+
+fn uname(m: &mut X86Process, buf: u64) -> (SyscallAction, u64) {
+    let (action, r) = via(m, 160, [buf, 0, 0, 0, 0, 0]);
+    if r == 0 {
+        let mut machine = [0u8; 65];
+        machine[..6].copy_from_slice(b"x86_64");
+        if m.process.mem.write(buf + 4 * 65, &machine).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+    }
+    (action, r)
+}
+
+fn time(m: &mut X86Process, tloc: u64) -> (SyscallAction, u64) {
+    // SAFETY: time(NULL) only returns a value.
+    let t = unsafe { libc::time(std::ptr::null_mut()) } as u64;
+    if tloc != 0 && m.process.mem.write(tloc, &t.to_le_bytes()).is_err() {
+        return ret(-libc::EFAULT as i64);
+    }
+    ret(t as i64)
+}
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+
+fn arch_prctl(m: &mut X86Process, code: u64, addr: u64) -> Result<(SyscallAction, u64), VmError> {
+    let mut s = m.vcpu.special_regs()?;
+    let r = match code {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if addr >= 1 << 47 {
+                -libc::EPERM as i64
+            } else {
+                if code == ARCH_SET_FS {
+                    s.fs.base = addr;
+                } else {
+                    s.gs.base = addr;
+                }
+                m.vcpu.set_special_regs(&s)?;
+                0
+            }
+        }
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let v = if code == ARCH_GET_FS { s.fs.base } else { s.gs.base };
+            if m.process.mem.write(addr, &v.to_le_bytes()).is_ok() {
+                0
+            } else {
+                -libc::EFAULT as i64
+            }
+        }
+        _ => -libc::EINVAL as i64,
+    };
+    Ok(ret(r))
+}
