@@ -309,13 +309,21 @@ impl X86Process {
                     regs.rip = regs.rcx;
                     regs.rflags = (regs.r11 & 0x3c_7fd7) | 2;
                     self.vcpu.set_regs(&regs)?;
+                    if let Some(done) = self.signals(regs.rip)? {
+                        return Ok(done);
+                    }
                 }
                 Exit::IoOut { port, .. } if (EXC_PORT..EXC_PORT + 32).contains(&port) => {
                     if let Some(done) = self.exception((port - EXC_PORT) as u8)? {
                         return Ok(done);
                     }
                 }
-                Exit::Interrupted => {}
+                Exit::Interrupted => {
+                    let rip = self.vcpu.regs()?.rip;
+                    if let Some(done) = self.signals(rip)? {
+                        return Ok(done);
+                    }
+                }
                 other => {
                     let regs = self.vcpu.regs()?;
                     let what = match other {
@@ -333,6 +341,20 @@ impl X86Process {
                     return Err(self.unhandled(&regs, &what));
                 }
             }
+        }
+    }
+
+    /// Act on pending signals: default actions happen (ignore, or the process dies of the
+    /// signal); a signal with a handler is an error, as running x86-64 handlers (building the
+    /// signal frame) is not implemented yet.
+    fn signals(&mut self, rip: u64) -> Result<Option<X86Exit>, VmError> {
+        match self.process.signals.take_deliverable() {
+            None => Ok(None),
+            Some((sig, act)) if act.handler == vm_linux::signal::SIG_DFL => Ok(Some(X86Exit::Killed(sig))),
+            Some((sig, _)) => Err(VmError::Unsupported(format!(
+                "accelerated x86-64 guest at rip {rip:#x}: signal {sig} has a handler, and delivering signals \
+                 to x86-64 handlers is not implemented yet"
+            ))),
         }
     }
 

@@ -43,7 +43,6 @@ fn generic(nr: u64) -> Option<u64> {
         40 => 71,   // sendfile
         60 => 93,   // exit
         61 => 260,  // wait4
-        62 => 129,  // kill
         72 => 25,   // fcntl
         73 => 32,   // flock
         74 => 82,   // fsync
@@ -80,7 +79,6 @@ fn generic(nr: u64) -> Option<u64> {
         160 => 164, // setrlimit
         162 => 81,  // sync
         186 => 178, // gettid
-        200 => 130, // tkill
         202 => 98,  // futex
         204 => 123, // sched_getaffinity
         217 => 61,  // getdents64
@@ -89,12 +87,11 @@ fn generic(nr: u64) -> Option<u64> {
         229 => 114, // clock_getres
         230 => 115, // clock_nanosleep
         231 => 94,  // exit_group
-        234 => 131, // tgkill
         257 => 56,  // openat
         258 => 34,  // mkdirat
         260 => 54,  // fchownat
         263 => 35,  // unlinkat
-        264 => 38,  // renameat
+        316 => 276, // renameat2
         265 => 37,  // linkat
         266 => 36,  // symlinkat
         267 => 78,  // readlinkat
@@ -134,7 +131,7 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         21 => via(m, 48, [AT_FDCWD, a[0], a[1], 0, 0, 0]),   // access
         22 => via(m, 59, [a[0], 0, 0, 0, 0, 0]),             // pipe
         33 => dup2(m, a[0], a[1]),                           // dup2
-        82 => via(m, 38, [AT_FDCWD, a[0], AT_FDCWD, a[1], 0, 0]), // rename
+        82 => via(m, 276, [AT_FDCWD, a[0], AT_FDCWD, a[1], 0, 0]), // rename
         83 => via(m, 34, [AT_FDCWD, a[0], a[1], 0, 0, 0]),   // mkdir
         84 => via(m, 35, [AT_FDCWD, a[0], AT_REMOVEDIR, 0, 0, 0]), // rmdir
         86 => via(m, 37, [AT_FDCWD, a[0], AT_FDCWD, a[1], 0, 0]), // link
@@ -151,9 +148,21 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         5 => stat(m, a[0], 0, a[1], AT_EMPTY_PATH),          // fstat
         262 => stat(m, a[0], a[1], a[2], a[3]),              // newfstatat
         13 => sigaction(m, a),                               // rt_sigaction
-        63 => uname(m, a[0]),                                // uname
-        158 => arch_prctl(m, a[0], a[1])?,                   // arch_prctl
-        201 => time(m, a[0]),                                // time
+        62 => kill(m, a),
+        264 => via(m, 276, [a[0], a[1], a[2], a[3], 0, 0]), // renameat
+        200 | 234 => {
+            // tkill(tid, sig) / tgkill(tgid, tid, sig): the process's only thread.
+            let me = u64::from(std::process::id());
+            let ids: &[u64] = if nr == 200 { &a[..1] } else { &a[..2] };
+            if ids.iter().all(|&id| id == me) {
+                via(m, if nr == 200 { 130 } else { 131 }, a)
+            } else {
+                ret(-libc::ESRCH as i64)
+            }
+        }
+        63 => uname(m, a[0]),              // uname
+        158 => arch_prctl(m, a[0], a[1])?, // arch_prctl
+        201 => time(m, a[0]),              // time
         _ => match generic(nr) {
             Some(g) => via(m, g, a),
             None => {
@@ -254,6 +263,19 @@ fn stat(m: &mut X86Process, dirfd: u64, path: u64, buf: u64, flags: u64) -> (Sys
         Ok(()) => ret(0),
         Err(_) => ret(-libc::EFAULT as i64),
     }
+}
+
+/// kill: only the process itself (pid 0 or its own pid) until accelerated processes can fork;
+/// anything else could reach host processes that are not the guest's (a failed fork's -1
+/// passed to kill would signal every process the user owns).
+fn kill(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
+    let me = u64::from(std::process::id());
+    let pid = a[0] as i32;
+    if pid == 0 || pid as u64 == me {
+        return via(m, 129, [me, a[1], 0, 0, 0, 0]);
+    }
+    tracing::warn!(pid, "kill of another process refused in accelerated mode (no child processes yet)");
+    ret(-libc::EPERM as i64)
 }
 
 /// rt_sigaction with the x86-64 `struct sigaction` (handler, flags, restorer, mask).

@@ -407,6 +407,21 @@ impl SignalState {
         false
     }
 
+    /// For a run loop that cannot build signal frames (x86-64 guests): take host signals in,
+    /// drop pending signals that would be ignored, and return the next unblocked one that
+    /// kills or has a handler, with its disposition (it is dequeued).
+    pub fn take_deliverable(&mut self) -> Option<(i32, SigAction)> {
+        if host::host_signal_pending() {
+            self.drain_host();
+        }
+        if !self.settle() {
+            return None;
+        }
+        let s = self.next_unblocked()?;
+        self.dequeue(s);
+        Some((s, self.action(s)))
+    }
+
     /// Move host signals that arrived into the pending set.
     fn drain_host(&mut self) {
         let mut bits = host::take_host_pending();
