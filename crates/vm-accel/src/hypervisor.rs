@@ -157,8 +157,16 @@ pub enum Exit {
     Failed(String),
 }
 
+/// The x87/SSE/AVX register state of a vCPU (an XSAVE image), opaque to the VMM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FpuState(pub Vec<u32>);
+
 /// One x86-64 vCPU.
 pub trait Vcpu {
+    /// The floating-point and vector registers.
+    fn fpu_state(&self) -> Result<FpuState, VmError>;
+    /// Restore registers saved by [`Vcpu::fpu_state`] (of a vCPU of the same host).
+    fn set_fpu_state(&mut self, state: &FpuState) -> Result<(), VmError>;
     /// General registers.
     fn regs(&self) -> Result<Regs, VmError>;
     /// Set the general registers.

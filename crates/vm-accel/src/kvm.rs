@@ -8,7 +8,7 @@ use kvm_bindings::{
 use kvm_ioctls::{Kvm as KvmSys, VcpuExit, VcpuFd, VmFd};
 use vm_core::VmError;
 
-use crate::hypervisor::{Exit, Hypervisor, Regs, Segment, SpecialRegs, Table, Vcpu, Vm};
+use crate::hypervisor::{Exit, FpuState, Hypervisor, Regs, Segment, SpecialRegs, Table, Vcpu, Vm};
 
 /// The device KVM is reached through.
 pub const KVM_DEVICE: &str = "/dev/kvm";
@@ -23,16 +23,20 @@ pub struct Kvm {
 }
 
 impl Kvm {
-    /// Open [`KVM_DEVICE`]: a missing device or a permission problem is a clear error naming it.
+    /// Open [`KVM_DEVICE`] (or the device named by `VM_KVM_DEVICE`, for testing): a missing
+    /// device or a permission problem is a clear error naming it.
     pub fn open() -> Result<Kvm, VmError> {
-        let kvm = KvmSys::new().map_err(|e| {
+        let device = std::env::var("VM_KVM_DEVICE").unwrap_or_else(|_| KVM_DEVICE.to_string());
+        let path = std::ffi::CString::new(device.clone())
+            .map_err(|_| VmError::Config(format!("VM_KVM_DEVICE `{device}` contains a NUL byte")))?;
+        let kvm = KvmSys::new_with_path(path.as_c_str()).map_err(|e| {
             let io = std::io::Error::from_raw_os_error(e.errno());
             let why = match io.kind() {
                 ErrorKind::NotFound => "does not exist (no KVM on this host: load the kvm module, or run on a machine with hardware virtualisation)".to_string(),
                 ErrorKind::PermissionDenied => "cannot be opened: permission denied (add the user to the `kvm` group or run with access to the device)".to_string(),
                 _ => format!("cannot be opened: {io}"),
             };
-            VmError::Unsupported(format!("accelerated mode needs {KVM_DEVICE}, which {why}"))
+            VmError::Unsupported(format!("accelerated mode needs {device}, which {why}"))
         })?;
         Ok(Kvm { kvm })
     }
@@ -128,6 +132,20 @@ fn seg_to(s: &Segment) -> kvm_segment {
 }
 
 impl Vcpu for KvmVcpu {
+    fn fpu_state(&self) -> Result<FpuState, VmError> {
+        let x = self.vcpu.get_xsave().map_err(|e| kvm_error("KVM_GET_XSAVE", e))?;
+        Ok(FpuState(x.region.to_vec()))
+    }
+
+    fn set_fpu_state(&mut self, state: &FpuState) -> Result<(), VmError> {
+        let mut x = kvm_bindings::kvm_xsave::default();
+        let n = x.region.len().min(state.0.len());
+        x.region[..n].copy_from_slice(&state.0[..n]);
+        // SAFETY: the image is one KVM_GET_XSAVE returned on this host (legacy 4 KiB region,
+        // no extended area), which is what KVM_SET_XSAVE reads.
+        unsafe { self.vcpu.set_xsave(&x) }.map_err(|e| kvm_error("KVM_SET_XSAVE", e))
+    }
+
     fn regs(&self) -> Result<Regs, VmError> {
         let r = self.vcpu.get_regs().map_err(|e| kvm_error("KVM_GET_REGS", e))?;
         Ok(Regs {

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use vm_core::VmError;
 use vm_linux::{Process, SyscallAction};
 
-use crate::hypervisor::{self, Backend, Exit, Regs, Segment, Table, Vcpu, Vm};
+use crate::hypervisor::{
+    self, Backend, Exit, FpuState, Hypervisor, Regs, Segment, SpecialRegs, Table, Vcpu, Vm,
+};
 use layout::*;
 use paging::PageTables;
 
@@ -87,6 +89,7 @@ pub struct X86Process {
     // Field order is drop order: the vCPU and VM go before the memory they use.
     vcpu: Box<dyn Vcpu>,
     vm: Box<dyn Vm>,
+    hv: Box<dyn Hypervisor>,
     pt: PageTables,
     sys: SysRegion,
     /// The Linux process state (memory, fds, brk, signals) vm-linux serves calls against.
@@ -96,6 +99,8 @@ pub struct X86Process {
     /// Guest-physical ranges of user memory registered with the VM: (lo, hi, slot).
     slots: Vec<(u64, u64, u32)>,
     next_slot: u32,
+    /// Host pids of the children this process forked (the only other processes it may signal).
+    children: Vec<i32>,
 }
 
 /// User memory is registered with the VM in runs of these aligned chunks that hold mappings
@@ -140,11 +145,34 @@ impl X86Process {
         let mut process = Process::new(sysroot)?;
         process.machine = vm_linux::loader::Machine::X86_64;
         vm_linux::loader::exec(&mut process, path, argv, envp)?;
-        let mut vm = hv.create_vm()?;
         let mut sys = SysRegion::new()?;
         build(sys.bytes());
-        // SAFETY: the system region lives as long as this value, which drops the VM first
-        // (field order).
+        let (vm, vcpu, pt) = Self::make_vm(hv.as_ref(), &sys)?;
+        let mut me = X86Process {
+            vcpu,
+            vm,
+            hv,
+            pt,
+            sys,
+            process,
+            stats: X86Stats::default(),
+            slots: Vec::new(),
+            next_slot: SLOT_SYS + 1,
+            children: Vec::new(),
+        };
+        me.sync_all()?;
+        me.setup_cpu()?;
+        Ok(me)
+    }
+
+    /// A VM with the system region, fresh page tables mapping it, and a vCPU.
+    fn make_vm(
+        hv: &dyn Hypervisor,
+        sys: &SysRegion,
+    ) -> Result<(Box<dyn Vm>, Box<dyn Vcpu>, PageTables), VmError> {
+        let mut vm = hv.create_vm()?;
+        // SAFETY: the system region lives as long as the process value, which drops the VM
+        // first (field order).
         unsafe { vm.set_memory(SLOT_SYS, SYS_GPA, SYS_SIZE as u64, sys.ptr)? };
         // SAFETY: `sys.ptr` is the whole system region, kept alive alongside the tables.
         let mut pt = unsafe { PageTables::new(sys.ptr) };
@@ -156,19 +184,34 @@ impl X86Process {
         pt.set(STUB_VA, SYS_GPA + SYSCALL_STUB_OFF, paging::P | paging::US)?;
         let mut vcpu = vm.create_vcpu(0)?;
         vcpu.set_host_cpuid()?;
-        let mut me = X86Process {
-            vcpu,
-            vm,
-            pt,
-            sys,
-            process,
-            stats: X86Stats::default(),
-            slots: Vec::new(),
-            next_slot: SLOT_SYS + 1,
-        };
-        me.sync_all()?;
-        me.setup_cpu()?;
-        Ok(me)
+        Ok((vm, vcpu, pt))
+    }
+
+    /// Start over with a new VM for the same process: after `fork` in the child (the
+    /// parent's VM belongs to the parent's address space and cannot be used) with the CPU
+    /// state `keep` the parent had, or after `execve` with a fresh CPU.
+    fn rebuild(&mut self, keep: Option<(Regs, SpecialRegs, FpuState)>) -> Result<(), VmError> {
+        // Old page-table pages hold the old mappings: clear the ones used.
+        let used = self.pt.used();
+        self.sys.bytes()[PT_OFF as usize..used as usize].fill(0);
+        let (vm, vcpu, pt) = Self::make_vm(self.hv.as_ref(), &self.sys)?;
+        self.vcpu = vcpu;
+        self.vm = vm;
+        self.pt = pt;
+        self.slots.clear();
+        self.next_slot = SLOT_SYS + 1;
+        self.sync_all()?;
+        match keep {
+            None => self.setup_cpu(),
+            Some((regs, mut sregs, fpu)) => {
+                self.setup_cpu()?;
+                let fresh = self.vcpu.special_regs()?;
+                sregs.cr3 = fresh.cr3;
+                self.vcpu.set_special_regs(&sregs)?;
+                self.vcpu.set_fpu_state(&fpu)?;
+                self.vcpu.set_regs(&regs)
+            }
+        }
     }
 
     fn setup_cpu(&mut self) -> Result<(), VmError> {
@@ -302,7 +345,9 @@ impl X86Process {
                         SyscallAction::Exit(code) => return Ok(X86Exit::Exited(code)),
                         SyscallAction::Killed(sig) => return Ok(X86Exit::Killed(sig)),
                         SyscallAction::Exec => {
-                            return Err(VmError::Unsupported("execve in accelerated mode".into()))
+                            // A new image: new page tables and a fresh CPU at its entry.
+                            self.rebuild(None)?;
+                            continue;
                         }
                     }
                     // Back to ring 3 after the `syscall`: rip from rcx, rflags from r11.
@@ -375,6 +420,14 @@ impl X86Process {
         if cs & 3 != 3 {
             return Err(VmError::Unsupported(format!(
                 "accelerated x86-64 guest: exception {v} in the VM's own ring-0 code at rip {rip:#x} (error {err:#x})"
+            )));
+        }
+        let mut insn = [0u8; 2];
+        if matches!(v, 6 | 11 | 13) && self.process.mem.read(rip, &mut insn).is_ok() && insn[0] == 0xcd {
+            return Err(VmError::Unsupported(format!(
+                "accelerated x86-64 guest at rip {rip:#x}: `int {:#x}`: software interrupts (such as \
+                 32-bit system calls through int 0x80) are not supported in accelerated mode",
+                insn[1]
             )));
         }
         let sig = match v {

@@ -57,6 +57,11 @@ impl PageTables {
         PageTables { sys, next: PT_OFF + PAGE_SIZE }
     }
 
+    /// End offset of the table pages used so far.
+    pub fn used(&self) -> u64 {
+        self.next
+    }
+
     /// Guest-physical address of the PML4 (for CR3).
     pub fn root(&self) -> u64 {
         SYS_GPA + PT_OFF

@@ -149,6 +149,8 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         262 => stat(m, a[0], a[1], a[2], a[3]),              // newfstatat
         13 => sigaction(m, a),                               // rt_sigaction
         62 => kill(m, a),
+        56..=58 => fork(m, nr, a, regs)?, // clone, fork, vfork
+        59 => via(m, 221, a),             // execve
         264 => via(m, 276, [a[0], a[1], a[2], a[3], 0, 0]), // renameat
         200 | 234 => {
             // tkill(tid, sig) / tgkill(tgid, tid, sig): the process's only thread.
@@ -265,14 +267,54 @@ fn stat(m: &mut X86Process, dirfd: u64, path: u64, buf: u64, flags: u64) -> (Sys
     }
 }
 
-/// kill: only the process itself (pid 0 or its own pid) until accelerated processes can fork;
-/// anything else could reach host processes that are not the guest's (a failed fork's -1
-/// passed to kill would signal every process the user owns).
+/// clone (as fork: no threads), fork and vfork (as fork): the host process forks; the child
+/// cannot use the parent's VM, so it builds its own with the parent's CPU state.
+fn fork(m: &mut X86Process, nr: u64, a: [u64; 6], regs: &mut Regs) -> Result<(SyscallAction, u64), VmError> {
+    const SIGCHLD: u64 = 17;
+    const CLONE_VM: u64 = 0x100;
+    const CLONE_VFORK: u64 = 0x4000;
+    const CLONE_SETTLS: u64 = 0x8_0000;
+    let args = match nr {
+        56 => a,
+        57 => [SIGCHLD, 0, 0, 0, 0, 0],
+        _ => [CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0],
+    };
+    let mut sregs = m.vcpu.special_regs()?;
+    let fpu = m.vcpu.fpu_state()?;
+    let parent = std::process::id();
+    let (action, r) = via(m, 220, args);
+    if std::process::id() != parent {
+        // The child: back to ring 3 after the `syscall` with rax = 0 in a VM of its own.
+        let mut child = *regs;
+        child.rax = 0;
+        child.rip = regs.rcx;
+        child.rflags = (regs.r11 & 0x3c_7fd7) | 2;
+        if args[1] != 0 {
+            child.rsp = args[1];
+            regs.rsp = args[1];
+        }
+        if args[0] & CLONE_SETTLS != 0 {
+            sregs.fs.base = args[4];
+        }
+        m.rebuild(Some((child, sregs, fpu)))?;
+        m.children.clear();
+    } else if (r as i64) > 0 {
+        m.children.push(r as i32);
+    }
+    Ok((action, r))
+}
+
+/// kill: only the process itself (pid 0 or its own pid) or a child it forked; anything else
+/// could reach host processes that are not the guest's (a failed fork's -1 passed to kill
+/// would signal every process the user owns). Process groups are not supported yet.
 fn kill(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
     let me = u64::from(std::process::id());
     let pid = a[0] as i32;
     if pid == 0 || pid as u64 == me {
         return via(m, 129, [me, a[1], 0, 0, 0, 0]);
+    }
+    if pid > 0 && m.children.contains(&pid) {
+        return via(m, 129, a);
     }
     tracing::warn!(pid, "kill of another process refused in accelerated mode (no child processes yet)");
     ret(-libc::EPERM as i64)
