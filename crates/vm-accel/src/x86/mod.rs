@@ -109,6 +109,9 @@ pub struct X86Process {
 const SLOT_CHUNK: u64 = 1 << 30;
 
 const SLOT_SYS: u32 = 0;
+
+/// A VM just made: the VM, its vCPU and page tables mapping the system region.
+type NewVm = (Box<dyn Vm>, Box<dyn Vcpu>, PageTables);
 const EFER_SCE: u64 = 1;
 const EFER_LME: u64 = 1 << 8;
 const EFER_LMA: u64 = 1 << 10;
@@ -166,10 +169,7 @@ impl X86Process {
     }
 
     /// A VM with the system region, fresh page tables mapping it, and a vCPU.
-    fn make_vm(
-        hv: &dyn Hypervisor,
-        sys: &SysRegion,
-    ) -> Result<(Box<dyn Vm>, Box<dyn Vcpu>, PageTables), VmError> {
+    fn make_vm(hv: &dyn Hypervisor, sys: &SysRegion) -> Result<NewVm, VmError> {
         let mut vm = hv.create_vm()?;
         // SAFETY: the system region lives as long as the process value, which drops the VM
         // first (field order).
