@@ -5,7 +5,7 @@ use std::io::ErrorKind;
 use kvm_bindings::{
     kvm_msr_entry, kvm_regs, kvm_segment, kvm_sregs, kvm_userspace_memory_region, kvm_xcrs, Msrs,
 };
-use kvm_ioctls::{Kvm as KvmSys, VcpuExit, VcpuFd, VmFd};
+use kvm_ioctls::{Cap, Kvm as KvmSys, SyncReg, VcpuExit, VcpuFd, VmFd};
 use vm_core::VmError;
 
 use crate::hypervisor::{Exit, FpuState, Hypervisor, Regs, Segment, SpecialRegs, Table, Vcpu, Vm};
@@ -88,14 +88,47 @@ impl Vm for KvmVm {
     }
 
     fn create_vcpu(&mut self, id: u64) -> Result<Box<dyn Vcpu>, VmError> {
-        let vcpu = self.vm.create_vcpu(id).map_err(|e| kvm_error("KVM_CREATE_VCPU", e))?;
-        Ok(Box::new(KvmVcpu { vcpu, cpuid: self.cpuid.clone() }))
+        let mut vcpu = self.vm.create_vcpu(id).map_err(|e| kvm_error("KVM_CREATE_VCPU", e))?;
+        // With KVM_CAP_SYNC_REGS the general registers travel in the shared kvm_run page:
+        // no KVM_GET_REGS / KVM_SET_REGS per exit (two of the three ioctls of a system call).
+        let sync = self.vm.check_extension(Cap::SyncRegs);
+        if sync {
+            vcpu.set_sync_valid_reg(SyncReg::Register);
+        }
+        Ok(Box::new(KvmVcpu { vcpu, cpuid: self.cpuid.clone(), sync, fresh: false }))
     }
 }
 
 struct KvmVcpu {
     vcpu: VcpuFd,
     cpuid: kvm_bindings::CpuId,
+    /// Registers are synced through kvm_run.
+    sync: bool,
+    /// The kvm_run register area holds the current registers (after a run or a set).
+    fresh: bool,
+}
+
+fn regs_from(r: &kvm_regs) -> Regs {
+    Regs {
+        rax: r.rax,
+        rbx: r.rbx,
+        rcx: r.rcx,
+        rdx: r.rdx,
+        rsi: r.rsi,
+        rdi: r.rdi,
+        rsp: r.rsp,
+        rbp: r.rbp,
+        r8: r.r8,
+        r9: r.r9,
+        r10: r.r10,
+        r11: r.r11,
+        r12: r.r12,
+        r13: r.r13,
+        r14: r.r14,
+        r15: r.r15,
+        rip: r.rip,
+        rflags: r.rflags,
+    }
 }
 
 fn seg_from(s: &kvm_segment) -> Segment {
@@ -147,27 +180,11 @@ impl Vcpu for KvmVcpu {
     }
 
     fn regs(&self) -> Result<Regs, VmError> {
+        if self.sync && self.fresh {
+            return Ok(regs_from(&self.vcpu.sync_regs().regs));
+        }
         let r = self.vcpu.get_regs().map_err(|e| kvm_error("KVM_GET_REGS", e))?;
-        Ok(Regs {
-            rax: r.rax,
-            rbx: r.rbx,
-            rcx: r.rcx,
-            rdx: r.rdx,
-            rsi: r.rsi,
-            rdi: r.rdi,
-            rsp: r.rsp,
-            rbp: r.rbp,
-            r8: r.r8,
-            r9: r.r9,
-            r10: r.r10,
-            r11: r.r11,
-            r12: r.r12,
-            r13: r.r13,
-            r14: r.r14,
-            r15: r.r15,
-            rip: r.rip,
-            rflags: r.rflags,
-        })
+        Ok(regs_from(&r))
     }
 
     fn set_regs(&mut self, r: &Regs) -> Result<(), VmError> {
@@ -191,6 +208,12 @@ impl Vcpu for KvmVcpu {
             rip: r.rip,
             rflags: r.rflags,
         };
+        if self.sync {
+            self.vcpu.sync_regs_mut().regs = k;
+            self.vcpu.set_sync_dirty_reg(SyncReg::Register);
+            self.fresh = true;
+            return Ok(());
+        }
         self.vcpu.set_regs(&k).map_err(|e| kvm_error("KVM_SET_REGS", e))
     }
 
@@ -265,6 +288,7 @@ impl Vcpu for KvmVcpu {
     }
 
     fn run(&mut self) -> Result<Exit, VmError> {
+        self.fresh = self.sync;
         match self.vcpu.run() {
             Ok(VcpuExit::IoOut(port, data)) => Ok(Exit::IoOut { port, data: data.to_vec() }),
             Ok(VcpuExit::IoIn(port, data)) => {
