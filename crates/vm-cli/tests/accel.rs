@@ -86,10 +86,6 @@ fn accel(program: &Path, args: &[&str]) -> Vec<String> {
 /// The suite's sources that are RISC-V specific (inline assembly), so have no x86-64 build.
 const RISCV_ONLY: &[&str] = &["setjmp", "segv", "selfmod"];
 
-/// Cases that need signal handlers, which accelerated mode cannot run yet (it reports a clear
-/// error instead): listed so the gap is explicit.
-const NEEDS_SIGNAL_HANDLERS: &[&str] = &["signals", "abort-handled", "mmap"];
-
 /// Build the in-house C programs (and the x86-only ones) for x86-64 into `dir/bin/NAME.rv64`
 /// (the name the suite's programs exec each other by), once per test binary.
 fn x86_programs() -> &'static Path {
@@ -151,10 +147,6 @@ fn in_house_suite_matches_native() {
         if link != "static" || RISCV_ONLY.contains(&prog) {
             continue;
         }
-        if NEEDS_SIGNAL_HANDLERS.contains(&id) {
-            eprintln!("SKIP {id}: needs signal handlers (not implemented in accelerated mode)");
-            continue;
-        }
         let program = dir.join("bin").join(format!("{prog}.rv64"));
         let args: Vec<&str> = args.split_whitespace().collect();
         let stdin = (!stdin.is_empty()).then(|| Path::new(stdin));
@@ -176,7 +168,7 @@ fn in_house_suite_matches_native() {
         }
     }
     eprintln!("accel: {} of {ran} in-house cases match native x86-64", ran - failures.len());
-    assert!(ran >= 25, "only {ran} cases ran");
+    assert!(ran >= 29, "only {ran} cases ran");
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n\n"));
 }
 

@@ -5,6 +5,7 @@
 
 pub mod layout;
 pub mod paging;
+mod signal;
 mod syscall;
 
 use std::path::{Path, PathBuf};
@@ -101,6 +102,10 @@ pub struct X86Process {
     next_slot: u32,
     /// Host pids of the children this process forked (the only other processes it may signal).
     children: Vec<i32>,
+    /// `sa_restorer` of each signal's handler (x86-64's `struct sigaction` has one).
+    restorers: [u64; 64],
+    /// FPU state saved for signal frames in flight: (frame address, state).
+    saved_fpu: Vec<(u64, FpuState)>,
 }
 
 /// User memory is registered with the VM in runs of these aligned chunks that hold mappings
@@ -162,6 +167,8 @@ impl X86Process {
             slots: Vec::new(),
             next_slot: SLOT_SYS + 1,
             children: Vec::new(),
+            restorers: [0; 64],
+            saved_fpu: Vec::new(),
         };
         me.sync_all()?;
         me.setup_cpu()?;
@@ -202,7 +209,10 @@ impl X86Process {
         self.next_slot = SLOT_SYS + 1;
         self.sync_all()?;
         match keep {
-            None => self.setup_cpu(),
+            None => {
+                self.saved_fpu.clear();
+                self.setup_cpu()
+            }
             Some((regs, mut sregs, fpu)) => {
                 self.setup_cpu()?;
                 let fresh = self.vcpu.special_regs()?;
@@ -329,6 +339,9 @@ impl X86Process {
 
     /// Run until the program exits or something goes wrong.
     pub fn run(&mut self) -> Result<X86Exit, VmError> {
+        // Host signals (SIGINT, timers, SIGCHLD, ...) become pending guest signals and
+        // interrupt KVM_RUN and blocking system calls.
+        vm_linux::signal::install_host_handlers();
         loop {
             let exit = self.vcpu.run()?;
             self.stats.exits += 1;
@@ -340,6 +353,18 @@ impl X86Process {
                         return Err(self.unhandled(&regs, "an `out` instruction (I/O port access)"));
                     }
                     self.stats.syscalls += 1;
+                    let nr = regs.rax;
+                    if regs.rax == 15 {
+                        // rt_sigreturn: the registers come from the signal frame.
+                        match signal::sigreturn(self, regs.rsp)? {
+                            Some(r) => self.vcpu.set_regs(&r)?,
+                            None => return Ok(X86Exit::Killed(libc::SIGSEGV)),
+                        }
+                        if let Some(done) = self.signals(None)? {
+                            return Ok(done);
+                        }
+                        continue;
+                    }
                     match syscall::serve(self, &mut regs)? {
                         SyscallAction::Continue => {}
                         SyscallAction::Exit(code) => return Ok(X86Exit::Exited(code)),
@@ -354,7 +379,8 @@ impl X86Process {
                     regs.rip = regs.rcx;
                     regs.rflags = (regs.r11 & 0x3c_7fd7) | 2;
                     self.vcpu.set_regs(&regs)?;
-                    if let Some(done) = self.signals(regs.rip)? {
+                    let eintr = regs.rax == -(libc::EINTR as i64) as u64 && restartable(nr);
+                    if let Some(done) = self.signals(eintr.then_some((nr, regs.rip - 2)))? {
                         return Ok(done);
                     }
                 }
@@ -364,8 +390,7 @@ impl X86Process {
                     }
                 }
                 Exit::Interrupted => {
-                    let rip = self.vcpu.regs()?.rip;
-                    if let Some(done) = self.signals(rip)? {
+                    if let Some(done) = self.signals(None)? {
                         return Ok(done);
                     }
                 }
@@ -390,17 +415,35 @@ impl X86Process {
     }
 
     /// Act on pending signals: default actions happen (ignore, or the process dies of the
-    /// signal); a signal with a handler is an error, as running x86-64 handlers (building the
-    /// signal frame) is not implemented yet.
-    fn signals(&mut self, rip: u64) -> Result<Option<X86Exit>, VmError> {
-        match self.process.signals.take_deliverable() {
-            None => Ok(None),
-            Some((sig, act)) if act.handler == vm_linux::signal::SIG_DFL => Ok(Some(X86Exit::Killed(sig))),
-            Some((sig, _)) => Err(VmError::Unsupported(format!(
-                "accelerated x86-64 guest at rip {rip:#x}: signal {sig} has a handler, and delivering signals \
-                 to x86-64 handlers is not implemented yet"
-            ))),
+    /// signal); each signal with a handler gets a frame, nested, as Linux does. `restart`: the
+    /// system call just made (number, address of its `syscall`) returned EINTR; it is made
+    /// again if no handler runs or the first handler has `SA_RESTART`.
+    fn signals(&mut self, mut restart: Option<(u64, u64)>) -> Result<Option<X86Exit>, VmError> {
+        let mut handled = false;
+        while let Some((sig, act, info)) = self.process.signals.take_deliverable() {
+            if act.handler == vm_linux::signal::SIG_DFL {
+                return Ok(Some(X86Exit::Killed(sig)));
+            }
+            let mut regs = self.vcpu.regs()?;
+            if let Some((nr, at)) = restart.take() {
+                if act.flags & vm_linux::signal::sa::SA_RESTART != 0 {
+                    regs.rax = nr;
+                    regs.rip = at;
+                }
+            }
+            match signal::deliver(self, &regs, sig, act, &info, (0, 0, 0))? {
+                Some(r) => self.vcpu.set_regs(&r)?,
+                None => return Ok(Some(X86Exit::Killed(libc::SIGSEGV))),
+            }
+            handled = true;
         }
+        if let (Some((nr, at)), false) = (restart, handled) {
+            let mut regs = self.vcpu.regs()?;
+            regs.rax = nr;
+            regs.rip = at;
+            self.vcpu.set_regs(&regs)?;
+        }
+        Ok(None)
     }
 
     fn unhandled(&self, regs: &Regs, what: &str) -> VmError {
@@ -443,17 +486,48 @@ impl X86Process {
             }
         };
         tracing::debug!(vector = v, rip, cr2 = sregs.cr2, err, sig, "guest exception");
-        // Delivery to a handler is not implemented yet; a caught or ignored fault signal is an
-        // error rather than a silent wrong answer.
-        let action = self.process.signals.action(sig);
-        if action.handler != 0 {
-            return Err(VmError::Unsupported(format!(
-                "accelerated x86-64 guest: signal {sig} (exception {v} at rip {rip:#x}, address {:#x}) has a handler, and delivering signals to x86-64 handlers is not implemented",
-                sregs.cr2
-            )));
+        let act = self.process.signals.action(sig);
+        let blocked = self.process.signals.blocked & vm_linux::signal::bit(sig) != 0;
+        if act.handler == vm_linux::signal::SIG_DFL || act.handler == vm_linux::signal::SIG_IGN || blocked {
+            // As on Linux, a fault signal that is ignored or blocked kills.
+            return Ok(Some(X86Exit::Killed(sig)));
         }
-        Ok(Some(X86Exit::Killed(sig)))
+        // Back to the program's view: its registers with rip, rflags and rsp from the frame,
+        // and ring-3 segments (the CPU is in the ring-0 stub now).
+        let mut regs = self.vcpu.regs()?;
+        regs.rip = rip;
+        regs.rflags = self.sys.read_u64(top - 24);
+        regs.rsp = self.sys.read_u64(top - 16);
+        let mut s = sregs;
+        s.cs = seg(USER_CS, true);
+        s.ss = seg(USER_DS, false);
+        self.vcpu.set_special_regs(&s)?;
+        let (code, addr) = match v {
+            // SEGV_ACCERR if the page is mapped (a PROT_NONE page has no PTE), else SEGV_MAPERR.
+            14 => {
+                (if err & 1 != 0 || self.process.mem.prot_of(sregs.cr2).is_some() { 2 } else { 1 }, sregs.cr2)
+            }
+            13 => (128, 0), // SI_KERNEL
+            6 => (2, rip),  // ILL_ILLOPN
+            0 => (1, rip),  // FPE_INTDIV
+            _ => (128, 0),
+        };
+        let info = vm_linux::signal::SigInfo::fault(code, addr);
+        let trap = (u64::from(v), err, if v == 14 { sregs.cr2 } else { 0 });
+        match signal::deliver(self, &regs, sig, act, &info, trap)? {
+            Some(r) => {
+                self.vcpu.set_regs(&r)?;
+                Ok(None)
+            }
+            None => Ok(Some(X86Exit::Killed(libc::SIGSEGV))),
+        }
     }
+}
+
+/// System calls Linux restarts after a handler with `SA_RESTART` (or no handler) interrupted
+/// them: read, write, open, ioctl, pread/pwrite, readv/writev, wait4, openat, and friends.
+fn restartable(nr: u64) -> bool {
+    matches!(nr, 0 | 1 | 2 | 16 | 17 | 18 | 19 | 20 | 61 | 72 | 257 | 295 | 296)
 }
 
 /// The whole run: load, run, and report.

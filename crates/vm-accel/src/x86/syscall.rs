@@ -110,6 +110,49 @@ fn generic(nr: u64) -> Option<u64> {
         318 => 278, // getrandom
         334 => 293, // rseq
         439 => 439, // faccessat2
+        36 => 102,  // getitimer
+        38 => 103,  // setitimer
+        41 => 198,  // socket
+        42 => 203,  // connect
+        43 => 202,  // accept
+        44 => 206,  // sendto
+        45 => 207,  // recvfrom
+        46 => 211,  // sendmsg
+        47 => 212,  // recvmsg
+        48 => 210,  // shutdown
+        49 => 200,  // bind
+        50 => 201,  // listen
+        51 => 204,  // getsockname
+        52 => 205,  // getpeername
+        53 => 199,  // socketpair
+        54 => 208,  // setsockopt
+        55 => 209,  // getsockopt
+        113 => 145, // setreuid
+        114 => 143, // setregid
+        116 => 159, // setgroups
+        117 => 147, // setresuid
+        118 => 148, // getresuid
+        119 => 149, // setresgid
+        120 => 150, // getresgid
+        122 => 151, // setfsuid
+        123 => 152, // setfsgid
+        127 => 136, // rt_sigpending
+        128 => 137, // rt_sigtimedwait
+        129 => 138, // rt_sigqueueinfo
+        130 => 133, // rt_sigsuspend
+        135 => 92,  // personality
+        140 => 141, // getpriority
+        141 => 140, // setpriority
+        203 => 122, // sched_setaffinity
+        222 => 107, // timer_create
+        223 => 110, // timer_settime
+        224 => 108, // timer_gettime
+        225 => 109, // timer_getoverrun
+        226 => 111, // timer_delete
+        247 => 95,  // waitid
+        288 => 242, // accept4
+        297 => 240, // rt_tgsigqueueinfo
+        332 => 291, // statx
         _ => return None,
     })
 }
@@ -164,7 +207,23 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         }
         63 => uname(m, a[0]),              // uname
         158 => arch_prctl(m, a[0], a[1])?, // arch_prctl
-        201 => time(m, a[0]),              // time
+        201 => time(m, a[0]),
+        37 => {
+            // alarm: the host timer, whose SIGALRM is forwarded to the guest.
+            // SAFETY: alarm only sets this process's real-time timer.
+            ret(i64::from(unsafe { libc::alarm(a[0] as u32) }))
+        }
+        34 => {
+            // pause = rt_sigsuspend with the current mask, put below the red zone.
+            let at = (regs.rsp - 256) & !7;
+            let mask = m.process.signals.blocked;
+            if m.process.mem.write(at, &mask.to_le_bytes()).is_err() {
+                ret(-libc::EFAULT as i64)
+            } else {
+                via(m, 133, [at, 8, 0, 0, 0, 0])
+            }
+        }
+        23 => select(m, a, regs.rsp), // time
         _ => match generic(nr) {
             Some(g) => via(m, g, a),
             None => {
@@ -331,6 +390,7 @@ fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
         let mut b = [0u8; 32];
         b[0..8].copy_from_slice(&cur.handler.to_le_bytes());
         b[8..16].copy_from_slice(&cur.flags.to_le_bytes());
+        b[16..24].copy_from_slice(&m.restorers[(sig - 1) as usize].to_le_bytes());
         b[24..32].copy_from_slice(&cur.mask.to_le_bytes());
         if m.process.mem.write(old, &b).is_err() {
             return ret(-libc::EFAULT as i64);
@@ -347,8 +407,34 @@ fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
         let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
         m.process.signals.actions[(sig - 1) as usize] =
             vm_linux::signal::SigAction { handler: word(0), flags: word(8), mask: word(24) };
+        m.restorers[(sig - 1) as usize] = word(16);
     }
     ret(0)
+}
+
+/// select: pselect6 with the timeval converted to a timespec below the red zone (the
+/// remaining time is not written back).
+fn select(m: &mut X86Process, a: [u64; 6], rsp: u64) -> (SyscallAction, u64) {
+    let mut ts = 0;
+    if a[4] != 0 {
+        let mut tv = [0u8; 16];
+        if m.process.mem.read(a[4], &mut tv).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+        let sec = u64::from_le_bytes(tv[..8].try_into().expect("8 bytes"));
+        let usec = u64::from_le_bytes(tv[8..].try_into().expect("8 bytes"));
+        if usec >= 1_000_000 {
+            return ret(-libc::EINVAL as i64);
+        }
+        ts = (rsp - 256) & !15;
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&sec.to_le_bytes());
+        b[8..].copy_from_slice(&(usec * 1000).to_le_bytes());
+        if m.process.mem.write(ts, &b).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+    }
+    via(m, 72, [a[0], a[1], a[2], a[3], ts, 0])
 }
 
 fn uname(m: &mut X86Process, buf: u64) -> (SyscallAction, u64) {

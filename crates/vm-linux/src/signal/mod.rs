@@ -407,10 +407,10 @@ impl SignalState {
         false
     }
 
-    /// For a run loop that cannot build signal frames (x86-64 guests): take host signals in,
+    /// For a run loop that builds its own signal frames (x86-64 guests): take host signals in,
     /// drop pending signals that would be ignored, and return the next unblocked one that
-    /// kills or has a handler, with its disposition (it is dequeued).
-    pub fn take_deliverable(&mut self) -> Option<(i32, SigAction)> {
+    /// kills or has a handler, with its disposition and siginfo (it is dequeued).
+    pub fn take_deliverable(&mut self) -> Option<(i32, SigAction, SigInfo)> {
         if host::host_signal_pending() {
             self.drain_host();
         }
@@ -418,8 +418,8 @@ impl SignalState {
             return None;
         }
         let s = self.next_unblocked()?;
-        self.dequeue(s);
-        Some((s, self.action(s)))
+        let info = self.dequeue(s);
+        Some((s, self.action(s), info))
     }
 
     /// Move host signals that arrived into the pending set.
