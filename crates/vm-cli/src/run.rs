@@ -124,13 +124,18 @@ fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
             args.opts.mode
         )));
     }
+    let config = vm_core::VmConfig {
+        guest_arch: vm_core::GuestArch::X86_64,
+        exec_mode: mode,
+        ..vm_core::VmConfig::default()
+    };
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     {
         let program = PathBuf::from(&args.command[0]);
         let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
         let env = environment(args)?;
         let start = std::time::Instant::now();
-        let (exit, stats) = vm_accel::x86::run_program(&program, &argv, &env, args.sysroot.clone())?;
+        let (exit, stats) = vm_accel::x86::run_program(&config, &program, &argv, &env, args.sysroot.clone())?;
         if args.opts.stats {
             eprintln!("engine             accelerated (KVM, x86-64 at ring 3)");
             eprintln!("system calls       {}", stats.syscalls);

@@ -83,7 +83,7 @@ impl UserMode {
     pub fn new(config: &VmConfig, sysroot: Option<PathBuf>) -> Result<Self, VmError> {
         if config.guest_arch != vm_core::GuestArch::Riscv64 {
             return Err(VmError::Unsupported(
-                "x86-64 guests run only in accelerated mode, which is not available yet".into(),
+                "x86-64 guests run only in accelerated mode (vm_accel::x86::run_program, `vm run --arch x86_64 --mode accel`)".into(),
             ));
         }
         Ok(UserMode {

@@ -530,14 +530,76 @@ fn restartable(nr: u64) -> bool {
     matches!(nr, 0 | 1 | 2 | 16 | 17 | 18 | 19 | 20 | 61 | 72 | 257 | 295 | 296)
 }
 
-/// The whole run: load, run, and report.
+/// Check that `config` asks for what this module runs: an x86-64 guest in accelerated mode.
+pub fn check_config(config: &vm_core::VmConfig) -> Result<(), VmError> {
+    use vm_core::{ExecMode, GuestArch};
+    match (config.guest_arch, config.exec_mode) {
+        (GuestArch::X86_64, ExecMode::Accelerated) => Ok(()),
+        (GuestArch::X86_64, mode) => Err(VmError::Config(format!(
+            "x86-64 guests run only in accelerated mode (ExecMode::Accelerated, `--mode accel`); \
+             {mode:?} is for RISC-V guests"
+        ))),
+        (GuestArch::Riscv64, _) => Err(VmError::Config(
+            "accelerated mode runs x86-64 guests only; RISC-V guests run in interp, jit or hybrid mode"
+                .into(),
+        )),
+    }
+}
+
+/// The library route: run the x86-64 program at `path` as `config` asks (`guest_arch:
+/// GuestArch::X86_64, exec_mode: ExecMode::Accelerated`) on KVM, to its end.
 pub fn run_program(
+    config: &vm_core::VmConfig,
     path: &Path,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     sysroot: Option<PathBuf>,
 ) -> Result<(X86Exit, X86Stats), VmError> {
+    check_config(config)?;
     let mut p = X86Process::new(Backend::Kvm, path, argv, envp, sysroot)?;
     let exit = p.run()?;
     Ok((exit, p.stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use vm_core::{ExecMode, GuestArch, VmConfig, VmError};
+
+    use super::check_config;
+    use crate::hypervisor::{open, Backend};
+
+    #[test]
+    fn only_x86_64_in_accelerated_mode_is_accepted() {
+        let ok = VmConfig {
+            guest_arch: GuestArch::X86_64,
+            exec_mode: ExecMode::Accelerated,
+            ..Default::default()
+        };
+        assert!(check_config(&ok).is_ok());
+        for mode in [ExecMode::Interpreter, ExecMode::Jit, ExecMode::Hybrid] {
+            let c = VmConfig { guest_arch: GuestArch::X86_64, exec_mode: mode, ..Default::default() };
+            let e = check_config(&c).unwrap_err().to_string();
+            assert!(e.contains("accelerated mode") && e.contains("RISC-V"), "{e}");
+        }
+        let c = VmConfig {
+            guest_arch: GuestArch::Riscv64,
+            exec_mode: ExecMode::Accelerated,
+            ..Default::default()
+        };
+        let e = check_config(&c).unwrap_err().to_string();
+        assert!(e.contains("interp, jit or hybrid"), "{e}");
+    }
+
+    #[test]
+    fn hvf_and_whpx_are_clearly_unsupported() {
+        for (b, name) in [(Backend::Hvf, "HVF"), (Backend::Whpx, "WHPX")] {
+            match open(b) {
+                Err(VmError::Unsupported(m)) => {
+                    assert!(m.contains(name) && m.contains("not implemented"), "{m}")
+                }
+                Err(e) => panic!("{name}: wrong error {e}"),
+                Ok(_) => panic!("{name} opened"),
+            }
+        }
+    }
 }
