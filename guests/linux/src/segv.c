@@ -81,33 +81,52 @@ static void on_resume(int sig, siginfo_t *si, void *ucv) {
     if (sig == SIGILL) ill_count++;
     if (sig == SIGTRAP) trap_count++;
     last_code = si->si_code;
+#if defined(__x86_64__)
+    /* resume after the faulting instruction: ud2 is 2 bytes; int3 traps after itself */
+    if (sig == SIGILL) uc->uc_mcontext.gregs[REG_RIP] += 2;
+#else
     /* resume after the faulting instruction; both tests use 4-byte encodings */
     uc->uc_mcontext.__gregs[REG_PC] += 4;
+#endif
 }
+
+#if defined(__x86_64__)
+#define ILLEGAL_THEN_ADD(out, in, a, b) \
+    __asm__ volatile("lea " #a "(%1), %0\n ud2\n add $" #b ", %0\n" : "=&r"(out) : "r"(in))
+#define BREAK_THEN_ADD(out, in, a, b) \
+    __asm__ volatile("lea " #a "(%1), %0\n int3\n add $" #b ", %0\n" : "=&r"(out) : "r"(in))
+#define ILLEGAL() __asm__ volatile("ud2" ::: "memory")
+#else
+#define ILLEGAL_THEN_ADD(out, in, a, b)                                                            \
+    __asm__ volatile(".option push\n.option norvc\n"                                               \
+                     "addi %0, %1, " #a "\n"                                                      \
+                     ".4byte 0xffffffff\n" /* reserved: illegal instruction */                     \
+                     "addi %0, %0, " #b "\n"                                                      \
+                     ".option pop\n"                                                              \
+                     : "=&r"(out)                                                                 \
+                     : "r"(in))
+#define BREAK_THEN_ADD(out, in, a, b)                                                              \
+    __asm__ volatile(".option push\n.option norvc\n"                                               \
+                     "addi %0, %1, " #a "\n"                                                      \
+                     "ebreak\n"                                                                   \
+                     "addi %0, %0, " #b "\n"                                                      \
+                     ".option pop\n"                                                              \
+                     : "=&r"(out)                                                                 \
+                     : "r"(in))
+#define ILLEGAL() __asm__ volatile(".4byte 0xffffffff" ::: "memory")
+#endif
 
 static void ill_mode(void) {
     install(SIGILL, on_resume, 0);
     install(SIGTRAP, on_resume, 0);
     long before = 5, after;
-    __asm__ volatile(".option push\n.option norvc\n"
-                     "addi %0, %1, 1\n"
-                     ".4byte 0xffffffff\n" /* reserved: illegal instruction */
-                     "addi %0, %0, 10\n"
-                     ".option pop\n"
-                     : "=&r"(after)
-                     : "r"(before));
+    ILLEGAL_THEN_ADD(after, before, 1, 10);
     printf("SIGILL handled: count=%d code=%s resumed with registers intact: %s (%ld)\n", ill_count,
            last_code == ILL_ILLOPC ? "ILL_ILLOPC" : "other", after == 16 ? "yes" : "no", after);
-    __asm__ volatile(".option push\n.option norvc\n"
-                     "addi %0, %1, 2\n"
-                     "ebreak\n"
-                     "addi %0, %0, 20\n"
-                     ".option pop\n"
-                     : "=&r"(after)
-                     : "r"(before));
+    BREAK_THEN_ADD(after, before, 2, 20);
     printf("SIGTRAP handled: count=%d code=%s resumed: %s (%ld)\n", trap_count,
            last_code == TRAP_BRKPT ? "TRAP_BRKPT" : "other", after == 27 ? "yes" : "no", after);
-    for (int i = 0; i < 3; i++) __asm__ volatile(".4byte 0xffffffff" ::: "memory");
+    for (int i = 0; i < 3; i++) ILLEGAL();
     printf("SIGILL count after 3 more: %d\n", ill_count);
 }
 

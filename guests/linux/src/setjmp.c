@@ -61,7 +61,11 @@ int main(void) {
 
     /* floating point and callee-saved registers survive */
     volatile double d = 1.5;
+#if defined(__x86_64__)
+    register long s1 __asm__("rbx") = 77; /* callee-saved */
+#else
     register long s1 __asm__("s1") = 77;
+#endif
     __asm__ volatile("" : "+r"(s1));
     r = setjmp(jb);
     if (r == 0) {

@@ -380,7 +380,7 @@ impl X86Process {
                     regs.rflags = (regs.r11 & 0x3c_7fd7) | 2;
                     self.vcpu.set_regs(&regs)?;
                     let eintr = regs.rax == -(libc::EINTR as i64) as u64 && restartable(nr);
-                    if let Some(done) = self.signals(eintr.then_some((nr, regs.rip - 2)))? {
+                    if let Some(done) = self.signals(eintr.then_some((nr, regs.rip.wrapping_sub(2))))? {
                         return Ok(done);
                     }
                 }

@@ -70,8 +70,8 @@ pub(super) fn deliver(
     let signals = &m.process.signals;
     let alt = signals.altstack;
     let on_alt = act.flags & sa::SA_ONSTACK != 0 && alt.size != 0 && !alt.contains(regs.rsp);
-    let top = if on_alt { alt.sp + alt.size } else { regs.rsp.wrapping_sub(128) };
-    let frame = ((top - FRAME) & !15) - 8;
+    let top = if on_alt { alt.sp.wrapping_add(alt.size) } else { regs.rsp.wrapping_sub(128) };
+    let frame = (top.wrapping_sub(FRAME) & !15).wrapping_sub(8);
     let mut b = vec![0u8; FRAME as usize];
     let put =
         |b: &mut [u8], off: u64, v: u64| b[off as usize..off as usize + 8].copy_from_slice(&v.to_le_bytes());

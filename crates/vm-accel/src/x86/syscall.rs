@@ -168,6 +168,8 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
     let nr = regs.rax;
     let a = [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9];
     let brk_before = m.process.brk.current;
+    // vm-linux reads the stack pointer from the RISC-V sp slot (sigaltstack's SS_ONSTACK).
+    m.process.cpu.x[2] = regs.rsp;
     let (action, ret) = match nr {
         2 => via(m, 56, [AT_FDCWD, a[0], a[1], a[2], 0, 0]), // open
         85 => via(m, 56, [AT_FDCWD, a[0], 0o1101, a[1], 0, 0]), // creat
@@ -215,7 +217,7 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         }
         34 => {
             // pause = rt_sigsuspend with the current mask, put below the red zone.
-            let at = (regs.rsp - 256) & !7;
+            let at = regs.rsp.wrapping_sub(256) & !7;
             let mask = m.process.signals.blocked;
             if m.process.mem.write(at, &mask.to_le_bytes()).is_err() {
                 ret(-libc::EFAULT as i64)
@@ -246,7 +248,7 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
             }
             _ => (a[0], a[0].saturating_add(a[1])),
         };
-        m.sync(lo & !0xfff, (hi + 0xfff) & !0xfff)?;
+        m.sync(lo & !0xfff, hi.saturating_add(0xfff) & !0xfff)?;
     }
     Ok(action)
 }
@@ -426,7 +428,7 @@ fn select(m: &mut X86Process, a: [u64; 6], rsp: u64) -> (SyscallAction, u64) {
         if usec >= 1_000_000 {
             return ret(-libc::EINVAL as i64);
         }
-        ts = (rsp - 256) & !15;
+        ts = rsp.wrapping_sub(256) & !15;
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&sec.to_le_bytes());
         b[8..].copy_from_slice(&(usec * 1000).to_le_bytes());
