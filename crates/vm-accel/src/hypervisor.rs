@@ -175,6 +175,8 @@ pub trait Vcpu {
     fn special_regs(&self) -> Result<SpecialRegs, VmError>;
     /// Set the system registers.
     fn set_special_regs(&mut self, sregs: &SpecialRegs) -> Result<(), VmError>;
+    /// The current privilege level (CS.RPL), cheaply where the backend can.
+    fn cpl(&self) -> Result<u8, VmError>;
     /// Set model-specific registers (index, value).
     fn set_msrs(&mut self, msrs: &[(u32, u64)]) -> Result<(), VmError>;
     /// Set XCR0 (the x87/SSE/AVX state the guest may use).

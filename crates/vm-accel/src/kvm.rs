@@ -94,8 +94,9 @@ impl Vm for KvmVm {
         let sync = self.vm.check_extension(Cap::SyncRegs);
         if sync {
             vcpu.set_sync_valid_reg(SyncReg::Register);
+            vcpu.set_sync_valid_reg(SyncReg::SystemRegister);
         }
-        Ok(Box::new(KvmVcpu { vcpu, cpuid: self.cpuid.clone(), sync, fresh: false }))
+        Ok(Box::new(KvmVcpu { vcpu, cpuid: self.cpuid.clone(), sync, fresh: false, sregs_fresh: false }))
     }
 }
 
@@ -106,6 +107,8 @@ struct KvmVcpu {
     sync: bool,
     /// The kvm_run register area holds the current registers (after a run or a set).
     fresh: bool,
+    /// The kvm_run system-register area is current (after a run, before KVM_SET_SREGS).
+    sregs_fresh: bool,
 }
 
 fn regs_from(r: &kvm_regs) -> Regs {
@@ -257,7 +260,15 @@ impl Vcpu for KvmVcpu {
         s.cr3 = r.cr3;
         s.cr4 = r.cr4;
         s.efer = r.efer;
+        self.sregs_fresh = false;
         self.vcpu.set_sregs(&s).map_err(|e| kvm_error("KVM_SET_SREGS", e))
+    }
+
+    fn cpl(&self) -> Result<u8, VmError> {
+        if self.sync && self.sregs_fresh {
+            return Ok((self.vcpu.sync_regs().sregs.cs.selector & 3) as u8);
+        }
+        Ok((self.vcpu.get_sregs().map_err(|e| kvm_error("KVM_GET_SREGS", e))?.cs.selector & 3) as u8)
     }
 
     fn set_msrs(&mut self, msrs: &[(u32, u64)]) -> Result<(), VmError> {
@@ -289,6 +300,7 @@ impl Vcpu for KvmVcpu {
 
     fn run(&mut self) -> Result<Exit, VmError> {
         self.fresh = self.sync;
+        self.sregs_fresh = self.sync;
         match self.vcpu.run() {
             Ok(VcpuExit::IoOut(port, data)) => Ok(Exit::IoOut { port, data: data.to_vec() }),
             Ok(VcpuExit::IoIn(port, data)) => {

@@ -46,16 +46,20 @@ pub const STACK_TOP_OFF: u64 = 0x9000;
 /// First page-table page.
 pub const PT_OFF: u64 = 0x10000;
 
-/// Kernel code, kernel data, user data, user code selectors and the TSS.
-pub const KERNEL_CS: u16 = 0x08;
+/// Kernel code (the selectors are Linux's, so programs see the `cs`/`ss` they expect).
+pub const KERNEL_CS: u16 = 0x10;
 /// Kernel data.
-pub const KERNEL_DS: u16 = 0x10;
+pub const KERNEL_DS: u16 = 0x18;
+/// User 32-bit code (RPL 3; present only so the layout matches Linux).
+pub const USER32_CS: u16 = 0x23;
 /// User data (RPL 3).
-pub const USER_DS: u16 = 0x1b;
+pub const USER_DS: u16 = 0x2b;
 /// User 64-bit code (RPL 3).
-pub const USER_CS: u16 = 0x23;
+pub const USER_CS: u16 = 0x33;
 /// The TSS.
-pub const TSS_SEL: u16 = 0x28;
+pub const TSS_SEL: u16 = 0x40;
+/// Bytes of the GDT minus one.
+pub const GDT_LIMIT: u16 = 10 * 8 - 1;
 /// Bytes of TSS plus I/O bitmap, minus one (the TSS limit).
 pub const TSS_LIMIT: u32 = 0x68 + 0x2000;
 
@@ -66,16 +70,17 @@ pub fn has_error_code(vector: u8) -> bool {
 
 /// Fill the system region's fixed structures (`sys` is its host view, zero-filled).
 pub fn build(sys: &mut [u8]) {
-    // GDT: null, kernel code, kernel data, user data, user code, TSS (16 bytes).
-    let gdt: [u64; 5] = [
-        0,
-        0x00af_9b00_0000_ffff, // 64-bit code, DPL 0
-        0x00cf_9300_0000_ffff, // data, DPL 0
-        0x00cf_f300_0000_ffff, // data, DPL 3
-        0x00af_fb00_0000_ffff, // 64-bit code, DPL 3
+    // GDT as Linux lays it out: null, (unused), kernel code, kernel data, user 32-bit code,
+    // user data, user 64-bit code, (unused), TSS (16 bytes).
+    let gdt: [(u16, u64); 5] = [
+        (KERNEL_CS, 0x00af_9b00_0000_ffff), // 64-bit code, DPL 0
+        (KERNEL_DS, 0x00cf_9300_0000_ffff), // data, DPL 0
+        (USER32_CS, 0x00cf_fb00_0000_ffff), // 32-bit code, DPL 3
+        (USER_DS, 0x00cf_f300_0000_ffff),   // data, DPL 3
+        (USER_CS, 0x00af_fb00_0000_ffff),   // 64-bit code, DPL 3
     ];
-    for (i, d) in gdt.iter().enumerate() {
-        put64(sys, GDT_OFF + 8 * i as u64, *d);
+    for (sel, d) in gdt {
+        put64(sys, GDT_OFF + u64::from(sel & !7), d);
     }
     let tss_base = SYS_VA + TSS_OFF;
     let lo = (u64::from(TSS_LIMIT) & 0xffff)
@@ -83,8 +88,8 @@ pub fn build(sys: &mut [u8]) {
         | (0x89u64 << 40) // present, available 64-bit TSS
         | ((u64::from(TSS_LIMIT) >> 16 & 0xf) << 48)
         | ((tss_base >> 24 & 0xff) << 56);
-    put64(sys, GDT_OFF + 40, lo);
-    put64(sys, GDT_OFF + 48, tss_base >> 32);
+    put64(sys, GDT_OFF + u64::from(TSS_SEL), lo);
+    put64(sys, GDT_OFF + u64::from(TSS_SEL) + 8, tss_base >> 32);
 
     // IDT: vector v → its stub, interrupt gate, DPL 3 for #BP so `int3` reaches it.
     for v in 0..32u64 {

@@ -99,7 +99,6 @@ pub struct X86Process {
     pub stats: X86Stats,
     /// Guest-physical ranges of user memory registered with the VM: (lo, hi, slot).
     slots: Vec<(u64, u64, u32)>,
-    next_slot: u32,
     /// Host pids of the children this process forked (the only other processes it may signal).
     children: Vec<i32>,
     /// `sa_restorer` of each signal's handler (x86-64's `struct sigaction` has one).
@@ -107,6 +106,9 @@ pub struct X86Process {
     /// FPU state saved for signal frames in flight: (frame address, state).
     saved_fpu: Vec<(u64, FpuState)>,
 }
+
+/// RFLAGS bits a program may set: CF PF AF ZF SF TF IF DF OF AC ID (never IOPL, NT, VM, RF).
+const USER_FLAGS: u64 = 0x24_0fd5;
 
 /// User memory is registered with the VM in runs of these aligned chunks that hold mappings
 /// (one slot for the whole 256 GiB space made the hypervisor allocate its per-page metadata
@@ -165,7 +167,6 @@ impl X86Process {
             process,
             stats: X86Stats::default(),
             slots: Vec::new(),
-            next_slot: SLOT_SYS + 1,
             children: Vec::new(),
             restorers: [0; 64],
             saved_fpu: Vec::new(),
@@ -206,7 +207,6 @@ impl X86Process {
         self.vm = vm;
         self.pt = pt;
         self.slots.clear();
-        self.next_slot = SLOT_SYS + 1;
         self.sync_all()?;
         match keep {
             None => {
@@ -247,7 +247,7 @@ impl X86Process {
             g: false,
         };
         s.ldt = Segment::default();
-        s.gdt = Table { base: SYS_VA + GDT_OFF, limit: 7 * 8 - 1 };
+        s.gdt = Table { base: SYS_VA + GDT_OFF, limit: GDT_LIMIT };
         s.idt = Table { base: SYS_VA + IDT_OFF, limit: 32 * 16 - 1 };
         // PE, MP, ET, NE, WP, PG; PAE, OSFXSR, OSXMMEXCPT, OSXSAVE.
         s.cr0 = 1 | 2 | 0x10 | 0x20 | 0x1_0000 | 0x8000_0000;
@@ -256,13 +256,16 @@ impl X86Process {
         s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
         self.vcpu.set_special_regs(&s)?;
         self.vcpu.set_msrs(&[
-            (MSR_STAR, (u64::from(KERNEL_DS) << 48) | (u64::from(KERNEL_CS) << 32)),
+            // SYSRET selectors base 0x20 (CS = 0x33, SS = 0x2b), SYSCALL CS = KERNEL_CS.
+            (MSR_STAR, (u64::from(USER32_CS & !3) << 48) | (u64::from(KERNEL_CS) << 32)),
             (MSR_LSTAR, STUB_VA),
             (MSR_FMASK, 0),
         ])?;
         // SAFETY: xgetbv(0) is available whenever the host OS enabled XSAVE (OSXSAVE), which
         // every x86-64 Linux that KVM runs on does; it only reads XCR0.
         let xcr0 = unsafe { std::arch::x86_64::_xgetbv(0) };
+        // Without AMX tile state, which KVM only grants a guest on request.
+        let xcr0 = xcr0 & !(3 << 17);
         self.vcpu.set_xcr0(xcr0)?;
         let regs = Regs {
             rip: self.process.cpu.pc,
@@ -306,8 +309,9 @@ impl X86Process {
         }
         for &(a, b) in &want {
             if !kept.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
-                let slot = self.next_slot;
-                self.next_slot += 1;
+                // Reuse the lowest free slot id (KVM has a fixed number of them).
+                let slot =
+                    (SLOT_SYS + 1..).find(|id| !kept.iter().any(|&(_, _, s)| s == *id)).unwrap_or(u32::MAX);
                 // SAFETY: `[a, b)` is inside the AddressSpace's USER_TOP-byte reservation,
                 // which lives as long as this value (the VM is dropped first).
                 unsafe { self.vm.set_memory(slot, a, b - a, self.process.mem.host_base().add(a as usize))? };
@@ -375,11 +379,14 @@ impl X86Process {
                             continue;
                         }
                     }
-                    // Back to ring 3 after the `syscall`: rip from rcx, rflags from r11.
+                    // Back to ring 3 after the `syscall`: rip from rcx, rflags from r11 (only
+                    // the flags a program may set: never IOPL or NT), and ring-3 segments if
+                    // the CPU switched to ring 0 (hardware `syscall` does; this host's does not).
                     regs.rip = regs.rcx;
-                    regs.rflags = (regs.r11 & 0x3c_7fd7) | 2;
+                    regs.rflags = (regs.r11 & USER_FLAGS) | 0x202;
                     self.vcpu.set_regs(&regs)?;
-                    let eintr = regs.rax == -(libc::EINTR as i64) as u64 && restartable(nr);
+                    self.ensure_ring3()?;
+                    let eintr = regs.rax == -(libc::EINTR as i64) as u64;
                     if let Some(done) = self.signals(eintr.then_some((nr, regs.rip.wrapping_sub(2))))? {
                         return Ok(done);
                     }
@@ -417,7 +424,8 @@ impl X86Process {
     /// Act on pending signals: default actions happen (ignore, or the process dies of the
     /// signal); each signal with a handler gets a frame, nested, as Linux does. `restart`: the
     /// system call just made (number, address of its `syscall`) returned EINTR; it is made
-    /// again if no handler runs or the first handler has `SA_RESTART`.
+    /// again if no handler runs (the host signal that interrupted it was ignored) or the first
+    /// handler has `SA_RESTART` and the call is one Linux restarts.
     fn signals(&mut self, mut restart: Option<(u64, u64)>) -> Result<Option<X86Exit>, VmError> {
         let mut handled = false;
         while let Some((sig, act, info)) = self.process.signals.take_deliverable() {
@@ -426,7 +434,7 @@ impl X86Process {
             }
             let mut regs = self.vcpu.regs()?;
             if let Some((nr, at)) = restart.take() {
-                if act.flags & vm_linux::signal::sa::SA_RESTART != 0 {
+                if act.flags & vm_linux::signal::sa::SA_RESTART != 0 && restartable(nr) {
                     regs.rax = nr;
                     regs.rip = at;
                 }
@@ -443,7 +451,22 @@ impl X86Process {
             regs.rip = at;
             self.vcpu.set_regs(&regs)?;
         }
+        // rt_sigsuspend's temporary mask ends once it returns (a handler frame took it over).
+        if let Some(mask) = self.process.signals.saved_mask.take() {
+            self.process.signals.blocked = mask;
+        }
         Ok(None)
+    }
+
+    /// Make sure the program resumes at ring 3 (user CS/SS).
+    fn ensure_ring3(&mut self) -> Result<(), VmError> {
+        if self.vcpu.cpl()? != 3 {
+            let mut s = self.vcpu.special_regs()?;
+            s.cs = seg(USER_CS, true);
+            s.ss = seg(USER_DS, false);
+            self.vcpu.set_special_regs(&s)?;
+        }
+        Ok(())
     }
 
     fn unhandled(&self, regs: &Regs, what: &str) -> VmError {

@@ -91,7 +91,14 @@ impl PageTables {
             // SAFETY: `entry` returns a valid aligned pointer into the system region.
             let val = unsafe { e.read_volatile() };
             table = if val & P != 0 {
-                (val & ADDR) - SYS_GPA
+                // Only ever points at a table page this value allocated (the guest cannot
+                // write page-table pages: they are mapped in no guest address space); check
+                // anyway rather than trust memory the VM can reach.
+                let t = (val & ADDR).wrapping_sub(SYS_GPA);
+                if !(PT_OFF + PAGE_SIZE..self.next).contains(&t) {
+                    return None;
+                }
+                t
             } else {
                 if !create {
                     return None;

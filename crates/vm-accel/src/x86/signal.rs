@@ -89,12 +89,14 @@ pub(super) fn deliver(
         put(&mut b, MCTX + 8 * i as u64, *v);
     }
     // cs, gs, fs, ss as the kernel reports them for a 64-bit program.
-    put(&mut b, MCTX + 144, 0x33 | (0x2b << 48));
+    put(&mut b, MCTX + 144, u64::from(super::layout::USER_CS) | (u64::from(super::layout::USER_DS) << 48));
     put(&mut b, MCTX + 152, trap.1);
     put(&mut b, MCTX + 160, trap.0);
-    put(&mut b, MCTX + 168, signals.blocked);
+    // After rt_sigsuspend the mask to restore is the one it replaced.
+    let restore_mask = signals.saved_mask.unwrap_or(signals.blocked);
+    put(&mut b, MCTX + 168, restore_mask);
     put(&mut b, MCTX + 176, trap.2);
-    put(&mut b, MASK, signals.blocked);
+    put(&mut b, MASK, restore_mask);
     b[INFO as usize..(INFO + 128) as usize].copy_from_slice(&info.to_bytes(sig));
     if m.process.mem.write(frame, &b).is_err() {
         return Ok(None);
@@ -104,6 +106,9 @@ pub(super) fn deliver(
     }
     m.saved_fpu.push((frame, m.vcpu.fpu_state()?));
     let st = &mut m.process.signals;
+    if let Some(mask) = st.saved_mask.take() {
+        st.blocked = mask;
+    }
     st.blocked |= act.mask;
     if act.flags & sa::SA_NODEFER == 0 {
         st.blocked |= vm_linux::signal::bit(sig);
@@ -139,7 +144,7 @@ pub(super) fn sigreturn(m: &mut X86Process, rsp: u64) -> Result<Option<Regs>, Vm
     }
     let mut regs = from_gregs(&g);
     // Only the user-changeable flags come back (no IOPL, no VM, interrupts on).
-    regs.rflags = (regs.rflags & 0x4_0dd5) | 0x202;
+    regs.rflags = (regs.rflags & super::USER_FLAGS) | 0x202;
     let st = &mut m.process.signals;
     st.blocked = word(MASK) & !(vm_linux::signal::bit(libc::SIGKILL) | vm_linux::signal::bit(libc::SIGSTOP));
     if let Some(i) = m.saved_fpu.iter().rposition(|(f, _)| *f == frame) {

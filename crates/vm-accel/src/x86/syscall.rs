@@ -106,7 +106,6 @@ fn generic(nr: u64) -> Option<u64> {
         290 => 19,  // eventfd2
         292 => 24,  // dup3
         293 => 59,  // pipe2
-        302 => 261, // prlimit64
         318 => 278, // getrandom
         334 => 293, // rseq
         439 => 439, // faccessat2
@@ -194,6 +193,20 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         262 => stat(m, a[0], a[1], a[2], a[3]),              // newfstatat
         13 => sigaction(m, a),                               // rt_sigaction
         62 => kill(m, a),
+        302 => {
+            // prlimit64 on another process could kill it (RLIMIT_CPU): this process only.
+            let me = u64::from(std::process::id());
+            if a[0] == 0 || a[0] == me {
+                via(m, 261, a)
+            } else {
+                ret(-libc::EPERM as i64)
+            }
+        }
+        // F_SETOWN (8), F_SETSIG (10), F_SETOWN_EX (15)
+        72 if matches!(a[1], 8 | 10 | 15) => {
+            // Signal-driven I/O could send signals to any process: not supported.
+            ret(-libc::EINVAL as i64)
+        }
         56..=58 => fork(m, nr, a, regs)?, // clone, fork, vfork
         59 => via(m, 221, a),             // execve
         264 => via(m, 276, [a[0], a[1], a[2], a[3], 0, 0]), // renameat
@@ -235,6 +248,10 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
         },
     };
     regs.rax = ret;
+    if nr == 61 && (ret as i64) > 0 {
+        // A reaped child's pid may be reused by an unrelated process.
+        m.children.retain(|&c| c as u64 != ret);
+    }
     if touches_memory(nr) {
         let (lo, hi) = match nr {
             12 => {
@@ -287,7 +304,8 @@ fn poll(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
     }
     // ppoll would need a timespec in guest memory: serve this one on the host directly.
     let n = a[1] as usize;
-    let Ok(bytes) = m.process.mem.host_slice_mut(a[0], n * 8) else { return ret(-libc::EFAULT as i64) };
+    let Some(len) = n.checked_mul(8) else { return ret(-libc::EINVAL as i64) };
+    let Ok(bytes) = m.process.mem.host_slice_mut(a[0], len) else { return ret(-libc::EFAULT as i64) };
     // SAFETY: `bytes` is n pollfd structs (8 bytes each, same layout on host and guest) in
     // guest memory the guest may write; poll only touches those bytes.
     let r = unsafe { libc::poll(bytes.as_mut_ptr().cast(), n as libc::nfds_t, ms) };
@@ -387,6 +405,22 @@ fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
     if !(1..=64).contains(&sig) || a[3] != 8 {
         return ret(-libc::EINVAL as i64);
     }
+    // Read the new action first: `act` and `oldact` may be the same buffer.
+    let mut new = None;
+    if act != 0 {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            return ret(-libc::EINVAL as i64);
+        }
+        let mut b = [0u8; 32];
+        if m.process.mem.read(act, &mut b).is_err() {
+            return ret(-libc::EFAULT as i64);
+        }
+        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        new = Some((
+            vm_linux::signal::SigAction { handler: word(0), flags: word(8), mask: word(24) },
+            word(16),
+        ));
+    }
     let cur = m.process.signals.action(sig);
     if old != 0 {
         let mut b = [0u8; 32];
@@ -398,18 +432,9 @@ fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
             return ret(-libc::EFAULT as i64);
         }
     }
-    if act != 0 {
-        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
-            return ret(-libc::EINVAL as i64);
-        }
-        let mut b = [0u8; 32];
-        if m.process.mem.read(act, &mut b).is_err() {
-            return ret(-libc::EFAULT as i64);
-        }
-        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        m.process.signals.actions[(sig - 1) as usize] =
-            vm_linux::signal::SigAction { handler: word(0), flags: word(8), mask: word(24) };
-        m.restorers[(sig - 1) as usize] = word(16);
+    if let Some((action, restorer)) = new {
+        m.process.signals.actions[(sig - 1) as usize] = action;
+        m.restorers[(sig - 1) as usize] = restorer;
     }
     ret(0)
 }

@@ -134,7 +134,30 @@ fn opt_path(p: &Process, addr: u64) -> Result<Option<CString>, i32> {
 fn openat(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let path = resolved_path(p, a[1])?;
     // SAFETY: `path` is a valid C string; mode is passed as the variadic argument.
-    check(unsafe { libc::openat(int(a[0]), path.as_ptr(), int(a[2]), a[3] as libc::c_uint) } as i64)
+    let fd =
+        check(unsafe { libc::openat(int(a[0]), path.as_ptr(), int(a[2]), a[3] as libc::c_uint) } as i64)?;
+    if is_own_mem(fd as i32) {
+        // SAFETY: closing the descriptor just opened, which nothing else knows about.
+        unsafe { libc::close(fd as i32) };
+        return Err(libc::EACCES);
+    }
+    Ok(fd)
+}
+
+/// Whether `fd` is this (host) process's own `/proc/…/mem`, however it was named: it would
+/// give the guest the VM's memory, so it is refused.
+fn is_own_mem(fd: i32) -> bool {
+    let same = |path: &str| {
+        let (Ok(a), Ok(b)) = (std::fs::metadata(path), std::fs::metadata(format!("/proc/self/fd/{fd}")))
+        else {
+            return false;
+        };
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    };
+    // SAFETY: getpid takes no arguments.
+    let pid = unsafe { libc::getpid() };
+    same("/proc/self/mem") || same(&format!("/proc/self/task/{pid}/mem"))
 }
 
 /// A host pointer for `len` bytes of guest memory at `addr` that the host may write (`len` 0
@@ -495,6 +518,27 @@ mod tests {
             libc::close(fds[0]);
             libc::close(fds[1]);
         }
+    }
+
+    #[test]
+    fn the_vm_own_memory_file_cannot_be_opened() {
+        let mut p = process();
+        // SAFETY: getpid takes no arguments.
+        let pid = unsafe { libc::getpid() };
+        for path in
+            ["/proc/self/mem".to_string(), format!("/proc/{pid}/mem"), format!("/proc/self/task/{pid}/mem")]
+        {
+            put_str(&mut p, SCRATCH, &path);
+            let r = call(&mut p, nr::OPENAT, &[abi::AT_FDCWD as u64, SCRATCH, libc::O_RDWR as u64, 0]);
+            assert_eq!(r, -(libc::EACCES as i64), "{path}");
+        }
+        // Reaching it relative to a directory fd is refused too.
+        put_str(&mut p, SCRATCH, "/proc/self");
+        let dir = call(&mut p, nr::OPENAT, &[abi::AT_FDCWD as u64, SCRATCH, libc::O_RDONLY as u64, 0]);
+        assert!(dir >= 0);
+        put_str(&mut p, SCRATCH, "mem");
+        let r = call(&mut p, nr::OPENAT, &[dir as u64, SCRATCH, libc::O_RDONLY as u64, 0]);
+        assert_eq!(r, -(libc::EACCES as i64));
     }
 
     #[test]
