@@ -228,6 +228,18 @@ fn isolation_faults_match_native() {
 }
 
 #[test]
+fn x86_only_programs_match_native() {
+    if !kvm_usable() || !require("gcc", Command::new("gcc").arg("--version").output().is_ok()) {
+        return;
+    }
+    let program = x86_programs().join("bin/select.rv64");
+    let want = observe(Path::new("/"), &[program.display().to_string()], &[], None);
+    let got = observe(Path::new("/"), &accel(&program, &[]), &[], None);
+    assert_eq!(got, want, "select: {}", show(&got.stderr));
+    assert!(!want.stdout.is_empty());
+}
+
+#[test]
 fn unsupported_instruction_is_a_clear_error_with_the_address() {
     if !kvm_usable() || !require("gcc", Command::new("gcc").arg("--version").output().is_ok()) {
         return;
