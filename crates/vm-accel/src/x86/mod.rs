@@ -500,7 +500,7 @@ impl X86Process {
             0 | 16 | 19 => libc::SIGFPE,
             1 | 3 => libc::SIGTRAP,
             6 => libc::SIGILL,
-            17 => libc::SIGBUS,
+            12 | 17 => libc::SIGBUS, // #SS (stack segment), #AC
             13 | 14 => libc::SIGSEGV,
             _ => {
                 return Err(VmError::Unsupported(format!(
@@ -533,6 +533,7 @@ impl X86Process {
             13 => (128, 0), // SI_KERNEL
             6 => (2, rip),  // ILL_ILLOPN
             0 => (1, rip),  // FPE_INTDIV
+            12 => (128, 0), // SI_KERNEL, as Linux for #SS
             _ => (128, 0),
         };
         let info = vm_linux::signal::SigInfo::fault(code, addr);
