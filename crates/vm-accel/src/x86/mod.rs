@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use vm_core::VmError;
 use vm_linux::{Process, SyscallAction};
+use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
 use crate::hypervisor::{
     self, Backend, Exit, FpuState, Hypervisor, Regs, Segment, SpecialRegs, Table, Vcpu, Vm,
@@ -41,47 +42,33 @@ pub struct X86Stats {
     pub flushes: u64,
 }
 
-/// The host mapping of the system region.
+/// The system region: guest RAM that only the VMM writes (page tables, GDT, IDT, TSS, stubs,
+/// ring-0 stack), a rust-vmm `vm-memory` guest memory of one region at [`SYS_GPA`].
 struct SysRegion {
+    mem: GuestMemoryMmap<()>,
+    /// Host address of its first byte (for the memory slot and the page-table writer).
     ptr: *mut u8,
 }
 
 impl SysRegion {
     fn new() -> Result<SysRegion, VmError> {
-        // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                SYS_SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(VmError::Memory("cannot map the VM's system region".into()));
-        }
-        Ok(SysRegion { ptr: p.cast() })
+        let mem = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(SYS_GPA), SYS_SIZE)])
+            .map_err(|e| VmError::Memory(format!("cannot map the VM's system region: {e}")))?;
+        let ptr = mem
+            .get_host_address(GuestAddress(SYS_GPA))
+            .map_err(|e| VmError::Memory(format!("the VM's system region: {e}")))?;
+        Ok(SysRegion { mem, ptr })
     }
 
     fn bytes(&mut self) -> &mut [u8] {
-        // SAFETY: `ptr` is a live mapping of SYS_SIZE bytes owned by this value.
+        // SAFETY: `ptr` is the start of the region's single mapping of SYS_SIZE bytes, owned by
+        // `mem` and alive as long as this value; `&mut self` makes this the only view in use.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, SYS_SIZE) }
     }
 
+    /// The u64 at offset `off` (the ring-0 stack's exception frame); 0 if out of range.
     fn read_u64(&self, off: u64) -> u64 {
-        let mut b = [0u8; 8];
-        // SAFETY: callers pass offsets inside the region (the ring-0 stack); 8 bytes fit.
-        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(off as usize), b.as_mut_ptr(), 8) };
-        u64::from_le_bytes(b)
-    }
-}
-
-impl Drop for SysRegion {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, no longer used (the VM using it is dropped first).
-        unsafe { libc::munmap(self.ptr.cast(), SYS_SIZE) };
+        self.mem.read_obj::<u64>(GuestAddress(SYS_GPA.wrapping_add(off))).unwrap_or(0)
     }
 }
 
