@@ -3,6 +3,7 @@
 //! - the in-house Linux suite (`guests/linux/tests.txt`) built for x86-64 with the host gcc
 //!   (static, and dynamic for the `dyn` cases): stdout, stderr and exit status byte for byte;
 //! - Debian's busybox-static doing file and text work through `sh -c` pipelines;
+//! - x86-only programs (`guests/x86/src`) and a static-pie build;
 //! - isolation (`guests/x86/src/isolation.c`): accesses outside the program's mappings die of
 //!   SIGSEGV exactly as natively, including after munmap and mprotect;
 //! - bad input: a missing KVM device, a wrong mode, a RISC-V program, `int 0x80`.
@@ -237,6 +238,19 @@ fn x86_only_programs_match_native() {
     let got = observe(Path::new("/"), &accel(&program, &[]), &[], None);
     assert_eq!(got, want, "select: {}", show(&got.stderr));
     assert!(!want.stdout.is_empty());
+    // A static-pie program (loaded at a base the loader picks).
+    let spie = x86_programs().join("bin/args.spie");
+    let st = Command::new("gcc")
+        .args(["-O2", "-static-pie", "-w", "-o"])
+        .arg(&spie)
+        .arg(repo().join("guests/linux/src/args.c"))
+        .status()
+        .expect("gcc runs");
+    assert!(st.success(), "gcc -static-pie failed");
+    let want =
+        observe(Path::new("/"), &[spie.display().to_string(), "one".into(), "two words".into()], &[], None);
+    let got = observe(Path::new("/"), &accel(&spie, &["one", "two words"]), &[], None);
+    assert_eq!(got, want, "static-pie: {}", show(&got.stderr));
 }
 
 #[test]
