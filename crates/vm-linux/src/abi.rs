@@ -45,6 +45,7 @@ pub mod nr {
     pub const PREAD64: u64 = 67;
     pub const PWRITE64: u64 = 68;
     pub const SENDFILE: u64 = 71;
+    pub const PSELECT6: u64 = 72;
     pub const PPOLL: u64 = 73;
     pub const READLINKAT: u64 = 78;
     pub const NEWFSTATAT: u64 = 79;

@@ -237,8 +237,8 @@ pub(super) fn serve(m: &mut X86Process, regs: &mut Regs) -> Result<SyscallAction
                 via(m, 133, [at, 8, 0, 0, 0, 0])
             }
         }
-        23 => select(m, a, false),
-        270 => select(m, a, true), // time
+        23 => ret(vm_linux::syscall::select(&mut m.process, &a, false)), // select (timeval)
+        270 => via(m, 72, a),                                            // pselect6 // time
         _ => match generic(nr) {
             Some(g) => via(m, g, a),
             None => {
@@ -437,68 +437,6 @@ fn sigaction(m: &mut X86Process, a: [u64; 6]) -> (SyscallAction, u64) {
         m.restorers[(sig - 1) as usize] = restorer;
     }
     ret(0)
-}
-
-/// select and pselect6, served on the host: the fd sets are guest memory (same layout); the
-/// timeout (a `timeval` for select, a `timespec` for pselect6) is read and the time left
-/// written back, as Linux does. pselect6's signal mask applies to the guest while it waits.
-fn select(m: &mut X86Process, a: [u64; 6], pselect: bool) -> (SyscallAction, u64) {
-    let n = a[0] as i32;
-    if !(0..=libc::FD_SETSIZE as i32).contains(&n) {
-        return ret(-libc::EINVAL as i64);
-    }
-    let bytes = (n as usize).div_ceil(64) * 8;
-    let mut sets = [std::ptr::null_mut::<libc::fd_set>(); 3];
-    for (set, &addr) in sets.iter_mut().zip(&a[1..4]) {
-        if addr != 0 && bytes > 0 {
-            match m.process.mem.host_slice_mut(addr, bytes) {
-                Ok(b) => *set = b.as_mut_ptr().cast(),
-                Err(_) => return ret(-libc::EFAULT as i64),
-            }
-        }
-    }
-    // Seconds and the sub-second part (µs for select, ns for pselect6).
-    let mut t = [0i64; 2];
-    if a[4] != 0 {
-        let mut b = [0u8; 16];
-        if m.process.mem.read(a[4], &mut b).is_err() {
-            return ret(-libc::EFAULT as i64);
-        }
-        t = [
-            i64::from_le_bytes(b[..8].try_into().expect("8")),
-            i64::from_le_bytes(b[8..].try_into().expect("8")),
-        ];
-    }
-    let old_mask = m.process.signals.blocked;
-    if pselect && a[5] != 0 {
-        let mut b = [0u8; 16];
-        if m.process.mem.read(a[5], &mut b).is_err() {
-            return ret(-libc::EFAULT as i64);
-        }
-        let ss = u64::from_le_bytes(b[..8].try_into().expect("8"));
-        let mut mask = [0u8; 8];
-        if ss != 0 {
-            if m.process.mem.read(ss, &mut mask).is_err() {
-                return ret(-libc::EFAULT as i64);
-            }
-            m.process.signals.saved_mask = Some(old_mask);
-            m.process.signals.blocked = u64::from_le_bytes(mask);
-        }
-    }
-    let mut tv = libc::timeval { tv_sec: t[0], tv_usec: if pselect { t[1] / 1000 } else { t[1] } };
-    let tvp = if a[4] != 0 { &mut tv as *mut libc::timeval } else { std::ptr::null_mut() };
-    // SAFETY: each set pointer is null or `bytes` (≥ n bits) of writable guest memory, which
-    // select reads and writes only up to bit n; `tvp` is null or a local timeval.
-    let r = unsafe { libc::select(n, sets[0], sets[1], sets[2], tvp) };
-    let r = if r < 0 { errno() } else { i64::from(r) };
-    if a[4] != 0 {
-        let sub = if pselect { tv.tv_usec * 1000 } else { tv.tv_usec };
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&tv.tv_sec.to_le_bytes());
-        b[8..].copy_from_slice(&sub.to_le_bytes());
-        let _ = m.process.mem.write(a[4], &b);
-    }
-    ret(r)
 }
 
 fn uname(m: &mut X86Process, buf: u64) -> (SyscallAction, u64) {

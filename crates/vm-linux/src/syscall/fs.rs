@@ -113,6 +113,10 @@ pub(super) fn serve(p: &mut Process, number: u64, a: &[u64; 6]) -> Option<Outcom
         nr::STATFS | nr::FSTATFS => statfs(p, number, a),
         nr::SENDFILE => sendfile(p, a),
         nr::PPOLL => ppoll(p, a),
+        nr::PSELECT6 => match select(p, a, true) {
+            r if r < 0 => Err(-r as i32),
+            r => Ok(r as u64),
+        },
         // SAFETY: close_range takes no pointers.
         nr::CLOSE_RANGE => {
             check(unsafe { libc::syscall(libc::SYS_close_range, a[0] as u32, a[1] as u32, a[2]) })
@@ -473,6 +477,70 @@ fn ppoll(p: &mut Process, a: &[u64; 6]) -> SysResult {
     check(unsafe { libc::syscall(libc::SYS_ppoll, fds, nfds, tmo_ptr, std::ptr::null::<u8>(), 8usize) })
 }
 
+/// select (x86-64, `pselect == false`: a `timeval`) and pselect6 (a `timespec` and a signal
+/// mask), served on the host: the fd sets are guest memory (same layout); the
+/// timeout (a `timeval` for select, a `timespec` for pselect6) is read and the time left
+/// written back, as Linux does. pselect6's signal mask applies to the guest while it waits
+/// (restored like rt_sigsuspend's). Returns the result or `-errno`.
+pub fn select(p: &mut Process, a: &[u64; 6], pselect: bool) -> i64 {
+    let n = a[0] as i32;
+    if !(0..=libc::FD_SETSIZE as i32).contains(&n) {
+        return -(libc::EINVAL as i64);
+    }
+    let bytes = (n as usize).div_ceil(64) * 8;
+    let mut sets = [std::ptr::null_mut::<libc::fd_set>(); 3];
+    for (set, &addr) in sets.iter_mut().zip(&a[1..4]) {
+        if addr != 0 && bytes > 0 {
+            match p.mem.host_slice_mut(addr, bytes) {
+                Ok(b) => *set = b.as_mut_ptr().cast(),
+                Err(_) => return -(libc::EFAULT as i64),
+            }
+        }
+    }
+    // Seconds and the sub-second part (µs for select, ns for pselect6).
+    let mut t = [0i64; 2];
+    if a[4] != 0 {
+        let mut b = [0u8; 16];
+        if p.mem.read(a[4], &mut b).is_err() {
+            return -(libc::EFAULT as i64);
+        }
+        t = [
+            i64::from_le_bytes(b[..8].try_into().expect("8")),
+            i64::from_le_bytes(b[8..].try_into().expect("8")),
+        ];
+    }
+    let old_mask = p.signals.blocked;
+    if pselect && a[5] != 0 {
+        let mut b = [0u8; 16];
+        if p.mem.read(a[5], &mut b).is_err() {
+            return -(libc::EFAULT as i64);
+        }
+        let ss = u64::from_le_bytes(b[..8].try_into().expect("8"));
+        let mut mask = [0u8; 8];
+        if ss != 0 {
+            if p.mem.read(ss, &mut mask).is_err() {
+                return -(libc::EFAULT as i64);
+            }
+            p.signals.saved_mask = Some(old_mask);
+            p.signals.blocked = u64::from_le_bytes(mask);
+        }
+    }
+    let mut tv = libc::timeval { tv_sec: t[0], tv_usec: if pselect { t[1] / 1000 } else { t[1] } };
+    let tvp = if a[4] != 0 { &mut tv as *mut libc::timeval } else { std::ptr::null_mut() };
+    // SAFETY: each set pointer is null or `bytes` (≥ n bits) of writable guest memory, which
+    // select reads and writes only up to bit n; `tvp` is null or a local timeval.
+    let r = unsafe { libc::select(n, sets[0], sets[1], sets[2], tvp) };
+    let r = if r < 0 { -i64::from(super::errno()) } else { i64::from(r) };
+    if a[4] != 0 {
+        let sub = if pselect { tv.tv_usec * 1000 } else { tv.tv_usec };
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&tv.tv_sec.to_le_bytes());
+        b[8..].copy_from_slice(&sub.to_le_bytes());
+        let _ = p.mem.write(a[4], &b);
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
@@ -514,6 +582,33 @@ mod tests {
         // A bad pointer is EFAULT.
         assert_eq!(call(&mut p, nr::WRITE, &[fds[1] as u64, 0x10, 5]), -(libc::EFAULT as i64));
         // SAFETY: our fds.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+    }
+
+    #[test]
+    fn pselect6_times_out_then_sees_a_readable_pipe() {
+        let mut p = process();
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe writes two fds into the array.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (set, ts) = (SCRATCH, SCRATCH + 0x100);
+        let bit = 1u64 << fds[0];
+        let n = fds[0] as u64 + 1;
+        p.mem.write(set, &bit.to_le_bytes()).unwrap();
+        p.mem.write(ts, &[0u8; 16]).unwrap();
+        assert_eq!(call(&mut p, nr::PSELECT6, &[n, set, 0, 0, ts, 0]), 0, "empty pipe: nothing ready");
+        // SAFETY: writing one byte from a static buffer to our own pipe.
+        assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
+        p.mem.write(set, &bit.to_le_bytes()).unwrap();
+        assert_eq!(call(&mut p, nr::PSELECT6, &[n, set, 0, 0, ts, 0]), 1);
+        let mut back = [0u8; 8];
+        p.mem.read(set, &mut back).unwrap();
+        assert_eq!(u64::from_le_bytes(back), bit, "the readable end stays in the set");
+        assert_eq!(call(&mut p, nr::PSELECT6, &[2000, set, 0, 0, ts, 0]), -(libc::EINVAL as i64));
+        // SAFETY: closing the pipe made above.
         unsafe {
             libc::close(fds[0]);
             libc::close(fds[1]);

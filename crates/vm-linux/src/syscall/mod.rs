@@ -11,6 +11,8 @@
 //! slices, so a bad pointer is `-EFAULT`, never a host fault.
 
 mod fs;
+
+pub use fs::select;
 mod mem;
 mod misc;
 mod proc;
