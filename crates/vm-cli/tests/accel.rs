@@ -12,14 +12,12 @@
 //! message elsewhere. Every run gets its own process group, so nothing a guest signals can
 //! reach the test harness.
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{observe, repo};
+use std::sync::OnceLock;
 
 fn vm() -> &'static str {
     env!("CARGO_BIN_EXE_vm")
@@ -38,36 +36,6 @@ fn require(what: &str, ok: bool) -> bool {
 
 fn kvm_usable() -> bool {
     require("/dev/kvm", std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok())
-}
-
-#[derive(Debug, PartialEq, Eq)]
-struct Observed {
-    status: i32,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-/// Run `argv` in `dir` with exactly `env` and `stdin` (a file or nothing), in its own process
-/// group, without core files, killed after two minutes.
-fn observe(dir: &Path, argv: &[String], env: &[(String, String)], stdin: Option<&Path>) -> Observed {
-    let mut cmd = Command::new("timeout");
-    cmd.args(["-s", "KILL", "120"]).args(argv).current_dir(dir).env_clear().envs(env.iter().cloned());
-    cmd.stdin(match stdin {
-        Some(f) => Stdio::from(std::fs::File::open(dir.join(f)).expect("stdin fixture")),
-        None => Stdio::null(),
-    });
-    cmd.process_group(0);
-    // SAFETY: setrlimit is async-signal-safe and only affects the child about to exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-            Ok(())
-        });
-    }
-    let out = cmd.output().unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
-    Observed { status, stdout: out.stdout, stderr: out.stderr }
 }
 
 fn accel(program: &Path, args: &[&str]) -> Vec<String> {

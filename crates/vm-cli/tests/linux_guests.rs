@@ -6,45 +6,13 @@
 //! Exit status is compared as a shell reports it (the code, or 128 + N for death by signal N).
 //! Without qemu-riscv64 the comparison is skipped with a message, except under `CI`.
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+use common::{observe, repo};
 
 const SYSROOT: &str = "/usr/riscv64-linux-gnu";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// One run's observable result.
-#[derive(Debug, PartialEq, Eq)]
-struct Observed {
-    status: i32,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-/// Run `argv` in `dir` with exactly `env`, `stdin` from a file (or empty), no core files.
-fn observe(dir: &Path, argv: &[String], env: &[(String, String)], stdin: Option<&Path>) -> Observed {
-    // A hung guest must fail the test, not hang it: `timeout` kills it (status 137).
-    let mut cmd = Command::new("timeout");
-    cmd.args(["-s", "KILL", "120"]).args(argv).current_dir(dir).env_clear().envs(env.iter().cloned());
-    cmd.stdin(match stdin {
-        Some(f) => Stdio::from(std::fs::File::open(dir.join(f)).expect("stdin fixture")),
-        None => Stdio::null(),
-    });
-    // SAFETY: setrlimit is async-signal-safe and only affects the child about to exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
-            Ok(())
-        });
-    }
-    let out = cmd.output().unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-    let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
-    Observed { status, stdout: out.stdout, stderr: out.stderr }
-}
 
 fn have(tool: &str) -> bool {
     let ok = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
