@@ -63,6 +63,10 @@ pub struct RunOpts {
     /// Print execution statistics on stderr when the guest stops.
     #[arg(long)]
     pub stats: bool,
+    /// Wait for gdb (remote serial protocol) on this TCP port (127.0.0.1) or HOST:PORT before
+    /// the first instruction; port 0 picks a free one, printed on stderr.
+    #[arg(long, value_name = "PORT")]
+    pub gdb: Option<String>,
 }
 
 impl RunOpts {
@@ -93,7 +97,10 @@ fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> 
         Some(bytes) => vm.load_kernel_bytes(path, bytes, console)?,
         None => vm.load_kernel(path, console)?,
     }
-    let result = vm.run();
+    let result = match &opts.gdb {
+        Some(spec) => vm.run_gdb(gdb_listener(spec)?),
+        None => vm.run(),
+    };
     if opts.stats {
         eprintln!("{}", vm.get_stats());
     }
@@ -101,6 +108,14 @@ fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> 
         RunOutcome::Exited(code) => Ok(code),
         RunOutcome::Returned => Ok(0),
     }
+}
+
+/// Bind the GDB stub's socket and say where gdb should connect.
+pub fn gdb_listener(spec: &str) -> Result<std::net::TcpListener, VmError> {
+    let listener = vm_runtime::gdb::listen(spec)?;
+    let addr = listener.local_addr().map_err(|e| VmError::Config(format!("--gdb {spec}: {e}")))?;
+    eprintln!("vm: waiting for gdb on {addr} (target remote {addr})");
+    Ok(listener)
 }
 
 fn main() -> ExitCode {

@@ -97,6 +97,7 @@ pub fn demo() -> Result<u64, VmError> {
             max_insns: None,
             trace: false,
             stats: true,
+            gdb: None,
         },
         sysroot: None,
         arch: "riscv64".into(),
@@ -123,6 +124,11 @@ fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
              --mode {} (interp, jit, hybrid) is for RISC-V programs",
             args.opts.mode
         )));
+    }
+    if args.opts.gdb.is_some() {
+        return Err(VmError::Unsupported(
+            "--gdb debugs RISC-V guests (interp, jit, hybrid); accelerated x86-64 guests have no GDB stub yet".into(),
+        ));
     }
     let config = vm_core::VmConfig {
         guest_arch: vm_core::GuestArch::X86_64,
@@ -171,7 +177,10 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
         None => vm.load(&program, &argv, &env)?,
     }
     let pid = std::process::id();
-    let result = vm.run();
+    let result = match &args.opts.gdb {
+        Some(spec) => vm.run_gdb(crate::gdb_listener(spec)?),
+        None => vm.run(),
+    };
     if std::process::id() != pid {
         // A child the guest forked: it ends with the guest child's status and nothing else
         // (stats and messages belong to the process the user started).

@@ -130,6 +130,16 @@ impl BareMetal {
         (pc < addr + (*size).max(1) || *size == 0).then(|| format!("{name}+{:#x}", pc - addr))
     }
 
+    /// Wait for gdb on `listener` (see [`crate::gdb::listen`]) before the first instruction,
+    /// then run under it; if gdb detaches or goes away, the machine runs on to its end.
+    pub fn run_gdb(&mut self, listener: std::net::TcpListener) -> Result<RunOutcome, VmError> {
+        let start = Instant::now();
+        let r = crate::gdb::serve(self, listener);
+        self.stats.wall_time += start.elapsed();
+        self.stats.guest_insns = self.cpu.instret;
+        r
+    }
+
     /// Run until the guest exits, an error stops it, or the instruction limit is reached.
     pub fn run(&mut self) -> Result<RunOutcome, VmError> {
         let start = Instant::now();
@@ -296,5 +306,48 @@ impl GetStats for BareMetal {
             cache_flushes: self.cache.flushes,
             ..crate::tier::add_stats(self.tier.as_ref(), self.stats.clone())
         }
+    }
+}
+
+impl crate::gdb::Debuggable for BareMetal {
+    fn read_mem(&mut self, addr: u64, buf: &mut [u8]) -> usize {
+        let mem = &self.mem;
+        crate::gdb::read_prefix(
+            buf,
+            |a, b| match mem.slice(a, b.len()) {
+                Some(s) => {
+                    b.copy_from_slice(s);
+                    true
+                }
+                None => false,
+            },
+            addr,
+        )
+    }
+
+    fn write_mem(&mut self, addr: u64, data: &[u8]) -> bool {
+        let ok = self.mem.write_bytes(addr, data).is_ok();
+        crate::debug::memory_written(self, addr, addr.saturating_add(data.len() as u64));
+        ok
+    }
+
+    fn max_insns(&self) -> Option<u64> {
+        self.max_insns
+    }
+
+    fn gdb_exit(outcome: &RunOutcome) -> crate::gdb::GdbExit {
+        match *outcome {
+            RunOutcome::Exited(c) => crate::gdb::GdbExit::Status((c & 0xff) as u8),
+            RunOutcome::Returned => crate::gdb::GdbExit::Status(0),
+        }
+    }
+
+    fn killed() -> RunOutcome {
+        // What a shell reports for a SIGKILLed process.
+        RunOutcome::Exited(137)
+    }
+
+    fn run_free(&mut self) -> Result<RunOutcome, VmError> {
+        engine::run(self, self.max_insns)
     }
 }

@@ -1,6 +1,6 @@
 //! The block cache: translated blocks keyed by guest pc, translated once and reused.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use vm_core::Mmu;
 use vm_engine_jit::RegionId;
@@ -50,6 +50,9 @@ pub struct BlockCache {
     pub misses: u64,
     /// Times everything was dropped.
     pub flushes: u64,
+    /// A debugger's breakpoints: blocks end before them, so each starts a block of its own
+    /// that the run loop stops in front of and the JIT never compiles.
+    breaks: HashSet<u64>,
 }
 
 impl Default for BlockCache {
@@ -61,6 +64,7 @@ impl Default for BlockCache {
             hits: 0,
             misses: 0,
             flushes: 0,
+            breaks: HashSet::new(),
         }
     }
 }
@@ -81,7 +85,11 @@ impl BlockCache {
             }
             None => {
                 self.misses += 1;
-                let lifted = lift_block(|a| mem.fetch16(a), pc, MAX_BLOCK_INSNS);
+                let mut lifted = lift_block(|a| mem.fetch16(a), pc, MAX_BLOCK_INSNS);
+                if let Some(k) = lifted.insns.iter().skip(1).position(|m| self.breaks.contains(&m.pc)) {
+                    // End the block before the breakpoint (instruction k + 1).
+                    lifted = lift_block(|a| mem.fetch16(a), pc, k + 1);
+                }
                 let n_insns = lifted.insns.len() as u64;
                 let i = self.blocks.len() as u32;
                 let block = CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false };
@@ -94,6 +102,18 @@ impl BlockCache {
         };
         self.fast[slot] = (pc, idx);
         idx
+    }
+
+    /// Whether `pc` is a debugger's breakpoint (cheap when there are none).
+    #[inline(always)]
+    pub fn is_break(&self, pc: u64) -> bool {
+        !self.breaks.is_empty() && self.breaks.contains(&pc)
+    }
+
+    /// The debugger's breakpoints, to add to or remove from; the caller invalidates the blocks
+    /// and translations around a changed address (see `engine::invalidate`).
+    pub fn breaks_mut(&mut self) -> &mut HashSet<u64> {
+        &mut self.breaks
     }
 
     /// Index of the block starting at `pc` if it is translated (never translates).

@@ -33,10 +33,10 @@ pub(crate) trait Csrs {
 }
 
 /// Adapts a [`Csrs`] to the interpreter: works out instret at the op from the block's marks.
-struct Ctx<'a, C> {
-    csrs: &'a mut C,
-    marks: &'a [InsnMark],
-    instret: u64,
+pub(crate) struct Ctx<'a, C> {
+    pub csrs: &'a mut C,
+    pub marks: &'a [InsnMark],
+    pub instret: u64,
 }
 
 impl<C: Csrs> CsrHandler for Ctx<'_, C> {
@@ -107,23 +107,7 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
             // Uncached short blocks: one instruction when tracing, at most the budget otherwise.
             let n = if p.tracer.is_some() { 1 } else { budget as usize };
             let Parts { cpu, mem, csrs, stats, tracer, .. } = p;
-            let lifted = lift_block(|a| mem.fetch16(a), cpu.pc, n);
-            let before = tracer.as_ref().map(|_| cpu.clone());
-            stats.blocks_executed += 1;
-            let mut ctx = Ctx { csrs, marks: &lifted.insns, instret: cpu.instret };
-            let exit = run_block(cpu, mem, &mut ctx, &lifted.block);
-            if let (Some(t), Some(b), Some(mk)) = (tracer, before, lifted.insns.first()) {
-                // A faulting instruction did not run: its line shows no register change.
-                t.emit(mk.pc, mk.raw, &b, cpu);
-            }
-            match exit {
-                Exit::Next(next) => {
-                    cpu.pc = next;
-                    cpu.instret += lifted.insns.len() as u64;
-                    None
-                }
-                other => Some((other, lifted.block.start_pc, lifted.insns)),
-            }
+            run_short(cpu, mem, csrs, stats, tracer, n)
         } else {
             // Stop the hot loop early enough that the last blocks run under the budget path.
             let stop_at = p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64);
@@ -140,14 +124,52 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
     }
 }
 
+/// What a block run left for [`Machine::finish`]: how it ended, its start pc and its
+/// instructions (`None`: it ended in a plain next pc, already applied).
+pub(crate) type Pending = Option<(Exit, u64, Vec<InsnMark>)>;
+
+/// Run at most `n` instructions from `cpu.pc` as one uncached block, on the interpreter: the
+/// slow path for `--trace` (one instruction, traced), the last instructions before a limit and
+/// a debugger's single step. `mem` may be a wrapper of the machine's memory (watchpoints).
+pub(crate) fn run_short<Mm: Mmu + ?Sized, C: Csrs>(
+    cpu: &mut CpuState,
+    mem: &mut Mm,
+    csrs: &mut C,
+    stats: &mut VmStats,
+    tracer: Option<&mut Tracer>,
+    n: usize,
+) -> Pending {
+    let lifted = lift_block(|a| mem.fetch16(a), cpu.pc, n);
+    let before = tracer.as_ref().map(|_| cpu.clone());
+    stats.blocks_executed += 1;
+    let mut ctx = Ctx { csrs, marks: &lifted.insns, instret: cpu.instret };
+    let exit = run_block(cpu, mem, &mut ctx, &lifted.block);
+    if let (Some(t), Some(b), Some(mk)) = (tracer, before, lifted.insns.first()) {
+        // A faulting instruction did not run: its line shows no register change.
+        t.emit(mk.pc, mk.raw, &b, cpu);
+    }
+    match exit {
+        Exit::Next(next) => {
+            cpu.pc = next;
+            cpu.instret += lifted.insns.len() as u64;
+            None
+        }
+        other => Some((other, lifted.block.start_pc, lifted.insns)),
+    }
+}
+
 /// The hot path: run cached blocks back to back until one ends in something other than a
-/// next pc (returned with what `finish` needs), the machine wants attention, or `instret`
-/// reaches `stop_at`.
+/// next pc (returned with what `finish` needs), the machine wants attention, `instret`
+/// reaches `stop_at`, or the pc is a debugger's breakpoint.
 #[inline(never)]
-fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
+pub(crate) fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Pending {
     let Parts { cpu, mem, csrs, cache, stats, mut tier, .. } = p;
     let mut executed = 0u64;
     let result = loop {
+        if cache.is_break(cpu.pc) {
+            // A debugger's breakpoint: stop before the block that starts there.
+            break None;
+        }
         let idx = cache.lookup(cpu.pc, mem);
         executed += 1;
         if let Some(t) = tier.as_deref_mut() {

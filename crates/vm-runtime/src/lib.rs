@@ -7,8 +7,10 @@
 
 pub mod baremetal;
 pub mod cache;
+mod debug;
 pub mod difftest;
 mod engine;
+pub mod gdb;
 pub mod tier;
 pub mod trace;
 pub mod user;

@@ -213,6 +213,10 @@ impl Tiering {
                 _ => continue,
             };
             for pc in succ {
+                if cache.is_break(pc) {
+                    // The run loop must stop in front of a breakpoint: leave it out.
+                    continue;
+                }
                 // Hybrid mode follows only paths that ran; jit mode compiles ahead.
                 let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
                 let Some(i) = i else { continue };

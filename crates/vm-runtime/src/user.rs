@@ -125,6 +125,16 @@ impl UserMode {
         r
     }
 
+    /// Wait for gdb on `listener` (see [`crate::gdb::listen`]) before the first instruction,
+    /// then run the process under it until it exits or is killed; if gdb detaches or goes
+    /// away, the process runs on to its end.
+    pub fn run_gdb(&mut self, listener: std::net::TcpListener) -> Result<ProcessExit, VmError> {
+        let start = Instant::now();
+        let r = crate::gdb::serve(self, listener);
+        self.stats.wall_time += start.elapsed();
+        r
+    }
+
     /// Deliver a synchronous fault as `sig`; `None` = the guest handles it and continues.
     fn fault(&mut self, sig: i32, code: i32, addr: u64, pc: u64) -> Option<ProcessExit> {
         self.stats.traps += 1;
@@ -284,5 +294,41 @@ impl GetStats for UserMode {
             cache_flushes: self.cache.flushes,
             ..crate::tier::add_stats(self.tier.as_ref(), self.stats.clone())
         }
+    }
+}
+
+impl crate::gdb::Debuggable for UserMode {
+    fn read_mem(&mut self, addr: u64, buf: &mut [u8]) -> usize {
+        let mem = &self.process.mem;
+        crate::gdb::read_prefix(buf, |a, b| mem.read(a, b).is_ok(), addr)
+    }
+
+    fn write_mem(&mut self, addr: u64, data: &[u8]) -> bool {
+        let ok = self.process.mem.write_force(addr, data).is_ok();
+        crate::debug::memory_written(self, addr, addr.saturating_add(data.len() as u64));
+        ok
+    }
+
+    fn max_insns(&self) -> Option<u64> {
+        self.max_insns
+    }
+
+    fn gdb_exit(outcome: &ProcessExit) -> crate::gdb::GdbExit {
+        match *outcome {
+            ProcessExit::Exited(c) => crate::gdb::GdbExit::Status((c & 0xff) as u8),
+            ProcessExit::Killed(s) => crate::gdb::GdbExit::Signal(s as u8),
+        }
+    }
+
+    fn killed() -> ProcessExit {
+        ProcessExit::Killed(9)
+    }
+
+    fn attached(&mut self) {
+        signal::install_host_handlers();
+    }
+
+    fn run_free(&mut self) -> Result<ProcessExit, VmError> {
+        engine::run(self, self.max_insns)
     }
 }
