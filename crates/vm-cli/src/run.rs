@@ -97,6 +97,8 @@ pub fn demo() -> Result<u64, VmError> {
             max_insns: None,
             trace: false,
             stats: true,
+            dump: None,
+            dump_file: None,
         },
         sysroot: None,
         arch: "riscv64".into(),

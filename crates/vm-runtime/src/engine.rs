@@ -106,8 +106,11 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
         let pending = if p.tracer.is_some() || budget < MAX_BLOCK_INSNS as u64 {
             // Uncached short blocks: one instruction when tracing, at most the budget otherwise.
             let n = if p.tracer.is_some() { 1 } else { budget as usize };
-            let Parts { cpu, mem, csrs, stats, tracer, .. } = p;
+            let Parts { cpu, mem, csrs, cache, stats, tracer, .. } = p;
             let lifted = lift_block(|a| mem.fetch16(a), cpu.pc, n);
+            if cache.dumps_exec() {
+                crate::dump::exec_interp(cache, cpu.pc);
+            }
             let before = tracer.as_ref().map(|_| cpu.clone());
             stats.blocks_executed += 1;
             let mut ctx = Ctx { csrs, marks: &lifted.insns, instret: cpu.instret };
@@ -127,7 +130,12 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
         } else {
             // Stop the hot loop early enough that the last blocks run under the budget path.
             let stop_at = p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64);
-            run_hot::<M>(p, stop_at)
+            // `-d exec` gets its own copy of the hot loop, so the usual one pays nothing for it.
+            if p.cache.dumps_exec() {
+                run_hot::<M, true>(p, stop_at)
+            } else {
+                run_hot::<M, false>(p, stop_at)
+            }
         };
         if let Some((exit, start, marks)) = pending {
             if let Some(o) = m.finish(exit, start, &marks)? {
@@ -142,9 +150,12 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
 
 /// The hot path: run cached blocks back to back until one ends in something other than a
 /// next pc (returned with what `finish` needs), the machine wants attention, or `instret`
-/// reaches `stop_at`.
+/// reaches `stop_at`. `EXEC`: log every block run and region entered (`-d exec`).
 #[inline(never)]
-fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(Exit, u64, Vec<InsnMark>)> {
+fn run_hot<M: Machine, const EXEC: bool>(
+    p: Parts<'_, M::Mem, M::Csrs>,
+    stop_at: u64,
+) -> Option<(Exit, u64, Vec<InsnMark>)> {
     let Parts { cpu, mem, csrs, cache, stats, mut tier, .. } = p;
     let mut executed = 0u64;
     let result = loop {
@@ -172,6 +183,9 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
                     // Something arrived before the stop word was set: serve it first.
                     break None;
                 }
+                if EXEC {
+                    crate::dump::exec_region(cache, t, cpu.pc, rid);
+                }
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
                     RegionExit::Next { pc, .. } => {
                         cpu.pc = pc;
@@ -196,6 +210,9 @@ fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Option<(E
                     }
                 }
             }
+        }
+        if EXEC {
+            crate::dump::exec_interp(cache, cpu.pc);
         }
         let b = cache.get(idx);
         let mut ctx = Ctx { csrs: &mut *csrs, marks: &b.lifted.insns, instret: cpu.instret };

@@ -8,6 +8,7 @@
 pub mod baremetal;
 pub mod cache;
 pub mod difftest;
+pub mod dump;
 mod engine;
 pub mod tier;
 pub mod trace;
