@@ -54,6 +54,9 @@ fn run_vm(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     (status.code(), std::fs::read_to_string(&err).unwrap())
 }
 
+/// One `out_asm` translation: the guest block ranges it covers and its host instruction texts.
+type Translation = (Vec<(u64, u64)>, Vec<String>);
+
 /// What a dump says.
 #[derive(Default)]
 struct Dump {
@@ -62,7 +65,7 @@ struct Dump {
     /// Start pcs of the `block 0x…:` headers of the `ir` part, and how many op lines follow them.
     ir_blocks: Vec<(u64, usize)>,
     /// Translations from `out_asm`: guest block ranges and host instruction texts.
-    translations: Vec<(Vec<(u64, u64)>, Vec<String>)>,
+    translations: Vec<Translation>,
     /// pcs of `exec` lines.
     exec: Vec<u64>,
 }
