@@ -146,11 +146,26 @@ impl Drop for Dumper {
 }
 
 /// Append the disassembly of the x86-64 `code` at address `host` to `s`, one instruction a line:
-/// address, bytes, Intel syntax.
+/// address, bytes, Intel syntax. Cranelift puts a translation's constants after its code; the
+/// lowest address inside `code` that an instruction reads rip-relative is taken as where they
+/// start, and from there on the bytes are shown as data.
 #[cfg(target_arch = "x86_64")]
 fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
     use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
+    let end = host + code.len() as u64;
+    let mut data_start = end;
     let mut decoder = Decoder::with_ip(64, code, host, DecoderOptions::NONE);
+    let mut insn = Instruction::default();
+    while decoder.can_decode() && decoder.ip() < data_start {
+        decoder.decode_out(&mut insn);
+        if insn.is_ip_rel_memory_operand() {
+            let target = insn.ip_rel_memory_address();
+            if (insn.next_ip()..end).contains(&target) {
+                data_start = data_start.min(target);
+            }
+        }
+    }
+    let code_len = (data_start - host) as usize;
     let mut formatter = IntelFormatter::new();
     let options = formatter.options_mut();
     options.set_first_operand_char_index(8);
@@ -159,7 +174,7 @@ fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
     options.set_hex_prefix("0x");
     options.set_hex_suffix("");
     options.set_branch_leading_zeros(false);
-    let mut insn = Instruction::default();
+    let mut decoder = Decoder::with_ip(64, &code[..code_len], host, DecoderOptions::NONE);
     let mut text = String::new();
     while decoder.can_decode() {
         decoder.decode_out(&mut insn);
@@ -168,6 +183,10 @@ fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
         let start = (insn.ip() - host) as usize;
         let bytes: String = code[start..start + insn.len()].iter().map(|b| format!("{b:02x}")).collect();
         let _ = writeln!(s, "0x{:016x}:  {bytes:<20}  {text}", insn.ip());
+    }
+    for (i, chunk) in code[code_len..].chunks(8).enumerate() {
+        let bytes: Vec<String> = chunk.iter().map(|b| format!("0x{b:02x}")).collect();
+        let _ = writeln!(s, "0x{:016x}:  .byte   {}", data_start + 8 * i as u64, bytes.join(", "));
     }
 }
 
@@ -272,6 +291,24 @@ mod tests {
         );
         assert!(t.contains("0x0000000000007001:  4889e5                mov     rbp, rsp\n"), "{t}");
         assert!(t.contains("0x0000000000007005:  c3                    ret\n"), "{t}");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn constants_after_the_code_are_shown_as_data() {
+        let out = Shared::default();
+        let mut d = Dumper::new(DumpItems { out_asm: true, ..Default::default() }, Box::new(out.clone()));
+        // movsd xmm0, [rip+1]; ret; then 8 bytes of constant
+        let code = [0xf2, 0x0f, 0x10, 0x05, 0x01, 0, 0, 0, 0xc3, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
+        d.translation(0, &[(0x1000, 0x1004)], 0x7000, &code);
+        d.flush();
+        let t = text(&out);
+        assert!(t.contains("movsd   xmm0, [0x7009]\n"), "{t}");
+        assert!(t.contains("0x0000000000007008:  c3                    ret\n"), "{t}");
+        assert!(
+            t.contains("0x0000000000007009:  .byte   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x3f\n"),
+            "{t}"
+        );
     }
 
     #[test]
