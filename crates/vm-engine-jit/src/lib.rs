@@ -614,3 +614,33 @@ impl Jit {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vm_ir::{Dst, Reg, Terminator};
+
+    #[test]
+    fn region_code_is_the_translations_host_code() {
+        let mut jit = Jit::new();
+        let block = IRBlock {
+            start_pc: 0x1000,
+            ops: vec![IROp::AddI { rd: Dst(10), rs1: Reg(10), imm: 2 }],
+            term: Terminator::Ret,
+        };
+        let handle = jit.compile(&block).unwrap();
+        let rid = jit.singles[handle.0].region;
+        let (host, code) = jit.region_code(rid);
+        assert_eq!(code.len(), jit.region_size(rid));
+        assert_eq!(host, jit.regions[rid.0 as usize].code as u64);
+        assert_eq!(rid.index(), rid.0);
+        // Frame pointers are preserved, so on x86-64 every translation starts with `push rbp`.
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(code[0], 0x55, "{code:02x?}");
+        }
+        let len = code.len();
+        // Invalidated code stays readable until a flush.
+        jit.invalidate(rid);
+        assert_eq!(jit.region_code(rid).1.len(), len);
+    }
+}
