@@ -165,7 +165,7 @@ fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
             }
         }
     }
-    let code_len = (data_start - host) as usize;
+    let mut code_len = (data_start - host) as usize;
     let mut formatter = IntelFormatter::new();
     let options = formatter.options_mut();
     options.set_first_operand_char_index(8);
@@ -177,6 +177,12 @@ fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
     let mut decoder = Decoder::with_ip(64, &code[..code_len], host, DecoderOptions::NONE);
     let mut text = String::new();
     while decoder.can_decode() {
+        // Zeros just before the constants are their alignment padding, not `add [rax], al`.
+        let at = decoder.position();
+        if code_len - at < 16 && code[at..code_len].iter().all(|&b| b == 0) {
+            code_len = at;
+            break;
+        }
         decoder.decode_out(&mut insn);
         text.clear();
         formatter.format(&insn, &mut text);
@@ -186,7 +192,7 @@ fn host_disasm(s: &mut String, host: u64, code: &[u8]) {
     }
     for (i, chunk) in code[code_len..].chunks(8).enumerate() {
         let bytes: Vec<String> = chunk.iter().map(|b| format!("0x{b:02x}")).collect();
-        let _ = writeln!(s, "0x{:016x}:  .byte   {}", data_start + 8 * i as u64, bytes.join(", "));
+        let _ = writeln!(s, "0x{:016x}:  .byte   {}", host + (code_len + 8 * i) as u64, bytes.join(", "));
     }
 }
 
@@ -298,17 +304,18 @@ mod tests {
     fn constants_after_the_code_are_shown_as_data() {
         let out = Shared::default();
         let mut d = Dumper::new(DumpItems { out_asm: true, ..Default::default() }, Box::new(out.clone()));
-        // movsd xmm0, [rip+1]; ret; then 8 bytes of constant
-        let code = [0xf2, 0x0f, 0x10, 0x05, 0x01, 0, 0, 0, 0xc3, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
+        // movsd xmm0, [rip+2]; ret; one byte of padding; then 8 bytes of constant
+        let code = [0xf2, 0x0f, 0x10, 0x05, 0x02, 0, 0, 0, 0xc3, 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f];
         d.translation(0, &[(0x1000, 0x1004)], 0x7000, &code);
         d.flush();
         let t = text(&out);
-        assert!(t.contains("movsd   xmm0, [0x7009]\n"), "{t}");
+        assert!(t.contains("movsd   xmm0, [0x700a]\n"), "{t}");
         assert!(t.contains("0x0000000000007008:  c3                    ret\n"), "{t}");
         assert!(
-            t.contains("0x0000000000007009:  .byte   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x3f\n"),
+            t.contains("0x0000000000007009:  .byte   0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0\n"),
             "{t}"
         );
+        assert!(!t.contains("add"), "{t}");
     }
 
     #[test]
