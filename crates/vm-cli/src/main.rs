@@ -4,6 +4,8 @@
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
 //! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode hybrid|jit|interp] [--max-insns N] program [args…]`
 //!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
+//! - Both take QEMU-style dumps: `-d in_asm,ir,out_asm,exec [-D FILE]` (see
+//!   `vm_runtime::dump`).
 //! - `vm` with no arguments runs the embedded Linux demo program and says what it is doing.
 //!
 //! Errors are one line on stderr (`vm: error: …`) and exit status 1; a guest's HTIF exit
@@ -67,6 +69,16 @@ pub struct RunOpts {
     /// the first instruction; port 0 picks a free one, printed on stderr.
     #[arg(long, value_name = "PORT")]
     pub gdb: Option<String>,
+    /// QEMU-style dumps, a comma list: in_asm (guest disassembly of each translated block),
+    /// ir (its IR), out_asm (host disassembly of each JIT translation and the guest blocks it
+    /// covers), exec (one line per interpreted block and per entry into compiled code; blocks
+    /// reached by chained jumps inside compiled code are not seen, as with QEMU's -d exec
+    /// without nochain).
+    #[arg(short = 'd', value_name = "ITEMS")]
+    pub dump: Option<String>,
+    /// Write the -d dumps to FILE instead of stderr.
+    #[arg(short = 'D', value_name = "FILE")]
+    pub dump_file: Option<PathBuf>,
 }
 
 impl RunOpts {
@@ -80,6 +92,10 @@ impl RunOpts {
             memory_size: memory_mib << 20,
             max_insns: self.max_insns,
             trace: self.trace,
+            dump: vm_core::DumpConfig {
+                items: self.dump.as_deref().unwrap_or("").parse()?,
+                file: self.dump_file.clone(),
+            },
             jit: vm_core::JitConfig {
                 enable_jit: true,
                 jit_threshold: self.jit_threshold,

@@ -98,6 +98,8 @@ pub fn demo() -> Result<u64, VmError> {
             trace: false,
             stats: true,
             gdb: None,
+            dump: None,
+            dump_file: None,
         },
         sysroot: None,
         arch: "riscv64".into(),

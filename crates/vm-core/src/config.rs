@@ -75,6 +75,68 @@ impl Default for AotConfig {
     }
 }
 
+/// What QEMU-style `-d` dumps to write ([`DumpConfig::items`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DumpItems {
+    /// `in_asm`: the guest disassembly of every block when it is translated (lifted).
+    pub in_asm: bool,
+    /// `ir`: the IR of every block when it is translated.
+    pub ir: bool,
+    /// `out_asm`: the host disassembly of every JIT translation.
+    pub out_asm: bool,
+    /// `exec`: one line per block the run loop executes or compiled region it enters.
+    pub exec: bool,
+}
+
+impl DumpItems {
+    /// The item names `-d` accepts, with what each dumps.
+    pub const NAMES: [(&'static str, &'static str); 4] = [
+        ("in_asm", "guest disassembly of each translated block"),
+        ("ir", "IR of each translated block"),
+        ("out_asm", "host disassembly of each JIT translation"),
+        ("exec", "pc of each executed block (entries of compiled regions only)"),
+    ];
+
+    /// Whether any dump is on.
+    pub fn any(&self) -> bool {
+        self.in_asm || self.ir || self.out_asm || self.exec
+    }
+}
+
+impl std::str::FromStr for DumpItems {
+    type Err = crate::VmError;
+    /// A comma-separated list of item names (`in_asm,ir,out_asm,exec`); empty items are skipped.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut items = DumpItems::default();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "in_asm" => items.in_asm = true,
+                "ir" => items.ir = true,
+                "out_asm" => items.out_asm = true,
+                "exec" => items.exec = true,
+                other => {
+                    let valid: Vec<String> =
+                        Self::NAMES.iter().map(|(n, what)| format!("{n} ({what})")).collect();
+                    return Err(crate::VmError::Config(format!(
+                        "unknown -d item `{other}`; valid items: {}",
+                        valid.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// QEMU-style dumps (`vm run -d ITEMS -D FILE`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DumpConfig {
+    /// What to dump.
+    pub items: DumpItems,
+    /// Where: this file (created or truncated), or stderr when `None`.
+    pub file: Option<PathBuf>,
+}
+
 /// Everything needed to build a virtual machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VmConfig {
@@ -94,6 +156,8 @@ pub struct VmConfig {
     pub max_insns: Option<u64>,
     /// Print one line per executed instruction.
     pub trace: bool,
+    /// QEMU-style dumps of translated blocks, translations and executed blocks.
+    pub dump: DumpConfig,
 }
 
 impl Default for VmConfig {
@@ -107,6 +171,7 @@ impl Default for VmConfig {
             aot: AotConfig::default(),
             max_insns: None,
             trace: false,
+            dump: DumpConfig::default(),
         }
     }
 }
@@ -133,6 +198,15 @@ mod tests {
             aot_hotspot_threshold: 50,
         };
         assert!(aot.enable_aot);
+    }
+
+    #[test]
+    fn dump_items_parse_and_unknown_ones_are_named() {
+        let d: DumpItems = "in_asm,exec".parse().unwrap();
+        assert_eq!(d, DumpItems { in_asm: true, exec: true, ..Default::default() });
+        assert!(!"".parse::<DumpItems>().unwrap().any());
+        let e = "in_asm,bogus".parse::<DumpItems>().unwrap_err().to_string();
+        assert!(e.contains("`bogus`") && e.contains("out_asm") && e.contains("exec"), "{e}");
     }
 
     #[test]

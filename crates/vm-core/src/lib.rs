@@ -13,7 +13,7 @@ pub mod mmu;
 pub mod stats;
 
 pub use addr::{GuestAddr, GuestPhysAddr, HostAddr};
-pub use config::{AotConfig, ExecMode, GuestArch, JitConfig, VmConfig};
+pub use config::{AotConfig, DumpConfig, DumpItems, ExecMode, GuestArch, JitConfig, VmConfig};
 pub use cpu::CpuState;
 pub use error::{VmError, VmResult};
 pub use mmu::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu};

@@ -16,7 +16,8 @@
 //! host registers, inline guest loads and stores ([`vm_core::FastMem`]), chaining between
 //! translations and an indirect-jump lookup table (see [`codegen`]); [`Jit::enter`] runs
 //! translations until one needs the runtime; [`Jit::link`], [`Jit::invalidate`] and
-//! [`Jit::flush`] manage the code cache.
+//! [`Jit::flush`] manage the code cache; [`Jit::region_code`] shows a translation's host code
+//! (for `vm -d out_asm`).
 //!
 //! Not yet: inline FP arithmetic (FP ops run the interpreter's code for that one op), freeing
 //! single translations (their code stays until [`Jit::flush`]), and the async/optimizing/AOT
@@ -69,6 +70,14 @@ type Trampoline = unsafe extern "C" fn(*mut JitContext, *const u8) -> u64;
 /// A translation made by [`Jit::compile_region`] (or for one block by [`Jit::compile`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RegionId(u32);
+
+impl RegionId {
+    /// The translation's number: translations are numbered from 0 in the order they were
+    /// made since the last [`Jit::flush`] (what `-d out_asm` and `-d exec` call them).
+    pub fn index(self) -> u32 {
+        self.0
+    }
+}
 
 /// A compiled block of the single-block API, from [`Jit::compile`]; run it with
 /// [`Jit::run_compiled`] without the cache lookup (which compares the whole block).
@@ -467,6 +476,21 @@ impl Jit {
         self.regions[id.0 as usize].size
     }
 
+    /// Host address and machine code of translation `id`: its [`Jit::region_size`] bytes
+    /// (which may end in constant data), for disassembly (`vm -d out_asm`). The code of an
+    /// invalidated translation stays readable until [`Jit::flush`], which needs `&mut self`.
+    ///
+    /// # Panics
+    /// If `id` is from before a [`Jit::flush`].
+    pub fn region_code(&self, id: RegionId) -> (u64, &[u8]) {
+        let r = &self.regions[id.0 as usize];
+        // SAFETY: `r.code` points at `r.size` bytes of finalized (readable and executable) code
+        // in this JIT's module, which is only freed by `flush` or drop; both need the JIT
+        // mutably or by value, which the returned borrow of `self` rules out.
+        let bytes = unsafe { std::slice::from_raw_parts(r.code, r.size) };
+        (r.code as u64, bytes)
+    }
+
     /// Run translation `id` (and whatever it chains to) on `cpu` until control must come back
     /// to the runtime. `fast_mem` must be what `mmu.fast_mem()` returns if the translations
     /// were compiled with a fast path.
@@ -588,5 +612,35 @@ impl Jit {
         self.trampoline = m.trampoline;
         self.wrappers = m.wrappers;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vm_ir::{Dst, Reg, Terminator};
+
+    #[test]
+    fn region_code_is_the_translations_host_code() {
+        let mut jit = Jit::new();
+        let block = IRBlock {
+            start_pc: 0x1000,
+            ops: vec![IROp::AddI { rd: Dst(10), rs1: Reg(10), imm: 2 }],
+            term: Terminator::Ret,
+        };
+        let handle = jit.compile(&block).unwrap();
+        let rid = jit.singles[handle.0].region;
+        let (host, code) = jit.region_code(rid);
+        assert_eq!(code.len(), jit.region_size(rid));
+        assert_eq!(host, jit.regions[rid.0 as usize].code as u64);
+        assert_eq!(rid.index(), rid.0);
+        // Frame pointers are preserved, so on x86-64 every translation starts with `push rbp`.
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(code[0], 0x55, "{code:02x?}");
+        }
+        let len = code.len();
+        // Invalidated code stays readable until a flush.
+        jit.invalidate(rid);
+        assert_eq!(jit.region_code(rid).1.len(), len);
     }
 }

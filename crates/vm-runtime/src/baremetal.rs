@@ -75,7 +75,7 @@ impl BareMetal {
             mem: PhysMem::new(RAM_BASE, config.memory_size)?,
             csrs: MachineCsrs::default(),
             htif: None,
-            cache: BlockCache::default(),
+            cache: BlockCache::with_dump(crate::dump::Dumper::open(&config.dump)?),
             image: None,
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
@@ -144,6 +144,7 @@ impl BareMetal {
     pub fn run(&mut self) -> Result<RunOutcome, VmError> {
         let start = Instant::now();
         let r = engine::run(self, self.max_insns);
+        self.cache.flush_dump();
         self.stats.wall_time += start.elapsed();
         self.stats.guest_insns = self.cpu.instret;
         r

@@ -1,10 +1,13 @@
-//! The block cache: translated blocks keyed by guest pc, translated once and reused.
+//! The block cache: translated blocks keyed by guest pc, translated once and reused. It also
+//! carries the [`Dumper`] (`-d`), which shows each block as it is translated.
 
 use std::collections::{HashMap, HashSet};
 
 use vm_core::Mmu;
 use vm_engine_jit::RegionId;
 use vm_frontend::riscv64::lift::{lift_block, LiftedBlock};
+
+use crate::dump::Dumper;
 
 /// Longest block the lifter makes (in guest instructions).
 pub const MAX_BLOCK_INSNS: usize = 64;
@@ -53,6 +56,8 @@ pub struct BlockCache {
     /// A debugger's breakpoints: blocks end before them, so each starts a block of its own
     /// that the run loop stops in front of and the JIT never compiles.
     breaks: HashSet<u64>,
+    /// QEMU-style dumps (`-d`), if any are on.
+    pub dump: Option<Box<Dumper>>,
 }
 
 impl Default for BlockCache {
@@ -65,11 +70,17 @@ impl Default for BlockCache {
             misses: 0,
             flushes: 0,
             breaks: HashSet::new(),
+            dump: None,
         }
     }
 }
 
 impl BlockCache {
+    /// An empty cache that shows each block it translates on `dump`, if given.
+    pub fn with_dump(dump: Option<Dumper>) -> Self {
+        BlockCache { dump: dump.map(Box::new), ..Default::default() }
+    }
+
     /// Index of the block starting at `pc`, translating it from `mem` if needed.
     #[inline]
     pub fn lookup<M: Mmu + ?Sized>(&mut self, pc: u64, mem: &mut M) -> u32 {
@@ -95,6 +106,9 @@ impl BlockCache {
                 let block = CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false };
                 let (start, end) = block.range();
                 mem.note_code(start, end - start);
+                if let Some(d) = self.dump.as_deref_mut() {
+                    d.block(&block.lifted);
+                }
                 self.blocks.push(block);
                 self.by_pc.insert(pc, i);
                 i
@@ -166,6 +180,18 @@ impl BlockCache {
         self.by_pc.clear();
         self.fast.fill((u64::MAX, 0));
         self.flushes += 1;
+    }
+
+    /// Whether `-d exec` is on (the run loop then logs every block it runs).
+    pub fn dumps_exec(&self) -> bool {
+        self.dump.as_ref().is_some_and(|d| d.items().exec)
+    }
+
+    /// Write out buffered dump lines (at the end of a run and before the guest forks).
+    pub fn flush_dump(&mut self) {
+        if let Some(d) = self.dump.as_deref_mut() {
+            d.flush();
+        }
     }
 
     /// Number of blocks translated since creation (including flushed ones).

@@ -255,7 +255,11 @@ pub fn resume<M: Machine>(
             run_short(cpu, mem, csrs, stats, None, budget as usize)
         } else {
             let end = stop_at.min(p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64));
-            run_hot::<M>(p, end)
+            if p.cache.dumps_exec() {
+                run_hot::<M, true>(p, end)
+            } else {
+                run_hot::<M, false>(p, end)
+            }
         };
         if let Some(o) = settle(m, pending)? {
             return Ok(Stop::Finished(o));

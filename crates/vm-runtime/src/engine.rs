@@ -106,12 +106,20 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
         let pending = if p.tracer.is_some() || budget < MAX_BLOCK_INSNS as u64 {
             // Uncached short blocks: one instruction when tracing, at most the budget otherwise.
             let n = if p.tracer.is_some() { 1 } else { budget as usize };
-            let Parts { cpu, mem, csrs, stats, tracer, .. } = p;
+            let Parts { cpu, mem, csrs, cache, stats, tracer, .. } = p;
+            if cache.dumps_exec() {
+                crate::dump::exec_interp(cache, cpu.pc);
+            }
             run_short(cpu, mem, csrs, stats, tracer, n)
         } else {
             // Stop the hot loop early enough that the last blocks run under the budget path.
             let stop_at = p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64);
-            run_hot::<M>(p, stop_at)
+            // `-d exec` gets its own copy of the hot loop, so the usual one pays nothing for it.
+            if p.cache.dumps_exec() {
+                run_hot::<M, true>(p, stop_at)
+            } else {
+                run_hot::<M, false>(p, stop_at)
+            }
         };
         if let Some((exit, start, marks)) = pending {
             if let Some(o) = m.finish(exit, start, &marks)? {
@@ -160,9 +168,10 @@ pub(crate) fn run_short<Mm: Mmu + ?Sized, C: Csrs>(
 
 /// The hot path: run cached blocks back to back until one ends in something other than a
 /// next pc (returned with what `finish` needs), the machine wants attention, `instret`
-/// reaches `stop_at`, or the pc is a debugger's breakpoint.
+/// reaches `stop_at`, or the pc is a debugger's breakpoint. `EXEC`: log every block run and
+/// region entered (`-d exec`).
 #[inline(never)]
-pub(crate) fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Pending {
+pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Pending {
     let Parts { cpu, mem, csrs, cache, stats, mut tier, .. } = p;
     let mut executed = 0u64;
     let result = loop {
@@ -194,6 +203,9 @@ pub(crate) fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -
                     // Something arrived before the stop word was set: serve it first.
                     break None;
                 }
+                if EXEC {
+                    crate::dump::exec_region(cache, t, cpu.pc, rid);
+                }
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
                     RegionExit::Next { pc, .. } => {
                         cpu.pc = pc;
@@ -218,6 +230,9 @@ pub(crate) fn run_hot<M: Machine>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -
                     }
                 }
             }
+        }
+        if EXEC {
+            crate::dump::exec_interp(cache, cpu.pc);
         }
         let b = cache.get(idx);
         let mut ctx = Ctx { csrs: &mut *csrs, marks: &b.lifted.insns, instret: cpu.instret };

@@ -9,6 +9,7 @@ pub mod baremetal;
 pub mod cache;
 mod debug;
 pub mod difftest;
+pub mod dump;
 mod engine;
 pub mod gdb;
 pub mod tier;

@@ -283,9 +283,18 @@ impl Tiering {
         self.compiled += picked.len() as u64;
         self.code_bytes += self.jit().region_size(rid) as u64;
         let entry = cache.get(idx).lifted.block.start_pc;
+        if let Some(d) = cache.dump.as_deref_mut().filter(|d| d.items().out_asm) {
+            let (host, code) = self.jit().region_code(rid);
+            d.translation(rid.index(), &ranges, host, code);
+        }
         self.regions.insert(rid, RegionInfo { entry, ranges });
         cache.get_mut(idx).compiled = Some(rid);
         Ok(())
+    }
+
+    /// Host address and code of translation `rid` (for `-d out_asm` and `-d exec`).
+    pub fn region_code(&self, rid: RegionId) -> Option<(u64, &[u8])> {
+        self.jit.as_ref().map(|j| j.region_code(rid))
     }
 
     /// Run translation `rid` until it needs the runtime; link the exit's chain slot to its

@@ -64,6 +64,9 @@ const RISCV_FLUSH_ICACHE: u64 = 259;
 /// mmap, which can replace existing pages (and so code) only with MAP_FIXED.
 const MMAP: u64 = 222;
 const MAP_FIXED: u64 = 0x10;
+/// clone and clone3, which may fork the host process.
+const CLONE: u64 = 220;
+const CLONE3: u64 = 435;
 
 /// A guest process and its engine.
 pub struct UserMode {
@@ -89,7 +92,7 @@ impl UserMode {
         Ok(UserMode {
             process: Process::new(sysroot)?,
             counters: UserCounters,
-            cache: BlockCache::default(),
+            cache: BlockCache::with_dump(crate::dump::Dumper::open(&config.dump)?),
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
             stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
@@ -121,6 +124,7 @@ impl UserMode {
         signal::install_host_handlers();
         let start = Instant::now();
         let r = engine::run(self, self.max_insns);
+        self.cache.flush_dump();
         self.stats.wall_time += start.elapsed();
         r
     }
@@ -166,6 +170,10 @@ impl UserMode {
             CODE_CHANGING_SYSCALLS.contains(&nr) || (nr == MMAP && self.process.cpu.x[13] & MAP_FIXED != 0);
         let (a0, a1, a2) = (self.process.cpu.x[10], self.process.cpu.x[11], self.process.cpu.x[12]);
         self.process.cpu.pc = pc;
+        if nr == CLONE || nr == CLONE3 {
+            // A forked child must not write the parent's buffered dump lines again.
+            self.cache.flush_dump();
+        }
         let action = syscall::dispatch(&mut self.process);
         // The ecall retired (execve starts a new count only in the guest's eyes).
         self.process.cpu.instret += 1;
