@@ -97,6 +97,7 @@ pub fn demo() -> Result<u64, VmError> {
             max_insns: None,
             trace: false,
             stats: true,
+            stats_json: None,
         },
         sysroot: None,
         arch: "riscv64".into(),
@@ -134,8 +135,19 @@ fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
         let program = PathBuf::from(&args.command[0]);
         let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
         let env = environment(args)?;
+        let mut json = crate::stats::Sink::open(&RunOpts {
+            stats: false,
+            stats_json: args.opts.stats_json.clone(),
+            ..args.opts.clone()
+        })?;
         let start = std::time::Instant::now();
         let (exit, stats) = vm_accel::x86::run_program(&config, &program, &argv, &env, args.sysroot.clone())?;
+        // KVM runs the guest natively: no instruction or per-call counts, only the engine and time.
+        json.emit(&vm_core::VmStats {
+            engine: "accelerated (KVM, x86-64)".into(),
+            wall_time: start.elapsed(),
+            ..Default::default()
+        })?;
         if args.opts.stats {
             eprintln!("engine             accelerated (KVM, x86-64 at ring 3)");
             eprintln!("system calls       {}", stats.syscalls);
@@ -165,6 +177,7 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
     let program = PathBuf::from(&args.command[0]);
     let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
     let mut vm = UserMode::new(&config, args.sysroot.clone())?;
+    let mut stats = crate::stats::Sink::open(&args.opts)?;
     let env = environment(args)?;
     match image {
         Some(bytes) => vm.load_bytes(&program, bytes, &argv, &env)?,
@@ -184,11 +197,9 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
             }
         }
     }
-    if args.opts.stats {
-        eprintln!("{}", vm.get_stats());
-    }
+    let written = stats.emit(&vm.get_stats());
     match result? {
-        ProcessExit::Exited(code) => Ok((code & 0xff) as u64),
+        ProcessExit::Exited(code) => written.map(|()| (code & 0xff) as u64),
         ProcessExit::Killed(sig) => die_of_signal(sig),
     }
 }
