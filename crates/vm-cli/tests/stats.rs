@@ -1,12 +1,13 @@
 //! `vm run --stats --stats-json FILE` on a real guest: the table on stderr, the JSON parsed back
 //! (instruction count, system calls by name, engine); an unwritable JSON path is one clear
-//! error naming it; `vm boot --stats-json` writes the same shape.
+//! error naming it; `vm boot --stats-json` writes the same shape. And the crash report: a guest
+//! that dies of SIGSEGV/SIGILL gets `vm: ` lines naming the faulting function, and its status
+//! stays 128 + N.
 
 use std::process::Command;
 
-fn repo() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{observe, repo};
 
 fn vm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vm"))
@@ -86,4 +87,48 @@ fn boot_writes_json() {
     assert!(v["guest_insns"].as_u64().unwrap() > 0, "{v}");
     assert_eq!(v["syscalls"], serde_json::json!({}));
     assert_eq!(v["mapped_bytes"], 128 << 20);
+}
+
+/// The crash report of guests/linux/src/crash.c in every engine: the faulting function by name,
+/// the instruction, registers; every added line starts `vm: `; the status is unchanged.
+#[test]
+fn crash_report_names_the_faulting_function() {
+    let dir = repo().join("guests/linux");
+    let cases = [
+        ("segv", 139, "SIGSEGV", "<crash_poke+0x4>", "sw\ta0,0(a5)"),
+        ("ill", 132, "SIGILL", "<crash_illegal+0x0>", "unimp"),
+    ];
+    for mode in ["interp", "jit", "hybrid"] {
+        for (arg, status, sig, func, insn) in cases {
+            let argv: Vec<String> = [env!("CARGO_BIN_EXE_vm"), "run", "--mode", mode, "bin/crash.rv64", arg]
+                .map(String::from)
+                .to_vec();
+            let run = observe(&dir, &argv, &[], None);
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert_eq!(run.status, status, "{mode} {arg}: {stderr}");
+            assert_eq!(String::from_utf8_lossy(&run.stdout), format!("crashing: {arg}\n"));
+            assert!(stderr.lines().all(|l| l.starts_with("vm: ")), "{mode} {arg}: {stderr}");
+            let first = stderr.lines().next().unwrap_or("");
+            assert!(first.starts_with(&format!("vm: guest killed by {sig}")), "{first}");
+            assert!(first.contains(func) && first.contains("crash.rv64"), "{first}");
+            assert!(stderr.contains(&insn.replace('\t', " ")), "{mode} {arg}: {stderr}");
+            assert!(stderr.contains("<main+0x"), "return address in main: {stderr}");
+            assert!(stderr.contains("   sp 0000003f"), "{stderr}");
+        }
+    }
+}
+
+/// A VM error (the instruction limit) in user mode: the report, then the one error line last.
+#[test]
+fn vm_error_reports_then_names_the_error() {
+    let out = vm()
+        .args(["run", "--mode", "interp", "--max-insns", "5000"])
+        .arg(repo().join("guests/linux/bin/hello.rv64"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with("vm: ")), "{stderr}");
+    assert!(stderr.starts_with("vm: the VM stopped on the error below at pc 0x"), "{stderr}");
+    assert!(stderr.lines().last().unwrap().starts_with("vm: error: instruction limit of 5000"), "{stderr}");
 }

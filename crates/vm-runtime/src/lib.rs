@@ -7,6 +7,7 @@
 
 pub mod baremetal;
 pub mod cache;
+pub mod crash;
 pub mod difftest;
 mod engine;
 pub mod tier;
