@@ -1,6 +1,7 @@
 //! The `vm` command line.
 //!
-//! - `vm boot --kernel FILE [--mode hybrid|jit|interp] [--max-insns N] [--trace] [--stats]` runs a
+//! - `vm boot --kernel FILE [--mode hybrid|jit|interp] [--max-insns N] [--trace] [--stats]
+//!   [--stats-json FILE]` runs a
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
 //! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode hybrid|jit|interp] [--max-insns N] program [args…]`
 //!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod run;
+mod stats;
 
 use clap::{Parser, Subcommand};
 use vm_core::{ExecMode, GetStats, VmConfig, VmError};
@@ -45,7 +47,7 @@ enum Command {
 }
 
 /// Engine flags shared by `boot` and `run`.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct RunOpts {
     /// Execution engine: interp, jit (Cranelift, compile every block) or hybrid (interpret, compile hot blocks).
     #[arg(long, default_value = "hybrid")]
@@ -79,6 +81,9 @@ pub struct RunOpts {
     /// Write the -d dumps to FILE instead of stderr.
     #[arg(short = 'D', value_name = "FILE")]
     pub dump_file: Option<PathBuf>,
+    /// Write execution statistics as JSON to FILE when the guest stops.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
 }
 
 impl RunOpts {
@@ -108,6 +113,7 @@ impl RunOpts {
 
 fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> Result<u64, VmError> {
     let mut vm = BareMetal::new(&opts.config(memory_mib)?)?;
+    let mut stats = stats::Sink::open(opts)?;
     let console = Box::new(std::io::stdout());
     match data {
         Some(bytes) => vm.load_kernel_bytes(path, bytes, console)?,
@@ -117,12 +123,10 @@ fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> 
         Some(spec) => vm.run_gdb(gdb_listener(spec)?),
         None => vm.run(),
     };
-    if opts.stats {
-        eprintln!("{}", vm.get_stats());
-    }
+    let written = stats.emit(&vm.get_stats());
     match result? {
-        RunOutcome::Exited(code) => Ok(code),
-        RunOutcome::Returned => Ok(0),
+        RunOutcome::Exited(code) => written.map(|()| code),
+        RunOutcome::Returned => written.map(|()| 0),
     }
 }
 

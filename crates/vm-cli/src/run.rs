@@ -3,7 +3,9 @@
 //! stdin, stdout and stderr pass straight through; the exit status is the guest's. A guest
 //! killed by a signal kills `vm` with the same signal (as `qemu-riscv64` does), so the shell
 //! reports it as it would for a native program ("Segmentation fault", status 128 + N); no core
-//! file is written. The guest environment is the host's, changed by `-E`/`-U`.
+//! file is written; a crash (a core-dumping signal such as SIGSEGV or SIGABRT) or a VM error
+//! first prints a crash report, lines starting with `vm: ` (see [`vm_runtime::crash`]). The
+//! guest environment is the host's, changed by `-E`/`-U`.
 
 use std::path::PathBuf;
 
@@ -100,6 +102,7 @@ pub fn demo() -> Result<u64, VmError> {
             gdb: None,
             dump: None,
             dump_file: None,
+            stats_json: None,
         },
         sysroot: None,
         arch: "riscv64".into(),
@@ -142,8 +145,19 @@ fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
         let program = PathBuf::from(&args.command[0]);
         let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
         let env = environment(args)?;
+        let mut json = crate::stats::Sink::open(&RunOpts {
+            stats: false,
+            stats_json: args.opts.stats_json.clone(),
+            ..args.opts.clone()
+        })?;
         let start = std::time::Instant::now();
         let (exit, stats) = vm_accel::x86::run_program(&config, &program, &argv, &env, args.sysroot.clone())?;
+        // KVM runs the guest natively: no instruction or per-call counts, only the engine and time.
+        json.emit(&vm_core::VmStats {
+            engine: "accelerated (KVM, x86-64)".into(),
+            wall_time: start.elapsed(),
+            ..Default::default()
+        })?;
         if args.opts.stats {
             eprintln!("engine             accelerated (KVM, x86-64 at ring 3)");
             eprintln!("system calls       {}", stats.syscalls);
@@ -173,6 +187,7 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
     let program = PathBuf::from(&args.command[0]);
     let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
     let mut vm = UserMode::new(&config, args.sysroot.clone())?;
+    let mut stats = crate::stats::Sink::open(&args.opts)?;
     let env = environment(args)?;
     match image {
         Some(bytes) => vm.load_bytes(&program, bytes, &argv, &env)?,
@@ -186,6 +201,7 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
     if std::process::id() != pid {
         // A child the guest forked: it ends with the guest child's status and nothing else
         // (stats and messages belong to the process the user started).
+        crash_report(&vm, &result);
         match result {
             Ok(ProcessExit::Exited(code)) => std::process::exit(code & 0xff),
             Ok(ProcessExit::Killed(sig)) => die_of_signal(sig),
@@ -195,11 +211,25 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
             }
         }
     }
-    if args.opts.stats {
-        eprintln!("{}", vm.get_stats());
-    }
+    crash_report(&vm, &result);
+    let written = stats.emit(&vm.get_stats());
     match result? {
-        ProcessExit::Exited(code) => Ok((code & 0xff) as u64),
+        ProcessExit::Exited(code) => written.map(|()| (code & 0xff) as u64),
         ProcessExit::Killed(sig) => die_of_signal(sig),
     }
+}
+
+/// If the guest crashed (died of a core-dumping signal) or the VM stopped on an error, print
+/// the crash report (`vm: ` lines: pc with its symbol, instruction, registers) on stderr.
+/// Unconditional, even when stderr is not a terminal: the `vm: ` prefix sets it apart from
+/// the guest's own output (the QEMU comparisons in tests/linux_guests.rs drop those lines).
+fn crash_report(vm: &UserMode, result: &Result<ProcessExit, VmError>) {
+    let what = match result {
+        Ok(ProcessExit::Killed(sig)) if vm_runtime::crash::is_crash_signal(*sig) => {
+            format!("guest killed by {} (signal {sig})", vm_runtime::crash::signal_name(*sig))
+        }
+        Err(_) => "the VM stopped on the error below".to_string(),
+        Ok(_) => return,
+    };
+    eprint!("{}", vm.crash_report(&what));
 }

@@ -1,10 +1,19 @@
 //! Statistics: one snapshot type for the whole VM, read with [`GetStats::get_stats`].
+//!
+//! [`VmStats`] prints as a readable table (`vm run --stats`) and serialises with serde
+//! (`--stats-json FILE`): durations as seconds (floats), system calls as a name → count map.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Serialize, Serializer};
+
+/// How many system calls the table lists (the most frequent first).
+const TOP_SYSCALLS: usize = 10;
+
 /// A snapshot of what the VM has done.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VmStats {
     /// Engine that ran the guest.
     pub engine: String,
@@ -40,11 +49,27 @@ pub struct VmStats {
     /// Times all compiled code was dropped because the code cache was full.
     pub code_cache_flushes: u64,
     /// Time spent compiling.
+    #[serde(serialize_with = "seconds")]
     pub compile_time: Duration,
     /// Guest instructions in block runs that used compiled code.
     pub compiled_insns: u64,
     /// Host wall time spent running the guest.
+    #[serde(serialize_with = "seconds")]
     pub wall_time: Duration,
+    /// System calls the guest made, by name (`syscall_N` for numbers without one); user mode
+    /// only.
+    pub syscalls: BTreeMap<String, u64>,
+    /// Guest memory mapped when the snapshot was taken, in bytes (user mode: every mapping,
+    /// whatever its protection; bare metal: RAM).
+    pub mapped_bytes: u64,
+    /// The most guest memory mapped at once, in bytes (user mode: sampled after each system call
+    /// that maps memory).
+    pub peak_mapped_bytes: u64,
+}
+
+/// A duration as seconds, a float.
+fn seconds<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 impl VmStats {
@@ -56,6 +81,27 @@ impl VmStats {
         } else {
             0.0
         }
+    }
+
+    /// All system calls made.
+    pub fn syscalls_total(&self) -> u64 {
+        self.syscalls.values().sum()
+    }
+
+    /// System calls by count, most frequent first (ties by name).
+    pub fn syscalls_by_count(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.syscalls.iter().map(|(k, &n)| (k.as_str(), n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    }
+}
+
+/// `bytes` in a readable unit.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{} KiB", b / 1024),
     }
 }
 
@@ -91,6 +137,25 @@ impl fmt::Display for VmStats {
                 100.0 - share
             )?;
         }
+        if self.mapped_bytes > 0 || self.peak_mapped_bytes > 0 {
+            writeln!(
+                f,
+                "guest memory       {} mapped, peak {}",
+                size(self.mapped_bytes),
+                size(self.peak_mapped_bytes.max(self.mapped_bytes))
+            )?;
+        }
+        if !self.syscalls.is_empty() {
+            let by_count = self.syscalls_by_count();
+            writeln!(f, "system calls       {} ({} different)", self.syscalls_total(), by_count.len())?;
+            for (name, n) in by_count.iter().take(TOP_SYSCALLS) {
+                writeln!(f, "  {name:<17}{n:>8}")?;
+            }
+            if by_count.len() > TOP_SYSCALLS {
+                let rest: u64 = by_count[TOP_SYSCALLS..].iter().map(|(_, n)| n).sum();
+                writeln!(f, "  {:<17}{rest:>8}", format!("({} others)", by_count.len() - TOP_SYSCALLS))?;
+            }
+        }
         writeln!(f, "wall time          {:.3} s", self.wall_time.as_secs_f64())?;
         write!(f, "speed              {:.1} M instr/s", self.insns_per_sec() / 1e6)
     }
@@ -100,4 +165,48 @@ impl fmt::Display for VmStats {
 pub trait GetStats {
     /// The current statistics.
     fn get_stats(&self) -> VmStats;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> VmStats {
+        let mut syscalls = BTreeMap::new();
+        for (name, n) in [("write", 3), ("brk", 3), ("exit_group", 1), ("read", 7)] {
+            syscalls.insert(name.to_string(), n);
+        }
+        VmStats {
+            engine: "interp".into(),
+            guest_insns: 1000,
+            wall_time: Duration::from_millis(1500),
+            syscalls,
+            mapped_bytes: 3 << 20,
+            peak_mapped_bytes: 4 << 20,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn syscalls_sort_by_count_then_name() {
+        let s = sample();
+        assert_eq!(s.syscalls_by_count(), [("read", 7), ("brk", 3), ("write", 3), ("exit_group", 1)]);
+        assert_eq!(s.syscalls_total(), 14);
+        let text = s.to_string();
+        assert!(text.contains("system calls       14 (4 different)"), "{text}");
+        assert!(text.contains("guest memory       3.0 MiB mapped, peak 4.0 MiB"), "{text}");
+        let read = text.find("  read").unwrap();
+        let exit = text.find("  exit_group").unwrap();
+        assert!(read < exit, "{text}");
+    }
+
+    #[test]
+    fn json_has_seconds_and_syscall_names() {
+        let v: serde_json::Value = serde_json::to_value(sample()).unwrap();
+        assert_eq!(v["engine"], "interp");
+        assert_eq!(v["guest_insns"], 1000);
+        assert_eq!(v["wall_time"], 1.5);
+        assert_eq!(v["syscalls"]["write"], 3);
+        assert_eq!(v["peak_mapped_bytes"], 4 << 20);
+    }
 }

@@ -11,6 +11,7 @@ pub mod loader;
 pub mod process;
 pub mod signal;
 pub mod stack;
+pub mod symbols;
 pub mod syscall;
 
-pub use process::{Process, SyscallAction};
+pub use process::{MappedImage, Process, SyscallAction};

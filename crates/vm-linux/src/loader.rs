@@ -61,7 +61,7 @@ impl Machine {
     }
 }
 
-use crate::process::{Brk, Process};
+use crate::process::{Brk, MappedImage, Process};
 use crate::stack::{self, AuxInfo};
 use elf::{page_down, Elf};
 
@@ -272,10 +272,17 @@ fn load_elf(
     let bias = if prog.e_type == ET_DYN { pick_bias(p, path, &prog, Some(ET_DYN_BASE))? } else { 0 };
     map_segments(p, path, &prog, data, bias)?;
     let entry = prog.entry.wrapping_add(bias);
+    let image = |path: &Path, e: &Elf, bias: u64| MappedImage {
+        path: path.to_path_buf(),
+        bias,
+        range: (e.lo().wrapping_add(bias), e.hi().wrapping_add(bias)),
+    };
+    p.images = vec![image(path, &prog, bias)];
     let (pc, base) = match &interp {
         Some((ipath, idata, ielf)) => {
             let ibias = pick_bias(p, ipath, ielf, None)?;
             map_segments(p, ipath, ielf, idata, ibias)?;
+            p.images.push(image(ipath, ielf, ibias));
             (ielf.entry.wrapping_add(ibias), ibias)
         }
         None => (entry, 0),
@@ -302,6 +309,7 @@ fn load_elf(
     p.cpu.x[10] = 0;
     let exe = exe_path(path);
     p.exe = exe;
+    p.sample_mapped();
     tracing::debug!(
         path = %path.display(), bias = format_args!("{bias:#x}"), entry = format_args!("{entry:#x}"),
         pc = format_args!("{pc:#x}"), sp = format_args!("{:#x}", st.sp), "exec"

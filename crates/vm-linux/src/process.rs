@@ -3,6 +3,7 @@
 //! INTERFACE (branch linux-base): the fields are the contract between the loader, the system
 //! calls, signals and the run loop in vm-runtime.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use vm_core::CpuState;
@@ -32,6 +33,17 @@ pub struct Brk {
     pub current: u64,
 }
 
+/// An ELF file the loader mapped into the process (the program, its ELF interpreter).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappedImage {
+    /// Host path it was read from.
+    pub path: PathBuf,
+    /// Load bias: guest address = ELF virtual address + bias (0 for `ET_EXEC`).
+    pub bias: u64,
+    /// Lowest and one past the highest guest address of its `PT_LOAD` segments.
+    pub range: (u64, u64),
+}
+
 /// One guest process (single-threaded for now).
 pub struct Process {
     /// Registers; `pc` is where the guest continues.
@@ -51,6 +63,13 @@ pub struct Process {
     pub clear_child_tid: u64,
     /// The instruction set of the programs it loads.
     pub machine: crate::loader::Machine,
+    /// The ELF images of the current program (replaced by execve), for symbolising guest pcs.
+    pub images: Vec<MappedImage>,
+    /// System calls made, by number (counted by [`crate::syscall::dispatch`]).
+    pub syscall_counts: BTreeMap<u64, u64>,
+    /// The most guest memory mapped at once, in bytes, sampled after system calls that map
+    /// memory and after loading a program.
+    pub peak_mapped: u64,
 }
 
 impl Process {
@@ -65,7 +84,15 @@ impl Process {
             exe: PathBuf::new(),
             clear_child_tid: 0,
             machine: crate::loader::Machine::default(),
+            images: Vec::new(),
+            syscall_counts: BTreeMap::new(),
+            peak_mapped: 0,
         })
+    }
+
+    /// Note the current mapped size in [`Process::peak_mapped`].
+    pub fn sample_mapped(&mut self) {
+        self.peak_mapped = self.peak_mapped.max(self.mem.mapped_bytes());
     }
 
     /// The host path for a guest path: an absolute path is looked up under the sysroot

@@ -373,6 +373,11 @@ impl AddressSpace {
         out
     }
 
+    /// Bytes mapped in all, whatever their protection.
+    pub fn mapped_bytes(&self) -> u64 {
+        self.maps.iter().map(|(&start, &(end, _))| end - start).sum()
+    }
+
     /// Copy guest memory into `buf`; needs READ on every page.
     ///
     /// A fault reports the first guest address that could not be read.

@@ -299,7 +299,10 @@ impl Machine for BareMetal {
 
 impl GetStats for BareMetal {
     fn get_stats(&self) -> VmStats {
+        let ram = self.mem.size() as u64;
         VmStats {
+            mapped_bytes: ram,
+            peak_mapped_bytes: ram,
             guest_insns: self.cpu.instret,
             blocks_translated: self.cache.translated(),
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),

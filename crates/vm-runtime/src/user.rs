@@ -294,7 +294,14 @@ impl Machine for UserMode {
 
 impl GetStats for UserMode {
     fn get_stats(&self) -> VmStats {
+        let p = &self.process;
+        let syscalls =
+            p.syscall_counts.iter().map(|(&nr, &n)| (syscall::names::name_or_number(nr), n)).collect();
+        let mapped_bytes = p.mem.mapped_bytes();
         VmStats {
+            syscalls,
+            mapped_bytes,
+            peak_mapped_bytes: p.peak_mapped.max(mapped_bytes),
             guest_insns: self.process.cpu.instret,
             blocks_translated: self.cache.translated(),
             cache_hits: self.stats.blocks_executed.saturating_sub(self.cache.misses),

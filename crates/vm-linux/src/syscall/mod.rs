@@ -5,7 +5,8 @@
 //! and writes the result (or `-errno`) to a0. Calls are grouped by area: [`fs`] (files and directories),
 //! [`mem`] (brk, mmap and friends), [`proc`] (identity, limits, fork/exec/wait), [`time`]
 //! (clocks and sleeping) and [`misc`] (uname, randomness, hwprobe, ...). Unknown numbers return
-//! `-ENOSYS` with one warning per number.
+//! `-ENOSYS` with one warning per number. Every call is counted in
+//! [`Process::syscall_counts`]; [`names`] names the numbers.
 //!
 //! Guest fds are host fds. Guest buffers are accessed through [`vm_mem::AddressSpace`]'s host
 //! slices, so a bad pointer is `-EFAULT`, never a host fault.
@@ -15,6 +16,7 @@ mod fs;
 pub use fs::select;
 mod mem;
 mod misc;
+pub mod names;
 mod proc;
 mod time;
 
@@ -24,6 +26,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Mutex;
 
+use crate::abi::nr;
 use crate::process::{Process, SyscallAction};
 
 /// A system call's result: the value for a0, or a positive host errno.
@@ -47,6 +50,7 @@ impl From<SysResult> for Outcome {
 pub fn dispatch(p: &mut Process) -> SyscallAction {
     let number = p.cpu.x[17];
     let args = [p.cpu.x[10], p.cpu.x[11], p.cpu.x[12], p.cpu.x[13], p.cpu.x[14], p.cpu.x[15]];
+    *p.syscall_counts.entry(number).or_default() += 1;
     // The signal layer sees pc at the ecall (it records it to restart calls after EINTR) and
     // advances it itself.
     if let Some(action) = signal_hook(p, number, &args) {
@@ -54,7 +58,11 @@ pub fn dispatch(p: &mut Process) -> SyscallAction {
     }
     // Handlers that set pc themselves (execve) override this.
     p.cpu.pc = p.cpu.pc.wrapping_add(4);
-    match serve(p, number, &args) {
+    let outcome = serve(p, number, &args);
+    if matches!(number, nr::BRK | nr::MMAP | nr::MREMAP | nr::EXECVE) {
+        p.sample_mapped();
+    }
+    match outcome {
         Outcome::Ret(r) => {
             p.cpu.x[10] = encode(r);
             SyscallAction::Continue
@@ -244,6 +252,20 @@ mod tests {
         assert_eq!(p.cpu.pc, 0x1004);
         // A second time (no second warning) still works.
         assert_eq!(call(&mut p, 9999, &[]), -(libc::ENOSYS as i64));
+        assert_eq!(p.syscall_counts.get(&9999), Some(&2));
+    }
+
+    #[test]
+    fn mapping_memory_samples_the_peak() {
+        let mut p = process();
+        let before = p.peak_mapped;
+        // mmap(NULL, 1 MiB, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+        let addr = call(&mut p, nr::MMAP, &[0, 1 << 20, 3, 0x22, u64::MAX, 0]);
+        assert!(addr > 0);
+        assert!(p.peak_mapped >= before + (1 << 20));
+        assert_eq!(call(&mut p, nr::MUNMAP, &[addr as u64, 1 << 20]), 0);
+        assert!(p.peak_mapped >= SCRATCH_LEN + (1 << 20), "the peak stays");
+        assert_eq!(p.syscall_counts.get(&nr::MMAP), Some(&1));
     }
 
     #[test]
