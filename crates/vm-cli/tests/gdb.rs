@@ -337,3 +337,26 @@ fn ctrl_c_interrupts_and_detach_lets_the_guest_finish() {
     assert_eq!((status, stdout.as_str()), (0, "value=6 r=42 counter=1\n"), "stderr: {stderr}");
     assert!(stderr.contains("gdb detached; the guest runs on"), "{stderr}");
 }
+
+/// A fault stops the guest in gdb at the faulting instruction before the signal is delivered
+/// (as under ptrace); continuing delivers it, and the unhandled SIGSEGV ends the guest.
+#[test]
+fn a_fault_stops_in_gdb_before_delivery_in_every_engine() {
+    if !have_gdb() {
+        return;
+    }
+    let crash = common::repo().join("guests/linux/bin/crash.rv64");
+    let poke = symbol(&crash, "crash_poke");
+    for mode in MODES {
+        let vm = Vm::start(&["run", "--mode", mode, "--gdb", "0", crash.to_str().unwrap(), "segv"]);
+        let out = gdb(&vm.addr, &crash, &["continue", "bt", "print/x $pc", "continue"]);
+        let (status, stdout, _) = vm.finish();
+        assert_has(&out, "Program received signal SIGSEGV, Segmentation fault.", mode);
+        assert_has(&out, " in crash_poke ()\n#1  ", mode);
+        assert_has(&out, " in main ()", mode);
+        let pc = hex_values(&out)[0];
+        assert!((poke..poke + 16).contains(&pc), "--mode {mode}: stopped at {pc:#x}, in crash_poke");
+        assert_has(&out, "Program terminated with signal SIGSEGV, Segmentation fault.", mode);
+        assert_eq!((status, stdout.as_str()), (139, "crashing: segv\n"), "--mode {mode}");
+    }
+}

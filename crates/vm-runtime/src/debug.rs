@@ -60,6 +60,9 @@ pub enum Stop<O> {
         /// The first watched byte it touched.
         addr: u64,
     },
+    /// The guest faulted (its instruction did not complete); the signal waits for the
+    /// debugger to deliver or drop it.
+    Signal(u8),
     /// The slice ran out; nothing to report.
     Paused,
 }
@@ -143,14 +146,17 @@ impl<M: Mmu + ?Sized> Mmu for Watched<'_, M> {
 }
 
 /// Hand a block's exit to the machine and serve what needs attention; `Some` if the machine
-/// finished.
-fn settle<M: Machine>(m: &mut M, pending: Pending) -> Result<Option<M::Outcome>, VmError> {
+/// finished or holds a fault for the debugger.
+fn settle<M: Machine>(m: &mut M, pending: Pending) -> Result<Option<Stop<M::Outcome>>, VmError> {
     if let Some((exit, start, marks)) = pending {
         if let Some(o) = m.finish(exit, start, &marks)? {
-            return Ok(Some(o));
+            return Ok(Some(Stop::Finished(o)));
+        }
+        if let Some(sig) = m.held_signal() {
+            return Ok(Some(Stop::Signal(sig)));
         }
     }
-    m.attend()
+    Ok(m.attend()?.map(Stop::Finished))
 }
 
 /// Run one instruction, stopping on a watched access (which then runs unwatched).
@@ -164,8 +170,8 @@ fn step_one<M: Machine>(m: &mut M, watches: &[Watch]) -> Result<Stop<M::Outcome>
         Some(_) => run_short(cpu, mem, csrs, stats, None, 1),
         None => pending,
     };
-    if let Some(o) = settle(m, pending)? {
-        return Ok(Stop::Finished(o));
+    if let Some(stop) = settle(m, pending)? {
+        return Ok(stop);
     }
     Ok(match hit {
         Some((kind, addr)) => Stop::Watch { kind, addr },
@@ -198,10 +204,7 @@ fn watched_block<M: Machine>(m: &mut M, watches: &[Watch]) -> Result<Stop<M::Out
         }
         (other, _) => Some((other, b.lifted.block.start_pc, b.lifted.insns.clone())),
     };
-    Ok(match settle(m, pending)? {
-        Some(o) => Stop::Finished(o),
-        None => Stop::Paused,
-    })
+    Ok(settle(m, pending)?.unwrap_or(Stop::Paused))
 }
 
 /// Resume `m` under a debugger.
@@ -261,8 +264,8 @@ pub fn resume<M: Machine>(
                 run_hot::<M, false>(p, end)
             }
         };
-        if let Some(o) = settle(m, pending)? {
-            return Ok(Stop::Finished(o));
+        if let Some(stop) = settle(m, pending)? {
+            return Ok(stop);
         }
     }
 }

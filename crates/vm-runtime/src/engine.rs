@@ -83,6 +83,11 @@ pub(crate) trait Machine {
     fn stop_word(mem: &mut Self::Mem, stop_at: u64) -> *const u64;
     /// Serve whatever `wants_attention` saw (device mailbox, pending signals).
     fn attend(&mut self) -> Result<Option<Self::Outcome>, VmError>;
+    /// Under a debugger: the signal of a synchronous fault held back for it (the guest stopped
+    /// at the faulting instruction instead of entering a handler or dying).
+    fn held_signal(&self) -> Option<u8> {
+        None
+    }
     /// Act on a block exit other than a next pc; `marks` are the block's instructions.
     fn finish(
         &mut self,

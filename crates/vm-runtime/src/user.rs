@@ -78,6 +78,10 @@ pub struct UserMode {
     tracer: Option<Tracer>,
     stats: VmStats,
     tier: Option<Tiering>,
+    /// Under a debugger: synchronous faults stop the guest before delivery, as under ptrace.
+    stop_on_faults: bool,
+    /// A fault held for the debugger: (signal, si_code, si_addr).
+    held_fault: Option<(i32, i32, u64)>,
 }
 
 impl UserMode {
@@ -97,6 +101,8 @@ impl UserMode {
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
             stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
             tier: Tiering::for_mode(config.exec_mode, &config.jit, config.max_insns.is_some())?,
+            stop_on_faults: false,
+            held_fault: None,
         })
     }
 
@@ -144,6 +150,16 @@ impl UserMode {
         self.stats.traps += 1;
         self.process.cpu.pc = pc;
         self.process.cpu.reservation = None;
+        if self.stop_on_faults {
+            // The debugger sees the faulting instruction first; it delivers or drops the signal.
+            self.held_fault = Some((sig, code, addr));
+            return None;
+        }
+        self.deliver_fault(sig, code, addr)
+    }
+
+    /// Raise a synchronous fault as `sig` in the guest.
+    fn deliver_fault(&mut self, sig: i32, code: i32, addr: u64) -> Option<ProcessExit> {
         match signal::raise_fault(&mut self.process, sig, code, addr) {
             Some(SyscallAction::Killed(s)) => Some(ProcessExit::Killed(s)),
             Some(SyscallAction::Exit(c)) => Some(ProcessExit::Exited(c)),
@@ -227,6 +243,10 @@ impl Machine for UserMode {
     fn stop_word(_mem: &mut AddressSpace, stop_at: u64) -> *const u64 {
         signal::JIT_STOP.store(stop_at, std::sync::atomic::Ordering::Release);
         signal::JIT_STOP.as_ptr()
+    }
+
+    fn held_signal(&self) -> Option<u8> {
+        self.held_fault.map(|(sig, _, _)| sig as u8)
     }
 
     fn attend(&mut self) -> Result<Option<ProcessExit>, VmError> {
@@ -341,9 +361,24 @@ impl crate::gdb::Debuggable for UserMode {
 
     fn attached(&mut self) {
         signal::install_host_handlers();
+        self.stop_on_faults = true;
+    }
+
+    fn release_signal(&mut self, deliver: bool) -> Option<ProcessExit> {
+        let (sig, code, addr) = self.held_fault.take()?;
+        // Not delivered (gdb's `signal 0`): the instruction runs again, as under ptrace.
+        if deliver {
+            self.deliver_fault(sig, code, addr)
+        } else {
+            None
+        }
     }
 
     fn run_free(&mut self) -> Result<ProcessExit, VmError> {
+        self.stop_on_faults = false;
+        if let Some(o) = self.release_signal(true) {
+            return Ok(o);
+        }
         engine::run(self, self.max_insns)
     }
 }

@@ -57,6 +57,12 @@ pub(crate) trait Debuggable: Machine {
     /// Called once gdb is connected, before the first instruction (host signals are caught
     /// for the guest only from here on: a SIGTERM while waiting for gdb ends the VM).
     fn attached(&mut self) {}
+    /// Deliver (or, `deliver` false, drop) the fault held for the debugger
+    /// ([`Machine::held_signal`]); `Some` if that ended the machine.
+    fn release_signal(&mut self, deliver: bool) -> Option<Self::Outcome> {
+        let _ = deliver;
+        None
+    }
     /// Run to the end without a debugger.
     fn run_free(&mut self) -> Result<Self::Outcome, VmError>;
 }
@@ -93,6 +99,17 @@ impl<'a, M: Debuggable + 'a> BlockingEventLoop for Loop<'a, M> {
         conn: &mut Conn<'a>,
     ) -> Result<Event<StopReason>, WaitForStopReasonError<VmError, std::io::Error>> {
         let max = target.m.max_insns();
+        if let Some(deliver) = target.pending_signal.take() {
+            // Resuming from a fault stop: deliver the signal gdb passes on, or drop it.
+            if let Some(o) = target.m.release_signal(deliver) {
+                let r = match M::gdb_exit(&o) {
+                    GdbExit::Status(c) => StopReason::Exited(c),
+                    GdbExit::Signal(s) => StopReason::Terminated(Signal(s)),
+                };
+                target.outcome = Some(o);
+                return Ok(Event::TargetStopped(r));
+            }
+        }
         loop {
             let fresh = std::mem::take(&mut target.fresh_resume);
             let step = target.action == Action::Step;
@@ -110,6 +127,7 @@ impl<'a, M: Debuggable + 'a> BlockingEventLoop for Loop<'a, M> {
                     }
                 }
                 Stop::Stepped => StopReason::DoneStep,
+                Stop::Signal(sig) => StopReason::Signal(Signal(sig)),
                 Stop::Breakpoint => StopReason::SwBreak(()),
                 Stop::Watch { kind, addr } => {
                     let kind = match kind {

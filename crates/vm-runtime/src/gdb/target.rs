@@ -37,11 +37,33 @@ pub(crate) struct GdbTarget<'a, M: Debuggable> {
     pub fresh_resume: bool,
     /// How the machine ended, once it has.
     pub outcome: Option<M::Outcome>,
+    /// On the next resume, deliver (true) or drop (false) a fault held for gdb.
+    pub pending_signal: Option<bool>,
 }
 
 impl<'a, M: Debuggable> GdbTarget<'a, M> {
     pub fn new(m: &'a mut M, watches: Vec<Watch>) -> Self {
-        GdbTarget { m, watches, action: Action::Continue, fresh_resume: false, outcome: None }
+        GdbTarget {
+            m,
+            watches,
+            action: Action::Continue,
+            fresh_resume: false,
+            outcome: None,
+            pending_signal: None,
+        }
+    }
+}
+
+impl<M: Debuggable> GdbTarget<'_, M> {
+    /// gdb resumes with `signal` (it passes back a fault's signal unless told `signal 0`):
+    /// a held fault is delivered if it is the one passed, dropped otherwise. Other signals
+    /// cannot be injected.
+    fn note_signal(&mut self, signal: Option<Signal>) {
+        if let Some(held) = self.m.held_signal() {
+            self.pending_signal = Some(signal == Some(Signal(held)));
+        } else if let Some(s) = signal {
+            tracing::debug!("gdb resumes with signal {s}: not delivered (no fault is held)");
+        }
     }
 }
 
@@ -141,9 +163,7 @@ impl<M: Debuggable> SingleRegisterAccess<()> for GdbTarget<'_, M> {
 
 impl<M: Debuggable> SingleThreadResume for GdbTarget<'_, M> {
     fn resume(&mut self, signal: Option<Signal>) -> Result<(), VmError> {
-        if let Some(s) = signal {
-            tracing::debug!("gdb resumes with signal {s}: not delivered (only stop signals are reported)");
-        }
+        self.note_signal(signal);
         self.action = Action::Continue;
         self.fresh_resume = true;
         Ok(())
@@ -157,9 +177,7 @@ impl<M: Debuggable> SingleThreadResume for GdbTarget<'_, M> {
 
 impl<M: Debuggable> SingleThreadSingleStep for GdbTarget<'_, M> {
     fn step(&mut self, signal: Option<Signal>) -> Result<(), VmError> {
-        if let Some(s) = signal {
-            tracing::debug!("gdb steps with signal {s}: not delivered");
-        }
+        self.note_signal(signal);
         self.action = Action::Step;
         self.fresh_resume = true;
         Ok(())
