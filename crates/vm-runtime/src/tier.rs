@@ -287,6 +287,12 @@ impl Tiering {
             let (host, code) = self.jit().region_code(rid);
             d.translation(rid.index(), &ranges, host, code);
         }
+        tracing::debug!(
+            "compiled region at {entry:#x}: {} blocks, {} bytes of host code in {:?}",
+            picked.len(),
+            self.jit().region_size(rid),
+            start.elapsed()
+        );
         self.regions.insert(rid, RegionInfo { entry, ranges });
         cache.get_mut(idx).compiled = Some(rid);
         Ok(())
@@ -328,6 +334,9 @@ impl Tiering {
             .filter(|(_, r)| r.ranges.iter().any(|&(s, e)| s < hi && lo < e))
             .map(|(&id, _)| id)
             .collect();
+        if !doomed.is_empty() {
+            tracing::debug!("guest code in {lo:#x}..{hi:#x} changed: {} translations dropped", doomed.len());
+        }
         for id in doomed {
             let info = self.regions.remove(&id).expect("listed above");
             self.jit().invalidate(id);
@@ -343,6 +352,7 @@ impl Tiering {
 
     /// Drop every translation (the blocks stay translated to IR).
     pub(crate) fn flush(&mut self, cache: &mut BlockCache) -> Result<(), VmError> {
+        tracing::debug!("dropping all {} translations", self.regions.len());
         let live: Vec<u32> = cache.live().collect();
         for i in live {
             cache.get_mut(i).compiled = None;

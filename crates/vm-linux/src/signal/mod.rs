@@ -481,8 +481,10 @@ pub fn deliver_pending(p: &mut Process) -> Option<SyscallAction> {
         let act = p.signals.action(s);
         let info = p.signals.dequeue(s);
         if act.handler == SIG_DFL {
+            tracing::debug!("signal {s}: default action, the process dies");
             return Some(SyscallAction::Killed(s));
         }
+        tracing::debug!("signal {s}: handler at {:#x}, from pc {:#x}", act.handler, p.cpu.pc);
         if let Some(l) = interrupted.take() {
             if act.flags & SA_RESTART != 0 && restart_after_handler(l.nr) {
                 p.cpu.pc = l.pc;

@@ -64,10 +64,28 @@ pub fn dispatch(p: &mut Process) -> SyscallAction {
     }
     match outcome {
         Outcome::Ret(r) => {
+            // strace-like, at `RUST_LOG=vm_linux=trace`.
+            tracing::trace!(
+                "{}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {}",
+                names::name_or_number(number),
+                args[0],
+                args[1],
+                args[2],
+                args[3],
+                args[4],
+                args[5],
+                match r {
+                    Ok(v) => format!("{v:#x}"),
+                    Err(e) => format!("-{} ({})", e, std::io::Error::from_raw_os_error(e)),
+                }
+            );
             p.cpu.x[10] = encode(r);
             SyscallAction::Continue
         }
-        Outcome::Action(a) => a,
+        Outcome::Action(a) => {
+            tracing::debug!("{} ends in {a:?}", names::name_or_number(number));
+            a
+        }
     }
 }
 
