@@ -360,3 +360,62 @@ fn a_fault_stops_in_gdb_before_delivery_in_every_engine() {
         assert_eq!((status, stdout.as_str()), (139, "crashing: segv\n"), "--mode {mode}");
     }
 }
+
+/// A dynamic PIE: gdb relocates it from the auxiliary vector, finds ld.so and libc through the
+/// dynamic linker's list, and stops in libc's `write` called from `main`.
+#[test]
+fn a_dynamic_pie_is_debugged_with_its_shared_libraries() {
+    const SYSROOT: &str = "/usr/riscv64-linux-gnu";
+    if !have_gdb() {
+        return;
+    }
+    if !Path::new(SYSROOT).join("lib/libc.so.6").exists() {
+        assert!(std::env::var_os("CI").is_none(), "{SYSROOT} missing in CI (libc6-dev-riscv64-cross)");
+        eprintln!("SKIP: {SYSROOT} is not installed");
+        return;
+    }
+    let prog = common::repo().join("guests/linux/bin/hello.dyn.rv64");
+    let vm = Vm::start(&["run", "-L", SYSROOT, "--mode", "hybrid", "--gdb", "0", prog.to_str().unwrap()]);
+    let mut cmd = Command::new("timeout");
+    cmd.args([
+        "-s",
+        "KILL",
+        "120",
+        "gdb-multiarch",
+        "-batch",
+        "-nx",
+        "-ex",
+        &format!("set sysroot {SYSROOT}"),
+    ]);
+    cmd.args(["-ex", &format!("file {}", prog.display()), "-ex", &format!("target remote {}", vm.addr)]);
+    for c in [
+        "break main",
+        "continue",
+        "info sharedlibrary",
+        "break write",
+        "continue",
+        "bt",
+        "delete",
+        "continue",
+    ] {
+        cmd.args(["-ex", c]);
+    }
+    let out = cmd.output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let (status, stdout, _) = vm.finish();
+    // Relocated: main's link-time address (+ its prologue) plus the load bias.
+    let main = symbol(&prog, "main");
+    let hit = out.lines().find(|l| l.starts_with("Breakpoint 1, 0x") && l.ends_with(" in main ()"));
+    let at = hit.and_then(|l| u64::from_str_radix(&l[16..32], 16).ok());
+    assert!(
+        at.is_some_and(|a| a > main + 4096 && (a - main) % 4096 < 64),
+        "stopped in relocated main:
+    {out}"
+    );
+    assert_has(&out, "/lib/libc.so.6", "dynamic");
+    assert_has(&out, "in write () from /usr/riscv64-linux-gnu/lib/libc.so.6", "dynamic");
+    assert!(out.lines().any(|l| l.starts_with('#') && l.contains(" in main ()")), "bt reaches main:\n{out}");
+    assert_has(&out, "[Inferior 1 (process 1) exited normally]", "dynamic");
+    assert_eq!(status, 0);
+    assert!(stdout.starts_with("hello from rv64 linux\n"), "{stdout}");
+}

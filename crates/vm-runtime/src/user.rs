@@ -82,6 +82,8 @@ pub struct UserMode {
     stop_on_faults: bool,
     /// A fault held for the debugger: (signal, si_code, si_addr).
     held_fault: Option<(i32, i32, u64)>,
+    /// The auxiliary vector, read from the initial stack when a debugger attaches.
+    auxv: Option<Vec<u8>>,
 }
 
 impl UserMode {
@@ -103,6 +105,7 @@ impl UserMode {
             tier: Tiering::for_mode(config.exec_mode, &config.jit, config.max_insns.is_some())?,
             stop_on_faults: false,
             held_fault: None,
+            auxv: None,
         })
     }
 
@@ -362,6 +365,17 @@ impl crate::gdb::Debuggable for UserMode {
     fn attached(&mut self) {
         signal::install_host_handlers();
         self.stop_on_faults = true;
+        // Before the first instruction, sp points at argc, argv, envp, auxv.
+        let sp = self.process.cpu.x[2];
+        if let Ok(st) = vm_linux::stack::read_initial_stack(&self.process.mem, sp) {
+            let pairs = st.auxv.iter().chain(&[(0, 0)]);
+            self.auxv =
+                Some(pairs.flat_map(|&(k, v)| [k.to_le_bytes(), v.to_le_bytes()]).flatten().collect());
+        }
+    }
+
+    fn auxv(&self) -> Option<Vec<u8>> {
+        self.auxv.clone()
     }
 
     fn release_signal(&mut self, deliver: bool) -> Option<ProcessExit> {

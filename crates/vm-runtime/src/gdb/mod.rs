@@ -63,6 +63,11 @@ pub(crate) trait Debuggable: Machine {
         let _ = deliver;
         None
     }
+    /// The process's auxiliary vector as the kernel lays it out (pairs of little-endian u64,
+    /// AT_NULL-terminated), for gdb to find a PIE's load address; `None` on bare metal.
+    fn auxv(&self) -> Option<Vec<u8>> {
+        None
+    }
     /// Run to the end without a debugger.
     fn run_free(&mut self) -> Result<Self::Outcome, VmError>;
 }

@@ -2,6 +2,7 @@
 //! watchpoints, mapped onto [`crate::debug`].
 
 use gdbstub::common::Signal;
+use gdbstub::target::ext::auxv::{Auxv, AuxvOps};
 use gdbstub::target::ext::base::single_register_access::{SingleRegisterAccess, SingleRegisterAccessOps};
 use gdbstub::target::ext::base::singlethread::{
     SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep,
@@ -39,10 +40,13 @@ pub(crate) struct GdbTarget<'a, M: Debuggable> {
     pub outcome: Option<M::Outcome>,
     /// On the next resume, deliver (true) or drop (false) a fault held for gdb.
     pub pending_signal: Option<bool>,
+    /// The auxiliary vector at attach time.
+    auxv: Option<Vec<u8>>,
 }
 
 impl<'a, M: Debuggable> GdbTarget<'a, M> {
     pub fn new(m: &'a mut M, watches: Vec<Watch>) -> Self {
+        let auxv = m.auxv();
         GdbTarget {
             m,
             watches,
@@ -50,6 +54,7 @@ impl<'a, M: Debuggable> GdbTarget<'a, M> {
             fresh_resume: false,
             outcome: None,
             pending_signal: None,
+            auxv,
         }
     }
 }
@@ -79,6 +84,21 @@ impl<M: Debuggable> Target for GdbTarget<'_, M> {
     #[inline(always)]
     fn support_breakpoints(&mut self) -> Option<BreakpointsOps<'_, Self>> {
         Some(self)
+    }
+
+    #[inline(always)]
+    fn support_auxv(&mut self) -> Option<AuxvOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl<M: Debuggable> Auxv for GdbTarget<'_, M> {
+    fn get_auxv(&self, offset: u64, length: usize, buf: &mut [u8]) -> TargetResult<usize, Self> {
+        let data = self.auxv.as_deref().unwrap_or(&[]);
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
+        let n = length.min(buf.len()).min(data.len() - start);
+        buf[..n].copy_from_slice(&data[start..start + n]);
+        Ok(n)
     }
 }
 
