@@ -28,8 +28,12 @@
 //! that happens to point into the stack) can add a wrong caller; the checks above make that
 //! rare. Frames are named from the ELF symbols of the loaded images
 //! ([`vm_linux::symbols::Symbols`]: the program, and the ELF interpreter of a dynamic one;
-//! libraries `ld.so` maps later are unknown), rebuilt after `execve`; a pc without a symbol
-//! is `[unknown]`. A forked child's samples are dropped with the child (only the process the
+//! libraries `ld.so` maps later are unknown), rebuilt after `execve`. An image without any
+//! symbols (a stripped program, such as the Debian builds in guests/linux/real) gets guessed
+//! functions instead: every target of a direct call (`jal ra`, `auipc`+`jalr ra`, `tail`) in
+//! its text, and its entry point, starts a function named `fn_<address>` that runs to the next
+//! one; a function only ever called through a pointer is counted in the one before it. A pc
+//! outside all of these is `[unknown]`. A forked child's samples are dropped with the child (only the process the
 //! user started writes the file).
 
 use std::collections::HashMap;
@@ -53,6 +57,8 @@ pub struct Profiler {
     interval: u64,
     next: u64,
     symbols: Symbols,
+    /// Function starts guessed from calls, for images without symbols.
+    guessed: Guessed,
     /// Folded stack (`root;…;leaf`) → samples.
     stacks: HashMap<String, u64>,
     samples: u64,
@@ -63,12 +69,49 @@ impl Profiler {
     /// symbols yet (see [`Profiler::set_symbols`]).
     pub fn new(interval: u64) -> Profiler {
         let interval = interval.max(1);
-        Profiler { interval, next: interval, symbols: Symbols::new(), stacks: HashMap::new(), samples: 0 }
+        Profiler {
+            interval,
+            next: interval,
+            symbols: Symbols::new(),
+            guessed: Guessed::default(),
+            stacks: HashMap::new(),
+            samples: 0,
+        }
     }
 
     /// Name frames with `symbols` from now on (after loading or `execve`).
     pub fn set_symbols(&mut self, symbols: Symbols) {
         self.symbols = symbols;
+        self.guessed = Guessed::default();
+    }
+
+    /// Name frames from the images of `p` from now on: their symbols, or guessed functions
+    /// for images that have none (see the module docs).
+    pub fn set_process(&mut self, p: &vm_linux::Process) {
+        self.set_symbols(Symbols::for_process(p));
+        for img in &p.images {
+            if let Ok(data) = std::fs::read(&img.path) {
+                self.guessed.add_stripped(&data, img.bias, img.range);
+            }
+        }
+        self.guessed.starts.sort_unstable();
+        self.guessed.starts.dedup();
+    }
+
+    /// Start of the function holding `pc`.
+    fn func_of(&self, pc: u64) -> Option<u64> {
+        match self.symbols.lookup(pc) {
+            Some((_, off)) => Some(pc - off),
+            None => self.guessed.func_of(pc),
+        }
+    }
+
+    /// Name of the function holding `pc`.
+    fn name_of(&self, pc: u64) -> Option<String> {
+        match self.symbols.lookup(pc) {
+            Some((name, _)) => Some(name.to_string()),
+            None => self.guessed.func_of(pc).map(|f| format!("fn_{f:x}")),
+        }
     }
 
     /// The sampling interval in instructions.
@@ -96,10 +139,10 @@ impl Profiler {
         self.next = self.next.saturating_add(weight * self.interval);
         let read = |addr: u64, buf: &mut [u8]| mem.read(addr, buf).is_ok();
         let is_stack = |addr: u64| mem.prot_of(addr).is_some_and(|p| p.0 & Prot::WRITE.0 != 0);
-        let func_of = |pc: u64| self.symbols.lookup(pc).map(|(_, off)| pc - off);
+        let func_of = |pc: u64| self.func_of(pc);
         let regs = Regs { pc: cpu.pc, ra: cpu.x[1], sp: cpu.x[2], fp: cpu.x[8] };
         let frames = walk(regs, read, is_stack, func_of);
-        let line = fold(&frames, |pc| self.symbols.lookup(pc).map(|(name, _)| name));
+        let line = fold(&frames, |pc| self.name_of(pc));
         *self.stacks.entry(line).or_insert(0) += weight;
         self.samples += weight;
         self.next
@@ -211,13 +254,14 @@ pub(crate) fn walk(
 /// One folded line (without the count): the names of `frames` (innermost first), root first,
 /// joined by `;`. `name_of` names a pc; unnamed ones are [`UNKNOWN`]. `;` and spaces inside
 /// names, which the folded format cannot carry, become `:` and `_`.
-pub(crate) fn fold<'a>(frames: &[u64], name_of: impl Fn(u64) -> Option<&'a str>) -> String {
+pub(crate) fn fold<S: AsRef<str>>(frames: &[u64], name_of: impl Fn(u64) -> Option<S>) -> String {
     let mut line = String::new();
     for (i, &pc) in frames.iter().rev().enumerate() {
         if i > 0 {
             line.push(';');
         }
-        let name = name_of(pc).unwrap_or(UNKNOWN);
+        let name = name_of(pc);
+        let name = name.as_ref().map_or(UNKNOWN, |n| n.as_ref());
         line.extend(name.chars().map(|c| match c {
             ';' => ':',
             c if c.is_whitespace() => '_',
@@ -225,6 +269,81 @@ pub(crate) fn fold<'a>(frames: &[u64], name_of: impl Fn(u64) -> Option<&'a str>)
         }));
     }
     line
+}
+
+/// Functions of images without symbols, guessed from the targets of direct calls.
+#[derive(Default)]
+struct Guessed {
+    /// Function starts, sorted.
+    starts: Vec<u64>,
+    /// Executable ranges they cover (guest addresses, half-open).
+    text: Vec<(u64, u64)>,
+}
+
+impl Guessed {
+    /// If the ELF `data` (loaded with `bias` over `range`) has no symbols at all, add the
+    /// targets of the direct calls in its executable sections and its entry point.
+    fn add_stripped(&mut self, data: &[u8], bias: u64, range: (u64, u64)) {
+        use object::{Object, ObjectSection, SectionKind};
+        let Ok(file) = object::File::parse(data) else { return };
+        if file.symbols().next().is_some() || file.dynamic_symbols().next().is_some() {
+            return;
+        }
+        let mut starts = vec![file.entry().wrapping_add(bias)];
+        let mut text = Vec::new();
+        for sec in file.sections().filter(|s| s.kind() == SectionKind::Text) {
+            if let Ok(bytes) = sec.data() {
+                let addr = sec.address().wrapping_add(bias);
+                text.push((addr, addr + bytes.len() as u64));
+                call_targets(bytes, addr, &mut starts);
+            }
+        }
+        let inside = |a: u64| text.iter().any(|&(lo, hi)| (lo..hi).contains(&a));
+        self.starts.extend(starts.into_iter().filter(|&a| inside(a) && (range.0..range.1).contains(&a)));
+        self.text.extend(text);
+    }
+
+    fn func_of(&self, pc: u64) -> Option<u64> {
+        let &(lo, _) = self.text.iter().find(|(lo, hi)| (*lo..*hi).contains(&pc))?;
+        let i = self.starts.partition_point(|&s| s <= pc).checked_sub(1)?;
+        (self.starts[i] >= lo).then_some(self.starts[i])
+    }
+}
+
+/// Add to `out` the targets of the direct calls in the RISC-V code `code` at guest address
+/// `addr` (a linear sweep: 2-byte compressed and 4-byte instructions): `jal ra, f`,
+/// `auipc rX, hi` + `jalr ra, lo(rX)` (`call f`) and `auipc t1, hi` + `jalr zero, lo(t1)`
+/// (`tail f`).
+pub(crate) fn call_targets(code: &[u8], addr: u64, out: &mut Vec<u64>) {
+    let word = |i: usize| code.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut i = 0;
+    while i + 2 <= code.len() {
+        if code[i] & 3 != 3 {
+            i += 2; // compressed (c.jal is RV32 only)
+            continue;
+        }
+        let Some(w) = word(i) else { break };
+        let pc = addr + i as u64;
+        if w & 0xfff == 0x0ef {
+            // jal ra: imm[20|10:1|11|19:12] in bits 31..12.
+            let imm =
+                ((w >> 31) << 20) | (((w >> 21) & 0x3ff) << 1) | (((w >> 20) & 1) << 11) | (w & 0xff000);
+            let imm = ((imm << 11) as i32 >> 11) as i64;
+            out.push(pc.wrapping_add(imm as u64));
+        } else if w & 0x7f == 0x17 {
+            let rd = (w >> 7) & 31;
+            if let Some(j) = word(i + 4) {
+                let (jrd, jrs1) = ((j >> 7) & 31, (j >> 15) & 31);
+                let is_jalr = j & 0x707f == 0x67 && jrs1 == rd && rd != 0;
+                if is_jalr && (jrd == 1 || (jrd == 0 && rd == 6)) {
+                    let hi = (w & 0xffff_f000) as i32 as i64;
+                    let lo = (j as i32 >> 20) as i64;
+                    out.push(pc.wrapping_add((hi + lo) as u64));
+                }
+            }
+        }
+        i += 4;
+    }
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ impl UserMode {
     /// [`crate::profile`]); [`UserMode::profiler`] has the samples.
     pub fn enable_profiling(&mut self, interval: u64) {
         let mut p = Profiler::new(interval);
-        p.set_symbols(vm_linux::symbols::Symbols::for_process(&self.process));
+        p.set_process(&self.process);
         self.profiler = Some(p);
     }
 
@@ -140,7 +140,7 @@ impl UserMode {
     /// A new program image is in place (load or execve): the profiler names its functions.
     fn loaded(&mut self) {
         if let Some(p) = self.profiler.as_mut() {
-            p.set_symbols(vm_linux::symbols::Symbols::for_process(&self.process));
+            p.set_process(&self.process);
         }
     }
 

@@ -163,3 +163,18 @@ fn an_empty_profile_still_makes_an_svg() {
     Profiler::new(10).write_svg("empty", &mut svg).unwrap();
     assert!(String::from_utf8(svg).unwrap().contains("[no samples]"));
 }
+
+#[test]
+fn call_targets_of_a_linear_sweep() {
+    let mut code = Vec::new();
+    code.extend(0x0001u16.to_le_bytes()); // c.nop at 0x1000
+    code.extend(0x1000_00efu32.to_le_bytes()); // 0x1002: jal ra, +0x100
+    code.extend(0x0000_1097u32.to_le_bytes()); // 0x1006: auipc ra, 0x1
+    code.extend(0xffc0_80e7u32.to_le_bytes()); // 0x100a: jalr ra, -4(ra)
+    code.extend(0x0000_0317u32.to_le_bytes()); // 0x100e: auipc t1, 0
+    code.extend(0x0203_0067u32.to_le_bytes()); // 0x1012: jalr zero, 32(t1) (tail)
+    code.extend(0x0000_006fu32.to_le_bytes()); // 0x1016: j . (not a call)
+    let mut out = Vec::new();
+    call_targets(&code, 0x1000, &mut out);
+    assert_eq!(out, vec![0x1102, 0x2002, 0x102e]);
+}
