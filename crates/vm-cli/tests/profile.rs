@@ -4,8 +4,10 @@
 
 use std::process::Command;
 
-mod common;
-use common::repo;
+/// The repository root.
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn vm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vm"))
