@@ -3,8 +3,10 @@
 //! - `vm boot --kernel FILE [--mode hybrid|jit|interp] [--max-insns N] [--trace] [--stats]
 //!   [--stats-json FILE]` runs a
 //!   bare-metal RISC-V ELF on the M-mode machine (RAM at 0x8000_0000, HTIF console and exit).
-//! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode hybrid|jit|interp] [--max-insns N] program [args…]`
-//!   runs a RISC-V 64 Linux program like `qemu-riscv64` (see [`run`]).
+//! - `vm run [-L DIR] [-E VAR=VAL] [-U VAR] [--mode hybrid|jit|interp] [--max-insns N]
+//!   [--profile FILE [--profile-interval N]] program [args…]` runs a RISC-V 64 Linux program
+//!   like `qemu-riscv64` (see [`run`]); `--profile` writes a flame graph of the guest's
+//!   functions (see `vm_runtime::profile`).
 //! - Both take QEMU-style dumps: `-d in_asm,ir,out_asm,exec [-D FILE]` (see
 //!   `vm_runtime::dump`).
 //! - `vm` with no arguments runs the embedded Linux demo program and says what it is doing.

@@ -33,6 +33,15 @@ pub struct RunArgs {
     /// KVM guest).
     #[arg(long, default_value = "riscv64")]
     arch: String,
+    /// Profile the guest: sample the running guest function (and what stack the registers and
+    /// frame pointers show) every --profile-interval instructions, and write a flame graph SVG
+    /// to FILE when it ends.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Guest instructions between two --profile samples.
+    #[arg(long, value_name = "N", default_value_t = vm_runtime::profile::DEFAULT_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    profile_interval: u64,
     /// The program (a host path) and its arguments.
     #[arg(
         required = true,
@@ -106,6 +115,8 @@ pub fn demo() -> Result<u64, VmError> {
         },
         sysroot: None,
         arch: "riscv64".into(),
+        profile: None,
+        profile_interval: vm_runtime::profile::DEFAULT_INTERVAL,
         set_env: Vec::new(),
         unset_env: Vec::new(),
         command: vec!["/vm-embedded/demo".into()],
@@ -129,6 +140,11 @@ fn run_x86(args: &RunArgs) -> Result<u64, VmError> {
              --mode {} (interp, jit, hybrid) is for RISC-V programs",
             args.opts.mode
         )));
+    }
+    if args.profile.is_some() {
+        return Err(VmError::Unsupported(
+            "--profile samples RISC-V guests (interp, jit, hybrid); accelerated x86-64 guests cannot be profiled yet".into(),
+        ));
     }
     if args.opts.gdb.is_some() {
         return Err(VmError::Unsupported(
@@ -188,6 +204,17 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
     let argv: Vec<Vec<u8>> = args.command.iter().map(|a| a.as_bytes().to_vec()).collect();
     let mut vm = UserMode::new(&config, args.sysroot.clone())?;
     let mut stats = crate::stats::Sink::open(&args.opts)?;
+    let mut profile = match &args.profile {
+        Some(_) if args.opts.gdb.is_some() => {
+            return Err(VmError::Config("--profile and --gdb cannot be used together".into()))
+        }
+        Some(path) => {
+            vm.enable_profiling(args.profile_interval);
+            // Created now: an unwritable path fails before the guest runs.
+            Some((path, std::fs::File::create(path).map_err(|e| profile_error(path, e))?))
+        }
+        None => None,
+    };
     let env = environment(args)?;
     match image {
         Some(bytes) => vm.load_bytes(&program, bytes, &argv, &env)?,
@@ -212,10 +239,35 @@ fn run_image(args: &RunArgs, image: Option<&[u8]>) -> Result<u64, VmError> {
         }
     }
     crash_report(&vm, &result);
-    let written = stats.emit(&vm.get_stats());
+    let mut written = stats.emit(&vm.get_stats());
+    if let (Some((path, file)), Some(p)) = (profile.as_mut(), vm.profiler()) {
+        let title = format!("vm run {}", args.command.join(" "));
+        let mut svg = Vec::new();
+        let svg = p
+            .write_svg(&title, &mut svg)
+            .and_then(|()| std::io::Write::write_all(file, &svg))
+            .map_err(|e| profile_error(path, e));
+        if svg.is_ok() {
+            eprintln!(
+                "vm: profile: {} samples (one every {} instructions) written to {}",
+                p.samples(),
+                p.interval(),
+                path.display()
+            );
+        }
+        written = written.and(svg);
+    }
     match result? {
         ProcessExit::Exited(code) => written.map(|()| (code & 0xff) as u64),
         ProcessExit::Killed(sig) => die_of_signal(sig),
+    }
+}
+
+/// `e` as the error of writing the `--profile` flame graph to `path`.
+fn profile_error(path: &std::path::Path, e: impl std::fmt::Display) -> VmError {
+    VmError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!("cannot write --profile: {e}")),
     }
 }
 

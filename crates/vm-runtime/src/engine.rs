@@ -81,6 +81,11 @@ pub(crate) trait Machine {
     /// The stop word compiled code polls, set to `stop_at` now; whatever makes
     /// [`Machine::wants_attention`] true later stores 0 there.
     fn stop_word(mem: &mut Self::Mem, stop_at: u64) -> *const u64;
+    /// Take a profiling sample if one is due (see [`crate::profile`]); returns the instruction
+    /// count at which the next is due, or `None` when not profiling.
+    fn profile(&mut self) -> Option<u64> {
+        None
+    }
     /// Serve whatever `wants_attention` saw (device mailbox, pending signals).
     fn attend(&mut self) -> Result<Option<Self::Outcome>, VmError>;
     /// Under a debugger: the signal of a synchronous fault held back for it (the guest stopped
@@ -100,6 +105,7 @@ pub(crate) trait Machine {
 /// Run `m` until it produces an outcome or an error, or `max_insns` instructions retire.
 pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Outcome, VmError> {
     loop {
+        let next_sample = m.profile();
         let p = m.parts();
         let budget = match max_insns {
             Some(limit) if p.cpu.instret >= limit => {
@@ -119,6 +125,8 @@ pub(crate) fn run<M: Machine>(m: &mut M, max_insns: Option<u64>) -> Result<M::Ou
         } else {
             // Stop the hot loop early enough that the last blocks run under the budget path.
             let stop_at = p.cpu.instret.saturating_add(budget - MAX_BLOCK_INSNS as u64);
+            // Profiling: also stop at the next sample.
+            let stop_at = next_sample.map_or(stop_at, |s| s.min(stop_at));
             // `-d exec` gets its own copy of the hot loop, so the usual one pays nothing for it.
             if p.cache.dumps_exec() {
                 run_hot::<M, true>(p, stop_at)

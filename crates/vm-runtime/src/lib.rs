@@ -13,6 +13,7 @@ pub mod difftest;
 pub mod dump;
 mod engine;
 pub mod gdb;
+pub mod profile;
 pub mod tier;
 pub mod trace;
 pub mod user;

@@ -17,6 +17,7 @@ use vm_mem::AddressSpace;
 
 use crate::cache::BlockCache;
 use crate::engine::{self, insn_of_op, Csrs, Machine, Parts};
+use crate::profile::Profiler;
 use crate::tier::{engine_name, Tiering};
 use crate::trace::Tracer;
 
@@ -84,6 +85,7 @@ pub struct UserMode {
     held_fault: Option<(i32, i32, u64)>,
     /// The auxiliary vector, read from the initial stack when a debugger attaches.
     auxv: Option<Vec<u8>>,
+    profiler: Option<Profiler>,
 }
 
 impl UserMode {
@@ -106,12 +108,14 @@ impl UserMode {
             stop_on_faults: false,
             held_fault: None,
             auxv: None,
+            profiler: None,
         })
     }
 
     /// Load the program at host path `path` with `argv` (argv[0] included) and `envp`.
     pub fn load(&mut self, path: &Path, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), VmError> {
         vm_linux::loader::exec(&mut self.process, path, argv, envp)?;
+        self.loaded();
         engine::flush_all(&mut self.cache, self.tier.as_mut())
     }
 
@@ -125,7 +129,28 @@ impl UserMode {
         envp: &[Vec<u8>],
     ) -> Result<(), VmError> {
         vm_linux::loader::load_image(&mut self.process, path, bytes, argv, envp)?;
+        self.loaded();
         engine::flush_all(&mut self.cache, self.tier.as_mut())
+    }
+
+    /// Profile the process from now on: a sample every `interval` retired instructions (see
+    /// [`crate::profile`]); [`UserMode::profiler`] has the samples.
+    pub fn enable_profiling(&mut self, interval: u64) {
+        let mut p = Profiler::new(interval);
+        p.set_process(&self.process);
+        self.profiler = Some(p);
+    }
+
+    /// The profiler, if [`UserMode::enable_profiling`] was called.
+    pub fn profiler(&self) -> Option<&Profiler> {
+        self.profiler.as_ref()
+    }
+
+    /// A new program image is in place (load or execve): the profiler names its functions.
+    fn loaded(&mut self) {
+        if let Some(p) = self.profiler.as_mut() {
+            p.set_process(&self.process);
+        }
     }
 
     /// Run the process until it exits, is killed, or the VM stops on an error.
@@ -214,6 +239,7 @@ impl UserMode {
             SyscallAction::Exit(c) => Some(ProcessExit::Exited(c)),
             SyscallAction::Killed(s) => Some(ProcessExit::Killed(s)),
             SyscallAction::Exec => {
+                self.loaded();
                 engine::flush_all(&mut self.cache, self.tier.as_mut())?;
                 None
             }
@@ -250,6 +276,11 @@ impl Machine for UserMode {
 
     fn held_signal(&self) -> Option<u8> {
         self.held_fault.map(|(sig, _, _)| sig as u8)
+    }
+
+    fn profile(&mut self) -> Option<u64> {
+        let p = self.profiler.as_mut()?;
+        Some(p.sample(&self.process.cpu, &self.process.mem))
     }
 
     fn attend(&mut self) -> Result<Option<ProcessExit>, VmError> {
