@@ -419,3 +419,34 @@ fn a_dynamic_pie_is_debugged_with_its_shared_libraries() {
     assert_eq!(status, 0);
     assert!(stdout.starts_with("hello from rv64 linux\n"), "{stdout}");
 }
+
+/// `hbreak`, a read watchpoint, and the FP registers (fcsr, frm, ft0, a write to fa0).
+#[test]
+fn hbreak_rwatch_and_fp_registers_work_in_every_engine() {
+    if !have_gdb() {
+        return;
+    }
+    for mode in MODES {
+        let vm = Vm::start(&["run", "--mode", mode, "--gdb", "0", target().to_str().unwrap()]);
+        let script = [
+            "hbreak middle",
+            "continue",
+            "rwatch counter",
+            "continue",
+            "info registers fcsr frm",
+            "set $fa0 = 2.5",
+            "print $fa0.double",
+            "delete",
+            "continue",
+        ];
+        let out = gdb(&vm.addr, &target(), &script);
+        let (status, stdout, _) = vm.finish();
+        assert_has(&out, "Hardware assisted breakpoint 1 at", mode);
+        assert_has(&out, "Breakpoint 1, middle (x=6) at ./gdbtarget.c:16", mode);
+        assert_has(&out, "Hardware read watchpoint 2: counter\n\nValue = 0", mode);
+        assert_has(&out, "in leaf (x=6) at ./gdbtarget.c:11", mode);
+        assert!(out.lines().any(|l| l.starts_with("fcsr ") && l.contains("FRM:0")), "--mode {mode}:\n{out}");
+        assert_has(&out, "$1 = 2.5", mode);
+        assert_eq!((status, stdout.as_str()), (0, "value=6 r=42 counter=1\n"), "--mode {mode}");
+    }
+}
