@@ -125,6 +125,19 @@ fn boot(path: &Path, data: Option<&[u8]>, opts: &RunOpts, memory_mib: usize) -> 
         Some(spec) => vm.run_gdb(gdb_listener(spec)?),
         None => vm.run(),
     };
+    if let Err(e) = &result {
+        // A guest that stopped the VM (an unhandled trap, the instruction limit, …): what it
+        // was doing, before the one-line error.
+        if matches!(
+            e,
+            VmError::UnhandledTrap { .. }
+                | VmError::TrapLoop { .. }
+                | VmError::InsnLimit { .. }
+                | VmError::Deadlock { .. }
+        ) {
+            eprint!("{}", vm.crash_report("the VM stopped on the error below"));
+        }
+    }
     let written = stats.emit(&vm.get_stats());
     match result? {
         RunOutcome::Exited(code) => written.map(|()| code),

@@ -74,8 +74,11 @@ fn max_insns_stops_with_the_pc() {
     let out = vm(&["boot", "--kernel", "guests/misc/exit42.elf", "--max-insns", "10"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("vm: error: instruction limit of 10 reached at pc 0x8000"), "{err}");
+    // The crash report (pc, instruction, registers), then the one error line.
+    let last = err.lines().last().unwrap_or("");
+    assert!(last.starts_with("vm: error: instruction limit of 10 reached at pc 0x8000"), "{err}");
+    assert!(err.starts_with("vm: the VM stopped on the error below at pc 0x8000"), "{err}");
+    assert!(err.lines().all(|l| l.starts_with("vm: ")), "{err}");
 }
 
 #[test]

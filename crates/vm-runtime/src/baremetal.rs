@@ -140,6 +140,20 @@ impl BareMetal {
         r
     }
 
+    /// The crash report of the hart (see [`crate::crash::report_with`]): pc with its symbol,
+    /// the instruction, the registers.
+    pub fn crash_report(&self, what: &str) -> String {
+        let mem = &self.mem;
+        let read = |a: u64, b: &mut [u8]| match mem.slice(a, b.len()) {
+            Some(s) => {
+                b.copy_from_slice(s);
+                true
+            }
+            None => false,
+        };
+        crate::crash::report_with(what, &self.cpu, &read, &|a| self.symbolize(a), "")
+    }
+
     /// Run until the guest exits, an error stops it, or the instruction limit is reached.
     pub fn run(&mut self) -> Result<RunOutcome, VmError> {
         let start = Instant::now();

@@ -1,4 +1,4 @@
-//! Crash reports for user mode: when the guest dies of a signal that would dump core (SIGSEGV,
+//! Crash reports: when a user-mode guest dies of a signal that would dump core (SIGSEGV,
 //! SIGILL, SIGBUS, SIGFPE, SIGABRT, …) or the VM stops on an error, what the guest was doing —
 //! the pc as `symbol+0xoffset` (from the ELF symbol tables, [`vm_linux::symbols`]), the
 //! instruction there, the return address, and the registers.
@@ -64,14 +64,14 @@ pub fn signal_name(sig: i32) -> String {
     }
 }
 
-/// The instruction at `pc` as `bits  disassembly`, if the guest can read it.
-fn instruction_at(mem: &AddressSpace, pc: u64) -> Option<String> {
+/// The instruction at `pc` as `bits  disassembly`, if `read` (guest memory) can fetch it.
+fn instruction_at(read: &dyn Fn(u64, &mut [u8]) -> bool, pc: u64) -> Option<String> {
     let mut low = [0u8; 2];
-    mem.read(pc, &mut low).ok()?;
+    read(pc, &mut low).then_some(())?;
     let half = u16::from_le_bytes(low);
     let raw = if half & 3 == 3 {
         let mut all = [0u8; 4];
-        mem.read(pc, &mut all).ok()?;
+        read(pc, &mut all).then_some(())?;
         u32::from_le_bytes(all)
     } else {
         u32::from(half)
@@ -81,21 +81,29 @@ fn instruction_at(mem: &AddressSpace, pc: u64) -> Option<String> {
     Some(format!("{bits}  {}", disasm(&insn, pc).replace('\t', " ")))
 }
 
-/// `addr` with its symbol, ` <name+0xoff>`, or nothing.
-fn where_(symbols: &Symbols, addr: u64) -> String {
-    symbols.describe(addr).map(|s| format!(" <{s}>")).unwrap_or_default()
+/// The report lines (each ending in a newline) for a user-mode guest in state `cpu` over
+/// `mem`, stopped for the reason `what`.
+pub fn report(what: &str, cpu: &CpuState, mem: &AddressSpace, symbols: &Symbols) -> String {
+    let image = symbols.image_of(cpu.pc).map(|p| format!(" in {}", p.display())).unwrap_or_default();
+    report_with(what, cpu, &|a, b| mem.read(a, b).is_ok(), &|a| symbols.describe(a), &image)
 }
 
-/// The report lines (each ending in a newline) for a guest in state `cpu` over `mem`, stopped
-/// for the reason `what`.
-pub fn report(what: &str, cpu: &CpuState, mem: &AddressSpace, symbols: &Symbols) -> String {
+/// [`report`] for any machine: `read` fetches guest memory, `describe` names an address
+/// (`name+0xoff`), `image` follows the pc on the first line (` in FILE` or empty).
+pub fn report_with(
+    what: &str,
+    cpu: &CpuState,
+    read: &dyn Fn(u64, &mut [u8]) -> bool,
+    describe: &dyn Fn(u64) -> Option<String>,
+    image: &str,
+) -> String {
+    let where_ = |addr: u64| describe(addr).map(|s| format!(" <{s}>")).unwrap_or_default();
     let mut out = String::new();
     let pc = cpu.pc;
-    let image = symbols.image_of(pc).map(|p| format!(" in {}", p.display())).unwrap_or_default();
-    let _ = writeln!(out, "vm: {what} at pc {pc:#x}{}{image}", where_(symbols, pc));
-    let insn = instruction_at(mem, pc).unwrap_or_else(|| "(not readable)".into());
+    let _ = writeln!(out, "vm: {what} at pc {pc:#x}{}{image}", where_(pc));
+    let insn = instruction_at(read, pc).unwrap_or_else(|| "(not readable)".into());
     let _ = writeln!(out, "vm:   instruction  {insn}");
-    let _ = writeln!(out, "vm:   return addr  {:#x}{}", cpu.x[1], where_(symbols, cpu.x[1]));
+    let _ = writeln!(out, "vm:   return addr  {:#x}{}", cpu.x[1], where_(cpu.x[1]));
     for (names, values) in XREG_NAMES.chunks(4).zip(cpu.x.chunks(4)) {
         let mut line = String::from("vm:  ");
         for (name, value) in names.iter().zip(values) {
