@@ -248,8 +248,14 @@ pub fn resume<M: Machine>(
             return Ok(Stop::Paused);
         }
         if !watches.is_empty() {
-            match watched_block(m, watches)? {
-                Stop::Paused => continue,
+            // Near the instruction limit, one instruction at a time so the limit is exact.
+            let stop = if budget < MAX_BLOCK_INSNS as u64 {
+                step_one(m, watches)?
+            } else {
+                watched_block(m, watches)?
+            };
+            match stop {
+                Stop::Stepped | Stop::Paused => continue,
                 stop => return Ok(stop),
             }
         }
@@ -294,4 +300,47 @@ pub fn clear_breakpoints<M: Machine>(m: &mut M) {
 pub fn memory_written<M: Machine>(m: &mut M, lo: u64, hi: u64) {
     let p = m.parts();
     engine::invalidate(p.cache, p.tier, lo, hi);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vm_mem::{AddressSpace, Prot};
+
+    fn memory() -> AddressSpace {
+        let mut mem = AddressSpace::new().unwrap();
+        mem.map_fixed(0x10000, 0x1000, Prot::RWX).unwrap();
+        mem
+    }
+
+    #[test]
+    fn a_write_watch_stops_stores_that_touch_it_and_nothing_else() {
+        let mut mem = memory();
+        let watches = [Watch { addr: 0x10010, len: 4, kind: WatchKind::Write }];
+        let mut w = Watched::new(&mut mem, &watches);
+        assert!(w.load32(0x10010).is_ok(), "loads pass a write watch");
+        assert!(w.store32(0x10014, 1).is_ok(), "a store next to the range passes");
+        assert!(w.hit.is_none());
+        // An 8-byte store that overlaps the range's last bytes is stopped before it happens.
+        assert!(w.store64(0x1000c, 0x1122_3344_5566_7788).is_err());
+        assert_eq!(w.hit, Some((WatchKind::Write, 0x10010)));
+        let mut b = [0u8; 8];
+        mem.read(0x1000c, &mut b).unwrap();
+        assert_eq!(b, [0; 8], "nothing was written");
+    }
+
+    #[test]
+    fn read_and_access_watches_stop_loads() {
+        let mut mem = memory();
+        let read = [Watch { addr: 0x10100, len: 8, kind: WatchKind::Read }];
+        let mut w = Watched::new(&mut mem, &read);
+        assert!(w.store8(0x10100, 1).is_ok(), "stores pass a read watch");
+        assert!(w.load8(0x10107).is_err());
+        assert_eq!(w.hit, Some((WatchKind::Read, 0x10107)));
+        let access = [Watch { addr: 0x10100, len: 8, kind: WatchKind::Access }];
+        let mut w = Watched::new(&mut mem, &access);
+        assert!(w.store16(0x100ff, 1).is_err());
+        assert_eq!(w.hit, Some((WatchKind::Access, 0x10100)));
+        assert!(w.fetch16(0x10100).is_ok(), "instruction fetches are never watched");
+    }
 }
