@@ -39,7 +39,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
     /// Guest instructions between two --profile samples.
-    #[arg(long, value_name = "N", default_value_t = vm_runtime::profile::DEFAULT_INTERVAL,
+    #[arg(long, value_name = "N", requires = "profile", default_value_t = vm_runtime::profile::DEFAULT_INTERVAL,
           value_parser = clap::value_parser!(u64).range(1..))]
     profile_interval: u64,
     /// The program (a host path) and its arguments.
