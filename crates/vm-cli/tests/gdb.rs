@@ -450,3 +450,23 @@ fn hbreak_rwatch_and_fp_registers_work_in_every_engine() {
         assert_eq!((status, stdout.as_str()), (0, "value=6 r=42 counter=1\n"), "--mode {mode}");
     }
 }
+
+/// A guest that forks and execs under gdb: gdb follows the parent (its default), the children
+/// run undebugged without touching the session, and the output is that of a plain run.
+#[test]
+fn a_forking_guest_keeps_its_session_with_the_parent() {
+    if !have_gdb() {
+        return;
+    }
+    let prog = common::repo().join("guests/linux/bin/forkexec.rv64");
+    let plain = Command::new(VM).args(["run", prog.to_str().unwrap()]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(plain.status.code(), Some(0));
+    let vm = Vm::start(&["run", "--mode", "hybrid", "--gdb", "0", prog.to_str().unwrap()]);
+    let out = gdb(&vm.addr, &prog, &["break main", "continue", "continue"]);
+    let (status, stdout, stderr) = vm.finish();
+    assert_has(&out, "Breakpoint 1, ", "fork");
+    assert_has(&out, "[Inferior 1 (process 1) exited normally]", "fork");
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(stdout, String::from_utf8_lossy(&plain.stdout), "output under gdb = plain run");
+    assert!(!stderr.contains("connection lost"), "{stderr}");
+}

@@ -120,6 +120,12 @@ impl<'a, M: Debuggable + 'a> BlockingEventLoop for Loop<'a, M> {
             let step = target.action == Action::Step;
             let stop = debug::resume(target.m, &target.watches, step, fresh, SLICE, max)
                 .map_err(WaitForStopReasonError::Target)?;
+            if std::process::id() != target.pid {
+                // The guest forked and this is the child: gdb follows the parent, so the child
+                // leaves the session without touching the connection (see `serve`).
+                target.forked = true;
+                return Err(WaitForStopReasonError::Target(VmError::Unsupported("forked child".into())));
+            }
             let reason = match stop {
                 Stop::Paused => {
                     // Between slices: has gdb sent anything (Ctrl-C, or a closed connection)?
@@ -190,6 +196,14 @@ pub(crate) fn serve<M: Debuggable>(m: &mut M, listener: TcpListener) -> Result<M
         let result = GdbStub::new(c).run_blocking::<Loop<'_, M>>(&mut target);
         let outcome = target.outcome.take();
         watches = std::mem::take(&mut target.watches);
+        if target.forked {
+            // A child of a guest fork: like gdb's default (follow the parent, detach the
+            // child), it runs on undebugged; its copy of the socket is closed unused.
+            drop(target);
+            drop(conn);
+            debug::clear_breakpoints(m);
+            return m.run_free();
+        }
         match result {
             Ok(DisconnectReason::TargetExited(_)) | Ok(DisconnectReason::TargetTerminated(_)) => {
                 return Ok(outcome.expect("a machine that ended has an outcome"));

@@ -42,6 +42,10 @@ pub(crate) struct GdbTarget<'a, M: Debuggable> {
     pub pending_signal: Option<bool>,
     /// The auxiliary vector at attach time.
     auxv: Option<Vec<u8>>,
+    /// The host process that talks to gdb; a guest fork makes a child process that must not.
+    pub pid: u32,
+    /// Set in a forked child: it leaves the session without a word to gdb.
+    pub forked: bool,
 }
 
 impl<'a, M: Debuggable> GdbTarget<'a, M> {
@@ -55,6 +59,8 @@ impl<'a, M: Debuggable> GdbTarget<'a, M> {
             outcome: None,
             pending_signal: None,
             auxv,
+            pid: std::process::id(),
+            forked: false,
         }
     }
 }
