@@ -462,8 +462,15 @@ impl Item {
         }
     }
 
-    /// Append the item's instructions (`(raw, len)`) at `pc`; `at(i)` is item `i`'s address.
-    fn encode(&self, pc: u64, at: &dyn Fn(usize) -> u64, out: &mut Vec<(u32, u8)>) {
+    /// Append the item's instructions (`(raw, len)`) at `pc`; `at(i)` is item `i`'s address,
+    /// `short(i)` whether item `i` starts with a 16-bit instruction.
+    fn encode(
+        &self,
+        pc: u64,
+        at: &dyn Fn(usize) -> u64,
+        short: &dyn Fn(usize) -> bool,
+        out: &mut Vec<(u32, u8)>,
+    ) {
         use encode::*;
         let rel = |t: usize, from: u64| at(t).wrapping_sub(from) as i64;
         match *self {
@@ -518,10 +525,14 @@ impl Item {
                 out.push((lui(a, 0x40000), 4));
                 out.push((addiw(a, a, half), 4));
                 out.push((slli(a, a, 1), 4));
+                // A 16-bit target gets a 16-bit instruction (`c.li a0, word & 31`, stored with
+                // `sh`): a 32-bit store would also overwrite half of the next instruction and
+                // leave a random parcel (found by this fuzzer: a stray `jalr` into data).
+                let (word, width) = if short(target) { (0x4501 | (word & 0x1f) << 2, 1) } else { (word, 2) };
                 let mut words = Vec::new();
                 li(v, word as i32 as i64, &mut words);
                 out.extend(words.into_iter().map(|w| (w, 4)));
-                out.push((0x23 | 2 << 12 | (a as u32) << 15 | (v as u32) << 20, 4)); // sw v, 0(a)
+                out.push((0x23 | width << 12 | (a as u32) << 15 | (v as u32) << 20, 4)); // sw/sh v, 0(a)
                 out.push((0x100f, 4)); // fence.i
             }
         }
@@ -530,6 +541,9 @@ impl Item {
 
 /// Lay the items out from [`CODE_BASE`] and resolve targets; the exit stub follows.
 fn assemble(items: &[Item]) -> Program {
+    // Whether item `i` starts with a 16-bit instruction (what a Patch of it writes).
+    let short =
+        |i: usize| matches!(items.get(i), Some(Item::Insn16(_) | Item::CBranch { .. } | Item::CJump { .. }));
     // Pass 1: sizes (no item's size depends on its offsets).
     let mut starts = Vec::with_capacity(items.len() + 1);
     let mut pc = CODE_BASE;
@@ -537,7 +551,7 @@ fn assemble(items: &[Item]) -> Program {
     for item in items {
         starts.push(pc);
         scratch.clear();
-        item.encode(pc, &|_| pc, &mut scratch);
+        item.encode(pc, &|_| pc, &short, &mut scratch);
         pc += scratch.iter().map(|&(_, l)| l as u64).sum::<u64>();
     }
     starts.push(pc);
@@ -551,7 +565,7 @@ fn assemble(items: &[Item]) -> Program {
     for (i, item) in items.iter().map(Some).chain([None]).enumerate() {
         words.clear();
         match item {
-            Some(it) => it.encode(starts[i], &at, &mut words),
+            Some(it) => it.encode(starts[i], &at, &short, &mut words),
             None => words.extend_from_slice(&stub),
         }
         for &(raw, len) in &words {
