@@ -143,15 +143,13 @@ impl BareMetal {
     /// The crash report of the hart (see [`crate::crash::report_with`]): pc with its symbol,
     /// the instruction, the registers.
     pub fn crash_report(&self, what: &str) -> String {
-        let mem = &self.mem;
-        let read = |a: u64, b: &mut [u8]| match mem.slice(a, b.len()) {
-            Some(s) => {
-                b.copy_from_slice(s);
-                true
-            }
-            None => false,
-        };
-        crate::crash::report_with(what, &self.cpu, &read, &|a| self.symbolize(a), "")
+        crate::crash::report_with(
+            what,
+            &self.cpu,
+            &|a, b| read_ram(&self.mem, a, b),
+            &|a| self.symbolize(a),
+            "",
+        )
     }
 
     /// Run until the guest exits, an error stops it, or the instruction limit is reached.
@@ -246,6 +244,11 @@ impl BareMetal {
     }
 }
 
+/// Copy RAM at `addr` into `buf`; false (nothing copied) if any byte is outside RAM.
+fn read_ram(mem: &PhysMem, addr: u64, buf: &mut [u8]) -> bool {
+    mem.slice(addr, buf.len()).map(|s| buf.copy_from_slice(s)).is_some()
+}
+
 /// What kind of non-file `kind` is, if reading it as a kernel image makes no sense.
 fn unreadable_kind(kind: std::fs::FileType) -> Option<&'static str> {
     #[cfg(unix)]
@@ -330,17 +333,7 @@ impl GetStats for BareMetal {
 impl crate::gdb::Debuggable for BareMetal {
     fn read_mem(&mut self, addr: u64, buf: &mut [u8]) -> usize {
         let mem = &self.mem;
-        crate::gdb::read_prefix(
-            buf,
-            |a, b| match mem.slice(a, b.len()) {
-                Some(s) => {
-                    b.copy_from_slice(s);
-                    true
-                }
-                None => false,
-            },
-            addr,
-        )
+        crate::gdb::read_prefix(buf, |a, b| read_ram(mem, a, b), addr)
     }
 
     fn write_mem(&mut self, addr: u64, data: &[u8]) -> bool {
