@@ -373,7 +373,7 @@ impl Jit {
         }
         vm_ir::verify(block)?;
         let csr_index: Vec<u32> = (0..block.ops.len() as u32).collect();
-        let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0 };
+        let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0, ind_targets: &[] };
         let opts = RegionOpts {
             chain: false,
             count: false,

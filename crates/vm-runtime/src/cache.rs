@@ -12,6 +12,8 @@ use crate::dump::Dumper;
 /// Longest block the lifter makes (in guest instructions).
 pub const MAX_BLOCK_INSNS: usize = 64;
 const FAST_SLOTS: usize = 4096;
+/// Most indirect-jump targets remembered per block.
+pub const MAX_IND_TARGETS: usize = 64;
 
 /// A translated block and what the run loop needs to know about it.
 pub struct CachedBlock {
@@ -25,9 +27,23 @@ pub struct CachedBlock {
     pub compiled: Option<RegionId>,
     /// Compilation failed once: stay on the interpreter.
     pub jit_failed: bool,
+    /// Where the block's indirect jump went while it was interpreted (distinct, at most
+    /// [`MAX_IND_TARGETS`]): a region that holds the block can jump to those it also holds
+    /// without leaving compiled code (a bytecode interpreter's dispatch and its handlers).
+    pub ind_targets: Vec<u64>,
+    /// A region already holds this block with its indirect jump's targets: others leave
+    /// through the lookup table instead of compiling the whole dispatch loop again.
+    pub targets_inlined: bool,
 }
 
 impl CachedBlock {
+    /// Remember that the block's indirect jump went to `pc`.
+    pub fn note_ind_target(&mut self, pc: u64) {
+        if self.ind_targets.len() < MAX_IND_TARGETS && !self.ind_targets.contains(&pc) {
+            self.ind_targets.push(pc);
+        }
+    }
+
     /// Guest addresses `[start, end)` of the block's instructions.
     pub fn range(&self) -> (u64, u64) {
         let start = self.lifted.block.start_pc;
@@ -103,7 +119,15 @@ impl BlockCache {
                 }
                 let n_insns = lifted.insns.len() as u64;
                 let i = self.blocks.len() as u32;
-                let block = CachedBlock { lifted, n_insns, runs: 0, compiled: None, jit_failed: false };
+                let block = CachedBlock {
+                    lifted,
+                    n_insns,
+                    runs: 0,
+                    compiled: None,
+                    jit_failed: false,
+                    ind_targets: Vec::new(),
+                    targets_inlined: false,
+                };
                 let (start, end) = block.range();
                 mem.note_code(start, end - start);
                 if let Some(d) = self.dump.as_deref_mut() {
@@ -218,7 +242,15 @@ mod tests {
             },
             insns: vec![InsnMark { pc, first_op: 0, len: 4, raw: 0x13 }],
         };
-        let b = CachedBlock { lifted, n_insns: 1, runs: 0, compiled: None, jit_failed: false };
+        let b = CachedBlock {
+            lifted,
+            n_insns: 1,
+            runs: 0,
+            compiled: None,
+            jit_failed: false,
+            ind_targets: Vec::new(),
+            targets_inlined: false,
+        };
         assert_eq!(b.range(), (pc, u64::MAX));
     }
 }

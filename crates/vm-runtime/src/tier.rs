@@ -31,12 +31,22 @@ pub const WARMUP_PER_THRESHOLD: u64 = 1000;
 pub const MAX_REGION_BLOCKS: usize = 16;
 /// Most IR ops in one translation (bounds compile time and code size).
 pub const MAX_REGION_OPS: usize = 1200;
+/// The limits for a region that holds an indirect jump's targets (a bytecode interpreter's
+/// dispatch and its handlers, which then run as one loop).
+pub const MAX_DISPATCH_REGION_BLOCKS: usize = 64;
+/// See [`MAX_DISPATCH_REGION_BLOCKS`].
+pub const MAX_DISPATCH_REGION_OPS: usize = 2400;
 /// Guest registers a region keeps in host registers throughout (more made the register
 /// allocator spill inside loops: intkernel 5.6 s at 6, 6.0 s at 10, 6.2 s at 14).
 pub const PROMOTED_REGS: u8 = 6;
 /// Smallest `jit_cache_size` accepted: room for the largest translation (a region of
 /// `MAX_REGION_OPS` ops compiles to well under this).
 pub const MIN_CODE_CACHE: usize = 256 * 1024;
+
+/// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
+fn is_return(base: u8, off: i64) -> bool {
+    off == 0 && matches!(base, 1 | 5)
+}
 
 /// The engine's name in statistics.
 pub fn engine_name(mode: ExecMode) -> &'static str {
@@ -199,17 +209,53 @@ impl Tiering {
         self.jit.as_ref().map(Jit::counters).unwrap_or_default()
     }
 
-    /// The blocks of the region starting at cache block `idx`.
+    /// The blocks of the region starting at cache block `idx`: the blocks its direct jumps and
+    /// branches reach and, in hybrid mode, the targets its indirect jumps took on the
+    /// interpreter — a bytecode interpreter's dispatch loop then runs in one region. That
+    /// happens once per dispatch block and only if every target fits (large handlers, as in
+    /// Lua, made every region the size limit at a high compile cost for little gain).
     fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
+        if let Some((picked, dispatch)) = self.gather_with(cache, mem, idx, true) {
+            for i in dispatch {
+                cache.get_mut(i).targets_inlined = true;
+            }
+            return picked;
+        }
+        self.gather_with(cache, mem, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
+    }
+
+    /// [`Tiering::gather`] following indirect-jump targets if `expand`; `None` if some target
+    /// did not fit. Also returns the dispatch blocks whose targets it followed.
+    fn gather_with<M: Mmu>(
+        &self,
+        cache: &mut BlockCache,
+        mem: &mut M,
+        idx: u32,
+        expand: bool,
+    ) -> Option<(Vec<u32>, Vec<u32>)> {
         let mut picked = vec![idx];
+        let mut dispatch = Vec::new();
         let mut ops = cache.get(idx).lifted.block.ops.len();
         let mut next = 0;
-        while next < picked.len() && picked.len() < MAX_REGION_BLOCKS {
-            let term = cache.get(picked[next]).lifted.block.term.clone();
+        let (mut max_blocks, mut max_ops) = (MAX_REGION_BLOCKS, MAX_REGION_OPS);
+        while next < picked.len() && picked.len() < max_blocks {
+            let b = cache.get(picked[next]);
             next += 1;
-            let succ = match term {
-                Terminator::Jump { target } => vec![target],
-                Terminator::Branch { taken, next, .. } => vec![taken, next],
+            let (succ, targets) = match b.lifted.block.term {
+                Terminator::Jump { target } => (vec![target], false),
+                Terminator::Branch { taken, next, .. } => (vec![taken, next], false),
+                // Not returns (`jalr x0, 0(ra|t0)`): their targets are call sites, which
+                // would pull whole callers in.
+                Terminator::JumpInd { base, off }
+                    if expand
+                        && !is_return(base.0, off)
+                        && !b.ind_targets.is_empty()
+                        && !b.targets_inlined =>
+                {
+                    dispatch.push(picked[next - 1]);
+                    (max_blocks, max_ops) = (MAX_DISPATCH_REGION_BLOCKS, MAX_DISPATCH_REGION_OPS);
+                    (b.ind_targets.clone(), true)
+                }
                 _ => continue,
             };
             for pc in succ {
@@ -220,18 +266,21 @@ impl Tiering {
                 // Hybrid mode follows only paths that ran; jit mode compiles ahead.
                 let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
                 let Some(i) = i else { continue };
-                if !self.worth_compiling(&cache.get(i).lifted.block) {
+                if !self.worth_compiling(&cache.get(i).lifted.block) || picked.contains(&i) {
                     continue;
                 }
                 let n = cache.get(i).lifted.block.ops.len();
-                if picked.contains(&i) || picked.len() >= MAX_REGION_BLOCKS || ops + n > MAX_REGION_OPS {
+                if picked.len() >= max_blocks || ops + n > max_ops {
+                    if targets {
+                        return None;
+                    }
                     continue;
                 }
                 ops += n;
                 picked.push(i);
             }
         }
-        picked
+        Some((picked, dispatch))
     }
 
     /// Compile the region starting at cache block `idx` and record it on that block.
@@ -263,7 +312,12 @@ impl Tiering {
             .zip(&csr_index)
             .map(|(&i, ci)| {
                 let b = cache.get(i);
-                RegionBlock { block: &b.lifted.block, csr_index: ci, n_insns: b.n_insns }
+                RegionBlock {
+                    block: &b.lifted.block,
+                    csr_index: ci,
+                    n_insns: b.n_insns,
+                    ind_targets: &b.ind_targets,
+                }
             })
             .collect();
         let opts = RegionOpts {
@@ -347,6 +401,12 @@ impl Tiering {
                     b.compiled = None;
                 }
             }
+            // A dispatch block it held may be inlined into the next region again.
+            for &(start, _) in &info.ranges {
+                if let Some(i) = cache.peek(start) {
+                    cache.get_mut(i).targets_inlined = false;
+                }
+            }
         }
     }
 
@@ -355,7 +415,9 @@ impl Tiering {
         tracing::debug!("dropping all {} translations", self.regions.len());
         let live: Vec<u32> = cache.live().collect();
         for i in live {
-            cache.get_mut(i).compiled = None;
+            let b = cache.get_mut(i);
+            b.compiled = None;
+            b.targets_inlined = false;
         }
         self.regions.clear();
         match self.jit.as_mut() {

@@ -27,7 +27,9 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
+use cranelift_codegen::ir::{
+    AbiParam, Block, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature, Type, Value,
+};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use vm_core::cpu::NUM_INT_SLOTS;
@@ -37,6 +39,9 @@ use vm_ir::{Cond, IRBlock, Slot, Terminator};
 use crate::context::{
     JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT, STATUS_TERM,
 };
+
+/// Most entries in the host jump table of an indirect jump with targets in the region.
+const MAX_DISPATCH_TABLE: u64 = 1024;
 
 /// Exit codes passed to the shared exit block: the first three are returned as they are.
 const EXIT_NEXT: u64 = STATUS_NEXT;
@@ -53,6 +58,9 @@ pub struct RegionBlock<'a> {
     pub csr_index: &'a [u32],
     /// Guest instructions the block retires when it runs to its end.
     pub n_insns: u64,
+    /// Where its indirect jump is known to go: those that are blocks of the region are
+    /// reached without leaving it (the others through the lookup table).
+    pub ind_targets: &'a [u64],
 }
 
 /// How a region is compiled.
@@ -220,11 +228,17 @@ pub(crate) struct Gen<'a, 'b> {
     exit: Block,
     /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
-    /// Guest registers promoted to variables for the whole region: loaded once at entry,
-    /// stored back at every exit (only those the region writes).
+    /// The variable of each guest register that some block keeps in a host register.
     vars: [Option<Variable>; 32],
-    /// Promoted registers the region writes.
-    promoted_dirty: u64,
+    /// Per region block (by start pc): the guest registers it keeps in variables — those its
+    /// innermost loop uses most. In such a block the variable holds the register and `cpu.x`
+    /// may be stale; elsewhere `cpu.x` is current. Edges between blocks store and load the
+    /// difference, exits store the set.
+    held: HashMap<u64, u64>,
+    /// `held` of the block being emitted.
+    cur_held: u64,
+    /// Registers that may be stale in `cpu.x`: held somewhere and written there.
+    held_dirty: u64,
     /// `cpu.instret` while counting: a variable stored back at exits and before helpers that
     /// read it (a load-add-store per block would chain every block through memory).
     instret: Option<Variable>,
@@ -277,22 +291,27 @@ pub(crate) fn translate(
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
         vars: [None; 32],
-        promoted_dirty: 0,
+        held: HashMap::new(),
+        cur_held: 0,
+        held_dirty: 0,
         instret: None,
     };
     g.prologue(blocks);
     g.promote(blocks);
     let first = g.blocks[&blocks[0].block.start_pc];
+    g.cur_held = 0;
+    g.move_held(blocks[0].block.start_pc);
     g.b.ins().jump(first, &[]);
     for rb in blocks {
         let blk = g.blocks[&rb.block.start_pc];
         g.b.switch_to_block(blk);
         g.cur_pc = rb.block.start_pc;
+        g.cur_held = g.held.get(&g.cur_pc).copied().unwrap_or(0);
         g.local = [None; NUM_INT_SLOTS];
         for (i, op) in rb.block.ops.iter().enumerate() {
             g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
         }
-        g.term(&rb.block.term, rb.n_insns);
+        g.term(&rb.block.term, rb.n_insns, rb.ind_targets);
     }
     g.emit_exit();
     g.b.seal_all_blocks();
@@ -393,14 +412,32 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The variable of slot `slot`, if it is promoted.
+    /// The variable of slot `slot`, if the current block holds it in one.
     fn var(&self, slot: u8) -> Option<Variable> {
-        self.vars.get(slot as usize).copied().flatten()
+        if slot < 32 && self.cur_held & (1 << slot) != 0 {
+            self.vars[slot as usize]
+        } else {
+            None
+        }
     }
 
-    /// Slots whose current value is not in `cpu.x`: promoted registers the region writes.
+    /// Slots the current block holds in variables (their `cpu.x` may be stale).
     fn promoted_mask(&self) -> u64 {
-        (1..32u8).filter(|&s| self.vars[s as usize].is_some()).fold(0, |m, s| m | 1 << s)
+        self.cur_held
+    }
+
+    /// On an edge from the current block to region block `target`: store the held registers
+    /// `target` does not hold, load the ones it holds that this block does not.
+    fn move_held(&mut self, target: u64) {
+        let next = self.held.get(&target).copied().unwrap_or(0);
+        self.store_slots(self.cur_held & !next & self.held_dirty);
+        for slot in 1..32u8 {
+            if next & !self.cur_held & (1 << slot) != 0 {
+                let var = self.vars[slot as usize].expect("held registers have variables");
+                let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                self.b.def_var(var, v);
+            }
+        }
     }
 
     /// Store the slots in `mask` to `cpu.x` (promoted ones from their variables, others from
@@ -445,7 +482,7 @@ impl Gen<'_, '_> {
     /// Make `cpu` architecturally current before control leaves compiled code: store the
     /// promoted registers the region writes and `instret`.
     fn sync_out(&mut self) {
-        self.store_slots(self.promoted_dirty);
+        self.store_slots(self.cur_held & self.held_dirty);
         self.sync_instret();
     }
 
@@ -462,10 +499,11 @@ impl Gen<'_, '_> {
         if self.opts.promote == 0 || !self.opts.chain {
             return;
         }
-        let targets = |t: &Terminator| -> Vec<u64> {
-            match t {
+        let targets = |rb: &RegionBlock<'_>| -> Vec<u64> {
+            match &rb.block.term {
                 Terminator::Jump { target } => vec![*target],
                 Terminator::Branch { taken, next, .. } => vec![*taken, *next],
+                Terminator::JumpInd { .. } => rb.ind_targets.to_vec(),
                 _ => Vec::new(),
             }
         };
@@ -473,7 +511,7 @@ impl Gen<'_, '_> {
         let succ: HashMap<u64, Vec<u64>> = blocks
             .iter()
             .map(|rb| {
-                let ts = targets(&rb.block.term).into_iter().filter(|t| self.blocks.contains_key(t));
+                let ts = targets(rb).into_iter().filter(|t| self.blocks.contains_key(t));
                 (rb.block.start_pc, ts.collect())
             })
             .collect();
@@ -502,16 +540,22 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        let mut weight = [0u32; 32];
-        let mut writes = 0u64;
+        if loops.is_empty() {
+            // Straight-line code (often entered once per indirect jump, as in a bytecode
+            // interpreter's handlers) would pay the entry loads and exit stores for nothing.
+            return;
+        }
+        loops.sort_unstable();
+        loops.dedup();
+        // Uses and writes of each guest register, per block.
+        let mut uses: HashMap<u64, ([u32; 32], u64)> = HashMap::new();
         for rb in blocks {
-            let pc = rb.block.start_pc;
-            let w = if loops.iter().any(|&(a, b)| (a..=b).contains(&pc)) { 16 } else { 1 };
+            let (count, writes) = uses.entry(rb.block.start_pc).or_insert(([0; 32], 0));
             let mut note = |n: u8, write: bool| {
                 if (1..32).contains(&n) {
-                    weight[n as usize] += w;
+                    count[n as usize] += 1;
                     if write {
-                        writes |= 1 << n;
+                        *writes |= 1 << n;
                     }
                 }
             };
@@ -531,21 +575,40 @@ impl Gen<'_, '_> {
                 _ => {}
             }
         }
-        if loops.is_empty() {
-            // Straight-line code (often entered once per indirect jump, as in a bytecode
-            // interpreter's handlers) would pay the entry loads and exit stores for nothing.
-            return;
+        let inside = |pc: u64, &(a, b): &(u64, u64)| (a..=b).contains(&pc);
+        let depth = |pc: u64| loops.iter().filter(|l| inside(pc, l)).count().min(4) as u32;
+        // Each loop holds the registers its blocks use most, nested blocks weighing more.
+        let held_by_loop: Vec<u64> = loops
+            .iter()
+            .map(|l| {
+                let mut weight = [0u32; 32];
+                for (&pc, (count, _)) in uses.iter().filter(|(&pc, _)| inside(pc, l)) {
+                    let w = 1u32 << (3 * depth(pc));
+                    for n in 1..32 {
+                        weight[n] += count[n] * w;
+                    }
+                }
+                let mut order: Vec<u8> = (1..32).filter(|&n| weight[n as usize] >= 3).collect();
+                order.sort_by_key(|&n| (std::cmp::Reverse(weight[n as usize]), n));
+                order.truncate(self.opts.promote as usize);
+                order.iter().fold(0u64, |m, &n| m | 1 << n)
+            })
+            .collect();
+        // A block holds the set of its innermost loop.
+        let mut all = 0u64;
+        for (&pc, &(_, writes)) in &uses {
+            let innermost =
+                (0..loops.len()).filter(|&i| inside(pc, &loops[i])).min_by_key(|&i| loops[i].1 - loops[i].0);
+            if let Some(i) = innermost {
+                let held = held_by_loop[i];
+                self.held.insert(pc, held);
+                self.held_dirty |= held & writes;
+                all |= held;
+            }
         }
-        let mut order: Vec<u8> = (1..32).filter(|&n| weight[n as usize] >= 3).collect();
-        order.sort_by_key(|&n| (std::cmp::Reverse(weight[n as usize]), n));
-        order.truncate(self.opts.promote as usize);
-        for n in order {
-            let var = self.b.declare_var(I64);
-            let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(n));
-            self.b.def_var(var, v);
-            self.vars[n as usize] = Some(var);
-            if writes & (1 << n) != 0 {
-                self.promoted_dirty |= 1 << n;
+        for n in 1..32 {
+            if all & (1 << n) != 0 {
+                self.vars[n] = Some(self.b.declare_var(I64));
             }
         }
     }
@@ -634,6 +697,7 @@ impl Gen<'_, '_> {
                 // A backward edge (every loop has one): stop here if the budget is spent.
                 self.budget_check(target);
             }
+            self.move_held(target);
             self.b.ins().jump(blk, &[]);
             return;
         }
@@ -719,7 +783,56 @@ impl Gen<'_, '_> {
         self.leave_synced(pc, NO_SLOT);
     }
 
-    fn term(&mut self, term: &Terminator, n_insns: u64) {
+    /// An indirect jump to `pc` whose known targets include the region blocks `internal`
+    /// (sorted): a host jump table indexed by `(pc - first) / 2` reaches them, anything else
+    /// leaves through the lookup table.
+    fn dispatch(&mut self, pc: Value, internal: &[u64]) {
+        let (first, last) = (internal[0], internal[internal.len() - 1]);
+        let miss = self.new_block();
+        self.b.set_cold_block(miss);
+        let entries = (last - first) / 2 + 1;
+        let mut edges = Vec::new();
+        if entries <= MAX_DISPATCH_TABLE {
+            let mut table = vec![miss; entries as usize];
+            for &t in internal {
+                let e = self.new_block();
+                table[((t - first) / 2) as usize] = e;
+                edges.push((t, e));
+            }
+            // Below `first`, `pc - first` wraps to a huge value: one test covers both ends.
+            let rel = self.b.ins().iadd_imm_s(pc, (first as i64).wrapping_neg());
+            let rel = self.b.ins().ushr_imm_s(rel, 1);
+            let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, rel, entries as i64);
+            let go = self.new_block();
+            self.b.ins().brif(inside, go, &[], miss, &[]);
+            self.b.switch_to_block(go);
+            let index = self.b.ins().ireduce(I32, rel);
+            let dfg = &mut self.b.func.dfg;
+            let calls: Vec<_> = table.iter().map(|&blk| dfg.block_call(blk, &[])).collect();
+            let data = JumpTableData::new(dfg.block_call(miss, &[]), &calls);
+            let jt = self.b.create_jump_table(data);
+            self.b.ins().br_table(index, jt);
+        } else {
+            // Spread too far for a table: test the first few.
+            for &t in internal.iter().take(4) {
+                let e = self.new_block();
+                let next = self.new_block();
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, pc, t as i64);
+                self.b.ins().brif(hit, e, &[], next, &[]);
+                edges.push((t, e));
+                self.b.switch_to_block(next);
+            }
+            self.b.ins().jump(miss, &[]);
+        }
+        for (t, e) in edges {
+            self.b.switch_to_block(e);
+            self.edge(t);
+        }
+        self.b.switch_to_block(miss);
+        self.indirect_exit(pc);
+    }
+
+    fn term(&mut self, term: &Terminator, n_insns: u64, ind_targets: &[u64]) {
         let advance = |g: &mut Self| {
             // `cpu.instret` is kept in memory (one value fewer for the register allocator to
             // hold across the whole region).
@@ -764,7 +877,12 @@ impl Gen<'_, '_> {
                 let t = self.b.ins().iadd_imm_s(base, *off);
                 let pc = self.b.ins().band_imm_s(t, !1);
                 advance(self);
-                if self.opts.chain {
+                let mut internal: Vec<u64> =
+                    ind_targets.iter().copied().filter(|t| self.blocks.contains_key(t)).collect();
+                internal.sort_unstable();
+                if self.opts.chain && !internal.is_empty() {
+                    self.dispatch(pc, &internal);
+                } else if self.opts.chain {
                     self.indirect_exit(pc);
                 } else {
                     self.leave(pc);
