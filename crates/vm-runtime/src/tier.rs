@@ -4,7 +4,9 @@
 //! run loop has dispatched to it `jit_threshold` times, then compiles. Either way what gets
 //! compiled is a *region*: the hot block plus the blocks reachable from it by direct jumps and
 //! branches (in hybrid mode only those that already ran), up to [`MAX_REGION_BLOCKS`] blocks, so
-//! loops run inside one translation with the guest registers in host registers. Exits from a
+//! loops run inside one translation with the guest registers in host registers. In hybrid mode
+//! a region also follows the targets an indirect jump took on the interpreter, so a bytecode
+//! interpreter's dispatch and handlers become one loop (see [`Tiering::gather`]). Exits from a
 //! translation are chained to the translation of their target once it exists.
 //!
 //! The code cache holds at most `jit_cache_size` bytes of host code; when a translation would
@@ -36,8 +38,9 @@ pub const MAX_REGION_OPS: usize = 1200;
 pub const MAX_DISPATCH_REGION_BLOCKS: usize = 64;
 /// See [`MAX_DISPATCH_REGION_BLOCKS`].
 pub const MAX_DISPATCH_REGION_OPS: usize = 2400;
-/// Guest registers a region keeps in host registers throughout (more made the register
-/// allocator spill inside loops: intkernel 5.6 s at 6, 6.0 s at 10, 6.2 s at 14).
+/// Guest registers a loop keeps in host registers (more made the register allocator spill
+/// inside loops: intkernel 5.6 s at 6, 6.0 s at 10, 6.2 s at 14 with one set per region; 5.5 s
+/// at 6, 5.8 s at 8 and 10 with one set per loop).
 pub const PROMOTED_REGS: u8 = 6;
 /// Smallest `jit_cache_size` accepted: room for the largest translation (a region of
 /// `MAX_REGION_OPS` ops compiles to well under this).

@@ -1,11 +1,13 @@
-//! Translation of a *region* — one or more [`IRBlock`]s linked by direct jumps and branches —
-//! into one Cranelift function `fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code) in the
+//! Translation of a *region* — one or more [`IRBlock`]s linked by direct jumps and branches,
+//! and by indirect jumps to known targets — into one Cranelift function `fn(ctx: *mut JitContext) -> u64` (a `STATUS_*` code) in the
 //! `tail` calling convention, so that one translation can jump straight into another.
 //!
-//! The few guest registers a region uses most (loops weighted up; [`RegionOpts::promote`]) live
-//! in Cranelift variables for the whole region: loaded once at entry, stored back to `cpu.x` at
-//! every exit and before a helper that reads them. The others are loaded from `cpu.x` at their
-//! first use in each block and written through when set. `instret` is a variable too (a
+//! In a block on a loop, the few guest registers its innermost loop uses most (nested blocks
+//! weighted up; [`RegionOpts::promote`]) are *held* in Cranelift variables: an edge into the
+//! loop loads them, an edge out of it stores them, and so does every exit and a helper that
+//! reads them. Other registers are loaded from `cpu.x` at their first use in each block and
+//! written through when set. Holding a set per loop, rather than one set for the whole region,
+//! keeps outer loops' values from staying live (and spilling) across inner loops. `instret` is a variable too (a
 //! load-add-store per block chained every block through memory). Memory slow paths call their
 //! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
 //! the register allocator need not keep values on the stack around it; the whole-op helper
@@ -16,8 +18,11 @@
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
-//! later exits tail-call it directly (and unlinking is storing 0 back). Indirect jumps probe the
-//! lookup table of region entries. Everything else returns to the runtime. See [`ops`] for the
+//! later exits tail-call it directly (and unlinking is storing 0 back). An indirect jump whose
+//! known targets ([`RegionBlock::ind_targets`]) are blocks of the region goes through a host
+//! jump table to them (a bytecode interpreter's dispatch loop then stays in one translation);
+//! other indirect jumps, and targets outside the table, probe the lookup table of region
+//! entries. Everything else returns to the runtime. See [`ops`] for the
 //! ops themselves, including the inline guest-memory fast path.
 
 mod ops;
@@ -486,9 +491,10 @@ impl Gen<'_, '_> {
         self.sync_instret();
     }
 
-    /// Choose the guest registers to keep in variables across the region: if it has a loop (a
-    /// backward edge within the region), the `opts.promote` most used, a use in a block on a
-    /// loop counting 16, at least 3 in all; load them (and `instret`) in the entry block.
+    /// Choose what each block holds in variables: the loops are the backward edges within the
+    /// region (to a block that reaches the edge's source), a block belongs to every loop whose
+    /// pc range covers it, and holds the `opts.promote` registers its innermost loop uses most
+    /// (a use weighing 8^depth, at least 3 in all). Also sets up the `instret` variable.
     fn promote(&mut self, blocks: &[RegionBlock<'_>]) {
         if self.opts.count && self.opts.chain {
             let var = self.b.declare_var(I64);
