@@ -1,0 +1,294 @@
+//! Control flow out of a block: edges within the region (with the budget check on backward
+//! ones and the held-register moves), dispatch tables for indirect jumps with known targets,
+//! chained and indirect exits, fault exits and the shared exit block.
+
+use std::mem::offset_of;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{InstBuilder, JumpTableData, MemFlagsData, Value};
+use vm_core::CpuState;
+use vm_ir::{Cond, Terminator};
+
+use super::{vm_flags, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM, MAX_DISPATCH_TABLE};
+use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
+
+impl Gen<'_, '_> {
+    /// Jump to the region's shared exit block with exit `code` (an `EXIT_*`); the exit's other
+    /// details are already in the context.
+    pub(super) fn goto_exit(&mut self, code: u64) {
+        let c = self.b.ins().iconst(I64, code as i64);
+        self.b.ins().jump(self.exit, &[c.into()]);
+    }
+
+    /// Record that op `op_index` of the current block faulted (the helper or the code before
+    /// stored the exception) and leave through the exit block.
+    pub(super) fn fault_exit(&mut self, op_index: usize) {
+        self.sync_out();
+        self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
+        self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+        self.goto_exit(EXIT_FAULT);
+    }
+
+    /// Branch to a cold fault exit for op `op_index` if helper `status` is non-zero.
+    pub(super) fn check(&mut self, status: Value, op_index: usize) {
+        let fault = self.new_block();
+        let cont = self.new_block();
+        self.b.ins().brif(status, fault, &[], cont, &[]);
+        self.b.set_cold_block(fault);
+        self.b.switch_to_block(fault);
+        self.fault_exit(op_index);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Return to the runtime to continue at `pc` (`STATUS_NEXT`).
+    pub(super) fn leave(&mut self, pc: Value) {
+        self.sync_out();
+        self.leave_synced(pc, NO_SLOT);
+    }
+
+    /// [`Gen::leave`] once the state is synced, with the chain `slot` the exit went through.
+    pub(super) fn leave_synced(&mut self, pc: Value, slot: u64) {
+        self.store_ctx(offset_of!(JitContext, next_pc), pc);
+        self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
+        self.goto_exit(EXIT_NEXT);
+    }
+
+    /// If `instret` reached the stop word (budget spent, or the machine wants control), branch to a cold block that
+    /// returns to the runtime at `pc`; otherwise continue in a new block.
+    pub(super) fn budget_check(&mut self, pc: u64) {
+        if !self.opts.count {
+            return;
+        }
+        let stop = self.over_budget(false);
+        let out = self.new_block();
+        let go = self.new_block();
+        self.b.ins().brif(stop, out, &[], go, &[]);
+        self.b.set_cold_block(out);
+        self.b.switch_to_block(out);
+        let pc = self.b.ins().iconst(I64, pc as i64);
+        self.leave(pc);
+        self.b.switch_to_block(go);
+    }
+
+    /// Whether `instret` reached the stop word.
+    /// `in_memory`: read `cpu.instret` (already stored) rather than the variable.
+    pub(super) fn over_budget(&mut self, in_memory: bool) -> Value {
+        let instret = match self.instret.filter(|_| !in_memory) {
+            Some(var) => self.b.use_var(var),
+            None => self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32),
+        };
+        let stop_ptr = self.stop.expect("counting");
+        let limit = self.b.ins().load(I64, MemFlagsData::trusted(), stop_ptr, 0);
+        self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, limit)
+    }
+
+    /// Control leaves the current block for constant `target`: jump within the region, or
+    /// exit (chaining when allowed).
+    pub(super) fn edge(&mut self, target: u64) {
+        // Without chaining (the single-block API) every exit returns, even to the block itself.
+        let internal = if self.opts.chain { self.blocks.get(&target).copied() } else { None };
+        if let Some(blk) = internal {
+            if target <= self.cur_pc || self.opts.check_every_block {
+                // A backward edge (every loop has one): stop here if the budget is spent.
+                self.budget_check(target);
+            }
+            self.move_held(target);
+            self.b.ins().jump(blk, &[]);
+            return;
+        }
+        if self.opts.chain {
+            self.chain_exit(target);
+        } else {
+            let pc = self.b.ins().iconst(I64, target as i64);
+            self.leave(pc);
+        }
+    }
+
+    /// The shared exit block: return its status to the runtime.
+    pub(super) fn emit_exit(&mut self) {
+        let exit = self.exit;
+        self.b.switch_to_block(exit);
+        self.b.set_cold_block(exit);
+        let code = self.b.block_params(exit)[0];
+        self.b.ins().return_(&[code]);
+    }
+
+    /// Leave for constant `target` outside the region through a fresh chain slot: tail-call the
+    /// slot's translation if the runtime linked one and the budget allows, else return
+    /// `STATUS_NEXT` with the slot so the runtime can link it. Each exit site has its own host
+    /// jump, which the branch predictor tells apart.
+    pub(super) fn chain_exit(&mut self, target: u64) {
+        self.sync_out();
+        let slot = self.alloc.slot(target);
+        let out = self.new_block();
+        self.b.set_cold_block(out);
+        if self.opts.count {
+            let stop = self.over_budget(false);
+            let go = self.new_block();
+            self.b.ins().brif(stop, out, &[], go, &[]);
+            self.b.switch_to_block(go);
+        }
+        let chain = self.ctx_const(offset_of!(JitContext, chain));
+        let at = self.b.ins().iadd_imm_s(chain, (slot * 8) as i64);
+        let code = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
+        let linked = self.new_block();
+        self.b.ins().brif(code, linked, &[], out, &[]);
+        self.b.switch_to_block(linked);
+        self.bump(offset_of!(JitContext, chained));
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.switch_to_block(out);
+        let pc = self.b.ins().iconst(I64, target as i64);
+        self.leave_synced(pc, slot);
+    }
+
+    /// Leave for computed `pc` (an indirect jump): tail-call the translation the lookup table
+    /// has for it if the budget allows, else return `STATUS_NEXT` to the runtime.
+    pub(super) fn indirect_exit(&mut self, pc: Value) {
+        self.sync_out();
+        let out = self.new_block();
+        self.b.set_cold_block(out);
+        if self.opts.count {
+            let stop = self.over_budget(false);
+            let go = self.new_block();
+            self.b.ins().brif(stop, out, &[], go, &[]);
+            self.b.switch_to_block(go);
+        }
+        let table = self.ctx_const(offset_of!(JitContext, lookup));
+        let idx = self.b.ins().ushr_imm_s(pc, 1);
+        let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
+        let off = self.b.ins().imul_imm_s(idx, std::mem::size_of::<LookupEntry>() as i64);
+        let entry = self.b.ins().iadd(table, off);
+        let tag = self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, pc) as i32);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, pc);
+        let found = self.new_block();
+        let missed = self.new_block();
+        self.b.set_cold_block(missed);
+        self.b.ins().brif(hit, found, &[], missed, &[]);
+        self.b.switch_to_block(found);
+        self.bump(offset_of!(JitContext, lookup_hits));
+        let code =
+            self.b.ins().load(I64, MemFlagsData::trusted(), entry, offset_of!(LookupEntry, code) as i32);
+        let sig = self.sigs.region;
+        self.b.ins().return_call_indirect(sig, code, &[self.ctx]);
+        self.b.switch_to_block(missed);
+        self.bump(offset_of!(JitContext, lookup_misses));
+        self.b.ins().jump(out, &[]);
+        self.b.switch_to_block(out);
+        self.leave_synced(pc, NO_SLOT);
+    }
+
+    /// An indirect jump to `pc` whose known targets include the region blocks `internal`
+    /// (sorted): a host jump table indexed by `(pc - first) / 2` reaches them, anything else
+    /// leaves through the lookup table.
+    pub(super) fn dispatch(&mut self, pc: Value, internal: &[u64]) {
+        let (first, last) = (internal[0], internal[internal.len() - 1]);
+        let miss = self.new_block();
+        self.b.set_cold_block(miss);
+        let entries = (last - first) / 2 + 1;
+        let mut edges = Vec::new();
+        if entries <= MAX_DISPATCH_TABLE {
+            let mut table = vec![miss; entries as usize];
+            for &t in internal {
+                let e = self.new_block();
+                table[((t - first) / 2) as usize] = e;
+                edges.push((t, e));
+            }
+            // Below `first`, `pc - first` wraps to a huge value: one test covers both ends.
+            let rel = self.b.ins().iadd_imm_s(pc, (first as i64).wrapping_neg());
+            let rel = self.b.ins().ushr_imm_s(rel, 1);
+            let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, rel, entries as i64);
+            let go = self.new_block();
+            self.b.ins().brif(inside, go, &[], miss, &[]);
+            self.b.switch_to_block(go);
+            let index = self.b.ins().ireduce(I32, rel);
+            let dfg = &mut self.b.func.dfg;
+            let calls: Vec<_> = table.iter().map(|&blk| dfg.block_call(blk, &[])).collect();
+            let data = JumpTableData::new(dfg.block_call(miss, &[]), &calls);
+            let jt = self.b.create_jump_table(data);
+            self.b.ins().br_table(index, jt);
+        } else {
+            // Spread too far for a table: test the first few.
+            for &t in internal.iter().take(4) {
+                let e = self.new_block();
+                let next = self.new_block();
+                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, pc, t as i64);
+                self.b.ins().brif(hit, e, &[], next, &[]);
+                edges.push((t, e));
+                self.b.switch_to_block(next);
+            }
+            self.b.ins().jump(miss, &[]);
+        }
+        for (t, e) in edges {
+            self.b.switch_to_block(e);
+            self.edge(t);
+        }
+        self.b.switch_to_block(miss);
+        self.indirect_exit(pc);
+    }
+
+    pub(super) fn term(&mut self, term: &Terminator, n_insns: u64, ind_targets: &[u64]) {
+        let advance = |g: &mut Self| {
+            // `cpu.instret` is kept in memory (one value fewer for the register allocator to
+            // hold across the whole region).
+            if let Some(var) = g.instret {
+                let v = g.b.use_var(var);
+                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
+                g.b.def_var(var, v);
+            } else if g.opts.count {
+                let v = g.b.ins().load(I64, vm_flags(), g.cpu, offset_of!(CpuState, instret) as i32);
+                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
+                g.b.ins().store(vm_flags(), v, g.cpu, offset_of!(CpuState, instret) as i32);
+            }
+        };
+        match term {
+            Terminator::Jump { target } => {
+                advance(self);
+                self.edge(*target);
+            }
+            Terminator::Branch { cond, rs1, rs2, taken, next } => {
+                let a = self.get(rs1.0);
+                let b = self.get(rs2.0);
+                let cc = match cond {
+                    Cond::Eq => IntCC::Equal,
+                    Cond::Ne => IntCC::NotEqual,
+                    Cond::Lt => IntCC::SignedLessThan,
+                    Cond::Ge => IntCC::SignedGreaterThanOrEqual,
+                    Cond::Ltu => IntCC::UnsignedLessThan,
+                    Cond::Geu => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let c = self.b.ins().icmp(cc, a, b);
+                advance(self);
+                let t = self.new_block();
+                let n = self.new_block();
+                self.b.ins().brif(c, t, &[], n, &[]);
+                self.b.switch_to_block(t);
+                self.edge(*taken);
+                self.b.switch_to_block(n);
+                self.edge(*next);
+            }
+            Terminator::JumpInd { base, off } => {
+                let base = self.get(base.0);
+                let t = self.b.ins().iadd_imm_s(base, *off);
+                let pc = self.b.ins().band_imm_s(t, !1);
+                advance(self);
+                let mut internal: Vec<u64> =
+                    ind_targets.iter().copied().filter(|t| self.blocks.contains_key(t)).collect();
+                internal.sort_unstable();
+                if self.opts.chain && !internal.is_empty() {
+                    self.dispatch(pc, &internal);
+                } else if self.opts.chain {
+                    self.indirect_exit(pc);
+                } else {
+                    self.leave(pc);
+                }
+            }
+            _ => {
+                self.sync_out();
+                self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+                self.goto_exit(EXIT_TERM);
+            }
+        }
+    }
+}
