@@ -6,10 +6,11 @@
 //! The guests are prebuilt (guests/bad/build.sh), so no cross compiler is needed here. Hostile
 //! ELFs are made at test time by patching bytes of a valid one (guests/isa/bin/smoke.elf).
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
+use common::repo;
 
 /// The longest any case may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,10 +28,6 @@ const P_PADDR: usize = 0x18;
 const P_FILESZ: usize = 0x20;
 const P_MEMSZ: usize = 0x28;
 const PT_LOAD: u32 = 1;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
@@ -51,29 +48,8 @@ struct Run {
 /// it and failing the test if it runs longer than [`TIMEOUT`].
 fn run_vm(args: &[&str]) -> Run {
     let dir = scratch(&format!("run-{}", std::thread::current().name().unwrap_or("x").replace("::", "-")));
-    let (out, err) = (dir.join("stdout"), dir.join("stderr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(File::create(&out).unwrap())
-        .stderr(File::create(&err).unwrap())
-        .spawn()
-        .expect("spawn vm");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vm {args:?} hung: still running after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run { code: status.code(), stderr: std::fs::read_to_string(&err).unwrap() }
+    let (code, stderr) = common::run_vm_in(&dir, args, TIMEOUT);
+    Run { code, stderr }
 }
 
 /// Check that `vm args…` failed with status 1 and one `vm: error:` line containing every one of

@@ -6,19 +6,16 @@
 //! errors for a bad `-d` item and an uncreatable `-D` file.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use object::{Object, ObjectSection, ObjectSymbol};
 
+mod common;
+use common::repo;
+
 /// The longest a run may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A fresh scratch directory for one test.
 fn scratch(test: &str) -> PathBuf {
@@ -30,28 +27,7 @@ fn scratch(test: &str) -> PathBuf {
 
 /// Run `vm args…` in `dir` (stdout and stderr to files there); returns the exit status and stderr.
 fn run_vm(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
-    let (out, err) = (dir.join("stdout"), dir.join("stderr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(File::create(&out).unwrap())
-        .stderr(File::create(&err).unwrap())
-        .spawn()
-        .expect("spawn vm");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vm {args:?} hung: still running after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    (status.code(), std::fs::read_to_string(&err).unwrap())
+    common::run_vm_in(dir, args, TIMEOUT)
 }
 
 /// One `out_asm` translation: the guest block ranges it covers and its host instruction texts.

@@ -7,7 +7,6 @@
 //! The guest is guests/linux/debug/gdbtarget.c (-O0 -g). Without gdb-multiarch the gdb tests
 //! are skipped with a message, except under `CI` (where .ci/run installs it).
 
-#[allow(dead_code)] // this file uses only part of the shared helpers
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};

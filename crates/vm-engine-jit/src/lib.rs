@@ -60,7 +60,7 @@ use vm_core::{CpuState, FastMem, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit, UserCsrs};
 use vm_ir::{IRBlock, IROp};
 
-pub use codegen::{RegionBlock, RegionOpts};
+pub use codegen::{dispatch_table_fits, RegionBlock, RegionOpts};
 pub use context::{JitContext, LookupEntry, RuntimeTable};
 use context::{LOOKUP_ENTRIES, NO_SLOT, RUNTIME_ENTRIES, STATUS_FAULT, STATUS_NEXT};
 

@@ -253,9 +253,12 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
             Exit::Next(next) => {
                 cpu.pc = next;
                 cpu.instret += b.n_insns;
-                if tier.is_some() && matches!(b.lifted.block.term, vm_ir::Terminator::JumpInd { .. }) {
-                    // Regions holding this block may jump to `next` inside compiled code.
-                    cache.get_mut(idx).note_ind_target(next);
+                if let (Some(_), vm_ir::Terminator::JumpInd { base, off }) = (&tier, &b.lifted.block.term) {
+                    // Regions holding this block may jump to `next` inside compiled code (not
+                    // for returns, which regions never follow).
+                    if !crate::tier::is_return(base.0, *off) {
+                        cache.get_mut(idx).note_ind_target(next);
+                    }
                 }
                 if cpu.instret >= stop_at || M::wants_attention(mem) {
                     break None;

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use vm_core::{CpuState, FastMem, Mmu};
 use vm_core::{ExecMode, JitConfig, VmError};
-use vm_engine_jit::{EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts};
+use vm_engine_jit::{
+    dispatch_table_fits, EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts,
+};
 use vm_interp::{CsrHandler, Exception};
 use vm_ir::{CsrOp, Terminator};
 
@@ -47,7 +49,7 @@ pub const PROMOTED_REGS: u8 = 6;
 pub const MIN_CODE_CACHE: usize = 256 * 1024;
 
 /// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
-fn is_return(base: u8, off: i64) -> bool {
+pub(crate) fn is_return(base: u8, off: i64) -> bool {
     off == 0 && matches!(base, 1 | 5)
 }
 
@@ -252,7 +254,7 @@ impl Tiering {
                 Terminator::JumpInd { base, off }
                     if expand
                         && !is_return(base.0, off)
-                        && !b.ind_targets.is_empty()
+                        && dispatch_table_fits(&b.ind_targets)
                         && !b.targets_inlined =>
                 {
                     dispatch.push(picked[next - 1]);

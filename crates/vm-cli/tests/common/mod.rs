@@ -1,9 +1,13 @@
 //! What the guest-suite tests share: running a program (under `vm`, QEMU or natively) and
 //! capturing what a user would see of it.
 
+// Each test binary that includes this module uses only some of it.
+#![allow(dead_code)]
+
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -41,4 +45,33 @@ pub fn observe(dir: &Path, argv: &[String], env: &[(String, String)], stdin: Opt
     let out = cmd.output().unwrap_or_else(|e| panic!("{argv:?}: {e}"));
     let status = out.status.code().unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0));
     Observed { status, stdout: out.stdout, stderr: out.stderr }
+}
+
+/// Run `vm args…` with stdout and stderr going to files in `dir` (no pipe can fill and block
+/// it), killing it and failing the test if it runs longer than `timeout`; returns the exit
+/// status and stderr.
+pub fn run_vm_in(dir: &Path, args: &[&str], timeout: Duration) -> (Option<i32>, String) {
+    let (out, err) = (dir.join("stdout"), dir.join("stderr"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vm"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .expect("spawn vm");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("vm {args:?} hung: still running after {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), std::fs::read_to_string(&err).unwrap())
 }

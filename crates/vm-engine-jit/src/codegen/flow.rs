@@ -6,11 +6,11 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{InstBuilder, JumpTableData, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, Value};
 use vm_core::CpuState;
 use vm_ir::{Cond, Terminator};
 
-use super::{vm_flags, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM, MAX_DISPATCH_TABLE};
+use super::{vm_flags, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM};
 use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
 
 impl Gen<'_, '_> {
@@ -60,11 +60,10 @@ impl Gen<'_, '_> {
         if !self.opts.count {
             return;
         }
-        let stop = self.over_budget(false);
         let out = self.new_block();
-        let go = self.new_block();
-        self.b.ins().brif(stop, out, &[], go, &[]);
         self.b.set_cold_block(out);
+        self.unless_over_budget(out);
+        let go = self.b.current_block().expect("in a block");
         self.b.switch_to_block(out);
         let pc = self.b.ins().iconst(I64, pc as i64);
         self.leave(pc);
@@ -114,6 +113,16 @@ impl Gen<'_, '_> {
         self.b.ins().return_(&[code]);
     }
 
+    /// When counting, branch to `out` if the budget is spent; continue in a new block.
+    fn unless_over_budget(&mut self, out: Block) {
+        if self.opts.count {
+            let stop = self.over_budget(false);
+            let go = self.new_block();
+            self.b.ins().brif(stop, out, &[], go, &[]);
+            self.b.switch_to_block(go);
+        }
+    }
+
     /// Leave for constant `target` outside the region through a fresh chain slot: tail-call the
     /// slot's translation if the runtime linked one and the budget allows, else return
     /// `STATUS_NEXT` with the slot so the runtime can link it. Each exit site has its own host
@@ -123,12 +132,7 @@ impl Gen<'_, '_> {
         let slot = self.alloc.slot(target);
         let out = self.new_block();
         self.b.set_cold_block(out);
-        if self.opts.count {
-            let stop = self.over_budget(false);
-            let go = self.new_block();
-            self.b.ins().brif(stop, out, &[], go, &[]);
-            self.b.switch_to_block(go);
-        }
+        self.unless_over_budget(out);
         let chain = self.ctx_const(offset_of!(JitContext, chain));
         let at = self.b.ins().iadd_imm_s(chain, (slot * 8) as i64);
         let code = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
@@ -149,12 +153,7 @@ impl Gen<'_, '_> {
         self.sync_out();
         let out = self.new_block();
         self.b.set_cold_block(out);
-        if self.opts.count {
-            let stop = self.over_budget(false);
-            let go = self.new_block();
-            self.b.ins().brif(stop, out, &[], go, &[]);
-            self.b.switch_to_block(go);
-        }
+        self.unless_over_budget(out);
         let table = self.ctx_const(offset_of!(JitContext, lookup));
         let idx = self.b.ins().ushr_imm_s(pc, 1);
         let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
@@ -180,46 +179,33 @@ impl Gen<'_, '_> {
     }
 
     /// An indirect jump to `pc` whose known targets include the region blocks `internal`
-    /// (sorted): a host jump table indexed by `(pc - first) / 2` reaches them, anything else
-    /// leaves through the lookup table.
+    /// (sorted; [`super::dispatch_table_fits`]): a host jump table indexed by `(pc - first) / 2`
+    /// reaches them, anything else leaves through the lookup table.
     pub(super) fn dispatch(&mut self, pc: Value, internal: &[u64]) {
         let (first, last) = (internal[0], internal[internal.len() - 1]);
         let miss = self.new_block();
         self.b.set_cold_block(miss);
         let entries = (last - first) / 2 + 1;
+        let mut table = vec![miss; entries as usize];
         let mut edges = Vec::new();
-        if entries <= MAX_DISPATCH_TABLE {
-            let mut table = vec![miss; entries as usize];
-            for &t in internal {
-                let e = self.new_block();
-                table[((t - first) / 2) as usize] = e;
-                edges.push((t, e));
-            }
-            // Below `first`, `pc - first` wraps to a huge value: one test covers both ends.
-            let rel = self.b.ins().iadd_imm_s(pc, (first as i64).wrapping_neg());
-            let rel = self.b.ins().ushr_imm_s(rel, 1);
-            let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, rel, entries as i64);
-            let go = self.new_block();
-            self.b.ins().brif(inside, go, &[], miss, &[]);
-            self.b.switch_to_block(go);
-            let index = self.b.ins().ireduce(I32, rel);
-            let dfg = &mut self.b.func.dfg;
-            let calls: Vec<_> = table.iter().map(|&blk| dfg.block_call(blk, &[])).collect();
-            let data = JumpTableData::new(dfg.block_call(miss, &[]), &calls);
-            let jt = self.b.create_jump_table(data);
-            self.b.ins().br_table(index, jt);
-        } else {
-            // Spread too far for a table: test the first few.
-            for &t in internal.iter().take(4) {
-                let e = self.new_block();
-                let next = self.new_block();
-                let hit = self.b.ins().icmp_imm_s(IntCC::Equal, pc, t as i64);
-                self.b.ins().brif(hit, e, &[], next, &[]);
-                edges.push((t, e));
-                self.b.switch_to_block(next);
-            }
-            self.b.ins().jump(miss, &[]);
+        for &t in internal {
+            let e = self.new_block();
+            table[((t - first) / 2) as usize] = e;
+            edges.push((t, e));
         }
+        // Below `first`, `pc - first` wraps to a huge value: one test covers both ends.
+        let rel = self.b.ins().iadd_imm_s(pc, (first as i64).wrapping_neg());
+        let rel = self.b.ins().ushr_imm_s(rel, 1);
+        let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, rel, entries as i64);
+        let go = self.new_block();
+        self.b.ins().brif(inside, go, &[], miss, &[]);
+        self.b.switch_to_block(go);
+        let index = self.b.ins().ireduce(I32, rel);
+        let dfg = &mut self.b.func.dfg;
+        let calls: Vec<_> = table.iter().map(|&blk| dfg.block_call(blk, &[])).collect();
+        let data = JumpTableData::new(dfg.block_call(miss, &[]), &calls);
+        let jt = self.b.create_jump_table(data);
+        self.b.ins().br_table(index, jt);
         for (t, e) in edges {
             self.b.switch_to_block(e);
             self.edge(t);
@@ -276,7 +262,7 @@ impl Gen<'_, '_> {
                 let mut internal: Vec<u64> =
                     ind_targets.iter().copied().filter(|t| self.blocks.contains_key(t)).collect();
                 internal.sort_unstable();
-                if self.opts.chain && !internal.is_empty() {
+                if self.opts.chain && super::dispatch_table_fits(&internal) {
                     self.dispatch(pc, &internal);
                 } else if self.opts.chain {
                     self.indirect_exit(pc);

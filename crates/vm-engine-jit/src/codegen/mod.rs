@@ -44,6 +44,15 @@ use crate::context::{JitContext, STATUS_FAULT, STATUS_NEXT, STATUS_TERM};
 /// Most entries in the host jump table of an indirect jump with targets in the region.
 const MAX_DISPATCH_TABLE: u64 = 1024;
 
+/// Whether an indirect jump to `targets` (even pcs) can reach them through one host jump table
+/// indexed by `(pc - lowest) / 2`: they must lie within [`MAX_DISPATCH_TABLE`] entries.
+pub fn dispatch_table_fits(targets: &[u64]) -> bool {
+    match (targets.iter().min(), targets.iter().max()) {
+        (Some(lo), Some(hi)) => (hi - lo) / 2 < MAX_DISPATCH_TABLE,
+        _ => false,
+    }
+}
+
 /// Exit codes passed to the shared exit block: the first three are returned as they are.
 const EXIT_NEXT: u64 = STATUS_NEXT;
 const EXIT_FAULT: u64 = STATUS_FAULT;
