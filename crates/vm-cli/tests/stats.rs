@@ -133,13 +133,13 @@ fn vm_error_reports_then_names_the_error() {
     assert!(stderr.lines().last().unwrap().starts_with("vm: error: instruction limit of 5000"), "{stderr}");
 }
 
-/// Hybrid mode compiles a switch-dispatch interpreter's loop into one region: the dispatch's
-/// indirect jumps to handlers seen while it was interpreted become a host jump table, so they
-/// no longer go through the lookup table (as every one does in jit mode, which compiles before
-/// any target is known). Opcodes first used after compilation still leave through the lookup.
-/// The output is the same in every engine (and the suite compares it with qemu).
+/// jit and hybrid modes compile a switch-dispatch interpreter's loop into one region: the
+/// dispatch's indirect jumps to handlers seen while it was interpreted become a host jump
+/// table, so they no longer go through the lookup table (jit mode interprets such a block for
+/// its first runs to learn them). Opcodes first used after compilation still leave through
+/// the lookup. The output is the same in every engine (and the suite compares it with qemu).
 #[test]
-fn hybrid_runs_a_dispatch_loop_inside_one_region() {
+fn a_dispatch_loop_runs_inside_one_region() {
     let mut outputs = Vec::new();
     let mut lookups = Vec::new();
     for mode in ["interp", "jit", "hybrid"] {
@@ -159,9 +159,10 @@ fn hybrid_runs_a_dispatch_loop_inside_one_region() {
     assert_eq!(outputs[0], outputs[1], "jit differs from the interpreter");
     assert_eq!(outputs[0], outputs[2], "hybrid differs from the interpreter");
     assert!(outputs[0].contains("first: 280005 steps"), "{}", outputs[0]);
-    // 830,014 dispatches: jit looks every one up; hybrid only phase 2's 270,004 (and a few
-    // before its region exists).
-    let (jit, hybrid) = (lookups[1], lookups[2]);
-    assert!(jit > 800_000, "jit: {jit} indirect lookups");
-    assert!(hybrid < 300_000 && hybrid > 200_000, "hybrid: {hybrid} indirect lookups (jit: {jit})");
+    // 830,014 dispatches, of which phase 2's 270,004 use opcodes phase 1 never ran: only
+    // those (and a few before the region exists) go through the lookup table. Measured: jit
+    // 240,309, hybrid 269,840; before jit mode learned targets it looked up all 830,311.
+    for (mode, n) in [("jit", lookups[1]), ("hybrid", lookups[2])] {
+        assert!(n < 300_000 && n > 200_000, "{mode}: {n} indirect lookups");
+    }
 }

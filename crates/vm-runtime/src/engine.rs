@@ -197,7 +197,7 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
         if let Some(t) = tier.as_deref_mut() {
             let b = cache.get_mut(idx);
             if b.compiled.is_none() && !b.jit_failed {
-                let hot = b.runs >= t.threshold && cpu.instret >= t.warmup;
+                let hot = t.is_hot(b, cpu.instret);
                 if hot && !t.worth_compiling(&b.lifted.block) {
                     b.jit_failed = true;
                 } else if hot {
