@@ -15,7 +15,7 @@
 //! not fit, every translation is dropped and compilation starts over (a generational collector
 //! is future work). Translations covering guest code that changes are invalidated.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use vm_core::{CpuState, FastMem, Mmu};
@@ -54,7 +54,7 @@ pub const MIN_CODE_CACHE: usize = 256 * 1024;
 /// times before compiling it, to learn where the jump goes: a bytecode interpreter's dispatch
 /// then compiles into one region with its handlers, as in hybrid mode, instead of leaving
 /// compiled code at every dispatch (branchy under jit: 10.1 s before, 3.8 s with it).
-pub const JIT_DISPATCH_RUNS: u32 = 64;
+pub const JIT_DISPATCH_RUNS: u32 = 500;
 
 /// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
 pub(crate) fn is_return(base: u8, off: i64) -> bool {
@@ -66,6 +66,39 @@ pub(crate) fn is_return(base: u8, off: i64) -> bool {
 fn learns_targets(b: &CachedBlock) -> bool {
     matches!(b.lifted.block.term, Terminator::JumpInd { base, off } if !is_return(base.0, off))
         && b.runs < JIT_DISPATCH_RUNS
+}
+
+/// The blocks of `picked` (the first is the region's entry, which stays) from which one of the
+/// `dispatch` blocks can be reached along the region's edges: direct jumps and branches, and
+/// a dispatch's recorded targets.
+fn dispatch_loop(cache: &BlockCache, picked: Vec<u32>, dispatch: &[u32]) -> Vec<u32> {
+    let pc_of = |i: u32| cache.get(i).lifted.block.start_pc;
+    let mut keep: HashSet<u64> = dispatch.iter().map(|&i| pc_of(i)).collect();
+    loop {
+        let before = keep.len();
+        for &i in &picked {
+            let b = cache.get(i);
+            let succ: &[u64] = match &b.lifted.block.term {
+                Terminator::Jump { target } => std::slice::from_ref(target),
+                Terminator::Branch { taken, next, .. } => &[*taken, *next],
+                Terminator::JumpInd { .. } if dispatch.contains(&i) => &b.ind_targets,
+                _ => &[],
+            };
+            if succ.iter().any(|pc| keep.contains(pc)) {
+                keep.insert(pc_of(i));
+            }
+        }
+        if keep.len() == before {
+            break;
+        }
+    }
+    let entry = picked[0];
+    picked.into_iter().filter(|&i| i == entry || keep.contains(&pc_of(i))).collect()
+}
+
+/// `b` ends in an indirect jump whose targets its own translation (starting at `b`) holds.
+fn runs_own_dispatch(b: &CachedBlock) -> bool {
+    b.targets_inlined && b.compiled.is_some()
 }
 
 /// The engine's name in statistics.
@@ -241,12 +274,18 @@ impl Tiering {
     }
 
     /// The blocks of the region starting at cache block `idx`: the blocks its direct jumps and
-    /// branches reach and the targets its indirect jumps took on the
-    /// interpreter — a bytecode interpreter's dispatch loop then runs in one region. That
-    /// happens once per dispatch block and only if every target fits (large handlers, as in
-    /// Lua, made every region the size limit at a high compile cost for little gain).
+    /// branches reach and the targets its indirect jumps took on the interpreter — a bytecode
+    /// interpreter's dispatch loop then runs in one region. That happens once per dispatch
+    /// block and only if every target fits (large handlers, as in Lua, made every region the
+    /// size limit at a high compile cost for little gain). Such a region keeps only the loop:
+    /// blocks that lead back to a dispatch (jit mode would otherwise fill it with the never-run
+    /// paths out of the handlers, such as the way to `exit`, which made it slower).
     fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
         if let Some((picked, dispatch)) = self.gather_with(cache, mem, idx, true) {
+            if dispatch.is_empty() {
+                return picked;
+            }
+            let picked = dispatch_loop(cache, picked, &dispatch);
             for i in dispatch {
                 cache.get_mut(i).targets_inlined = true;
             }
@@ -299,6 +338,11 @@ impl Tiering {
                 let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
                 let Some(i) = i else { continue };
                 if self.threshold == 0 && learns_targets(cache.get(i)) {
+                    continue;
+                }
+                if runs_own_dispatch(cache.get(i)) {
+                    // Its own region jumps to its targets in compiled code; a copy here would
+                    // leave through the lookup table at every dispatch.
                     continue;
                 }
                 if !self.worth_compiling(&cache.get(i).lifted.block) || picked.contains(&i) {

@@ -334,6 +334,15 @@ impl Gen<'_, '_> {
         self.b.ins().iadd(host, off)
     }
 
+    /// With the fast path, the rest of a slow path (after its helper returned) is cold too, so
+    /// the fast path falls through to the code after the access instead of jumping over it.
+    fn cold_if_fast_path(&mut self) {
+        if self.opts.fast_mem.is_some() {
+            let cont = self.b.current_block().expect("in a block");
+            self.b.set_cold_block(cont);
+        }
+    }
+
     fn load(&mut self, index: usize, rd: u8, base: u8, off: i64, width: u64, signed: bool) {
         let base = self.get(base);
         let addr = self.b.ins().iadd_imm_s(base, off);
@@ -365,6 +374,7 @@ impl Gen<'_, '_> {
         };
         let status = self.call(field, &[addr]);
         self.check(status, index);
+        self.cold_if_fast_path();
         let mut v = self.load_ctx(offset_of!(JitContext, value));
         if signed && width < 8 {
             let ty = match width {
@@ -409,6 +419,7 @@ impl Gen<'_, '_> {
         };
         let status = self.call(field, &[addr, val]);
         self.check(status, index);
+        self.cold_if_fast_path();
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
     }
