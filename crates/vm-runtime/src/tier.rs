@@ -72,28 +72,44 @@ fn learns_targets(b: &CachedBlock) -> bool {
 /// `dispatch` blocks can be reached along the region's edges: direct jumps and branches, and
 /// a dispatch's recorded targets.
 fn dispatch_loop(cache: &BlockCache, picked: Vec<u32>, dispatch: &[u32]) -> Vec<u32> {
-    let pc_of = |i: u32| cache.get(i).lifted.block.start_pc;
-    let mut keep: HashSet<u64> = dispatch.iter().map(|&i| pc_of(i)).collect();
-    loop {
-        let before = keep.len();
-        for &i in &picked {
+    let nodes: Vec<(u64, Vec<u64>)> = picked
+        .iter()
+        .map(|&i| {
             let b = cache.get(i);
-            let succ: &[u64] = match &b.lifted.block.term {
-                Terminator::Jump { target } => std::slice::from_ref(target),
-                Terminator::Branch { taken, next, .. } => &[*taken, *next],
-                Terminator::JumpInd { .. } if dispatch.contains(&i) => &b.ind_targets,
-                _ => &[],
+            let succ = match &b.lifted.block.term {
+                Terminator::Jump { target } => vec![*target],
+                Terminator::Branch { taken, next, .. } => vec![*taken, *next],
+                Terminator::JumpInd { .. } if dispatch.contains(&i) => b.ind_targets.clone(),
+                _ => Vec::new(),
             };
-            if succ.iter().any(|pc| keep.contains(pc)) {
-                keep.insert(pc_of(i));
+            (b.lifted.block.start_pc, succ)
+        })
+        .collect();
+    let seeds = dispatch.iter().map(|&i| cache.get(i).lifted.block.start_pc).collect();
+    let keep = leads_to(&nodes, seeds);
+    let entry = picked[0];
+    picked
+        .into_iter()
+        .zip(&nodes)
+        .filter(|(i, (pc, _))| *i == entry || keep.contains(pc))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The pcs of `nodes` (each a block's pc and its successors' pcs) from which a pc in `seeds`
+/// can be reached, the seeds included.
+fn leads_to(nodes: &[(u64, Vec<u64>)], mut seeds: HashSet<u64>) -> HashSet<u64> {
+    loop {
+        let before = seeds.len();
+        for (pc, succ) in nodes {
+            if succ.iter().any(|s| seeds.contains(s)) {
+                seeds.insert(*pc);
             }
         }
-        if keep.len() == before {
-            break;
+        if seeds.len() == before {
+            return seeds;
         }
     }
-    let entry = picked[0];
-    picked.into_iter().filter(|&i| i == entry || keep.contains(&pc_of(i))).collect()
 }
 
 /// `b` ends in an indirect jump whose targets its own translation (starting at `b`) holds.
@@ -503,5 +519,28 @@ impl Tiering {
             Some(jit) => jit.flush(),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dispatch at 0x10 with handlers 0x20 (back to it) and 0x30 (back, or on to 0x40, the
+    /// way out, which goes on to 0x50): the loop is the dispatch and both handlers.
+    #[test]
+    fn a_dispatch_loop_is_the_blocks_that_lead_back_to_the_dispatch() {
+        let nodes = vec![
+            (0x10, vec![0x20, 0x30]),
+            (0x20, vec![0x10]),
+            (0x30, vec![0x10, 0x40]),
+            (0x40, vec![0x50]),
+            (0x50, vec![]),
+        ];
+        let keep = leads_to(&nodes, HashSet::from([0x10]));
+        assert_eq!(keep, HashSet::from([0x10, 0x20, 0x30]));
+        // Reached only through a later block: found on a later pass.
+        let nodes = vec![(0x60, vec![0x70]), (0x70, vec![0x80]), (0x80, vec![0x10])];
+        assert_eq!(leads_to(&nodes, HashSet::from([0x10])), HashSet::from([0x10, 0x60, 0x70, 0x80]));
     }
 }
