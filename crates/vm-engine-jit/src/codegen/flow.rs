@@ -178,10 +178,10 @@ impl Gen<'_, '_> {
         self.leave_synced(pc, NO_SLOT);
     }
 
-    /// An indirect jump to `pc` whose known targets include the region blocks `internal`
+    /// An indirect jump to `pc` (`target` with bit 0 cleared) whose known targets include the region blocks `internal`
     /// (sorted; [`super::dispatch_table_fits`]): a host jump table indexed by `(pc - first) / 2`
     /// reaches them, anything else leaves through the lookup table.
-    pub(super) fn dispatch(&mut self, pc: Value, internal: &[u64]) {
+    pub(super) fn dispatch(&mut self, target: Value, pc: Value, internal: &[u64]) {
         let (first, last) = (internal[0], internal[internal.len() - 1]);
         let miss = self.new_block();
         self.b.set_cold_block(miss);
@@ -193,8 +193,10 @@ impl Gen<'_, '_> {
             table[((t - first) / 2) as usize] = e;
             edges.push((t, e));
         }
-        // Below `first`, `pc - first` wraps to a huge value: one test covers both ends.
-        let rel = self.b.ins().iadd_imm_s(pc, (first as i64).wrapping_neg());
+        // Below `first`, `pc - first` wraps to a huge value: one test covers both ends. The
+        // index is taken from the unmasked `target` (`pc` is it with bit 0 clear): the shift
+        // drops that bit anyway (`first` is even), and the mask stays off the jump's data path.
+        let rel = self.b.ins().iadd_imm_s(target, (first as i64).wrapping_neg());
         let rel = self.b.ins().ushr_imm_s(rel, 1);
         let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, rel, entries as i64);
         let go = self.new_block();
@@ -263,7 +265,7 @@ impl Gen<'_, '_> {
                     ind_targets.iter().copied().filter(|t| self.blocks.contains_key(t)).collect();
                 internal.sort_unstable();
                 if self.opts.chain && super::dispatch_table_fits(&internal) {
-                    self.dispatch(pc, &internal);
+                    self.dispatch(t, pc, &internal);
                 } else if self.opts.chain {
                     self.indirect_exit(pc);
                 } else {
