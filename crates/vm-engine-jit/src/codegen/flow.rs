@@ -178,9 +178,10 @@ impl Gen<'_, '_> {
         self.leave_synced(pc, NO_SLOT);
     }
 
-    /// An indirect jump to `pc` (`target` with bit 0 cleared) whose known targets include the region blocks `internal`
-    /// (sorted; [`super::dispatch_table_fits`]): a host jump table indexed by `(pc - first) / 2`
-    /// reaches them, anything else leaves through the lookup table.
+    /// An indirect jump to `pc` (`target` with bit 0 cleared) whose known targets include the
+    /// region blocks `internal` (sorted; [`super::dispatch_table_fits`]): a host jump table
+    /// indexed by `(pc - first) / 2` reaches them, anything else leaves through the lookup
+    /// table.
     pub(super) fn dispatch(&mut self, target: Value, pc: Value, internal: &[u64]) {
         let (first, last) = (internal[0], internal[internal.len() - 1]);
         let miss = self.new_block();
