@@ -11,6 +11,7 @@ pub mod cpu;
 pub mod error;
 pub mod mmu;
 pub mod stats;
+pub mod stop;
 
 pub use addr::{GuestAddr, GuestPhysAddr, HostAddr};
 pub use config::{AotConfig, DumpConfig, DumpItems, ExecMode, GuestArch, JitConfig, VmConfig};

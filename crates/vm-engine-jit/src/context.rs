@@ -7,6 +7,7 @@
 //! runtime only through [`JitContext::rt`], so the same machine code works wherever it is loaded.
 
 use std::ffi::c_void;
+use std::sync::atomic::AtomicU64;
 
 use vm_core::CpuState;
 
@@ -116,9 +117,15 @@ pub struct JitContext {
     /// The indirect-jump lookup table ([`LOOKUP_ENTRIES`] entries).
     pub lookup: *const LookupEntry,
     /// The stop word: compiled code returns to the runtime before a loop iteration or chained
-    /// exit once `cpu.instret` reaches the value here. The runtime stores its instruction
-    /// budget there; whatever wants control back (a host signal, a device) stores 0.
-    pub stop: *const u64,
+    /// exit once `cpu.instret` reaches this value. It starts as the machine's word
+    /// ([`JitContext::stop_src`]) and lives here, at a fixed offset from the context register,
+    /// so the check is one compare with memory (no pointer held in a register for it). While
+    /// the code runs it is published ([`vm_core::stop::publish`]) for host signal handlers.
+    pub stop: AtomicU64,
+    /// The machine's stop word ([`crate::EnterEnv::stop`]): something that wants control back
+    /// while a helper runs (a device watch hit) stores 0 there, and every helper copies it
+    /// into [`JitContext::stop`] when it is lower.
+    pub stop_src: *const u64,
     /// The next pc after [`STATUS_NEXT`].
     pub next_pc: u64,
     /// The chain slot of a [`STATUS_NEXT`] exit, or [`NO_SLOT`].

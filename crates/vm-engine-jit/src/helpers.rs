@@ -5,6 +5,8 @@
 //! [`crate::Jit::run_with`] set up; a panic inside the MMU or CSR handler aborts the process
 //! (it cannot unwind through generated code).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use vm_core::{CpuState, MemFault, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit};
 use vm_ir::{CsrOp, IRBlock, IROp};
@@ -31,6 +33,16 @@ unsafe fn mmu<'a>(ctx: &JitContext) -> &'a mut dyn Mmu {
     unsafe { &mut **(ctx.mmu as *mut &mut dyn Mmu) }
 }
 
+/// Copy the machine's stop word into the context when it is lower: a helper may have done
+/// something that wants control back (a store to a device's watch window), and compiled code
+/// compares with the context's copy only.
+fn refresh_stop(ctx: &mut JitContext) {
+    // SAFETY: `stop_src` is the machine's stop word, valid while compiled code runs (see
+    // `EnterEnv::stop`); it is read as an atomic because a signal handler may store to it.
+    let src = unsafe { &*(ctx.stop_src as *const AtomicU64) }.load(Ordering::Acquire);
+    ctx.stop.fetch_min(src, Ordering::AcqRel);
+}
+
 macro_rules! load_helper {
     ($name:ident, $method:ident) => {
         /// Load helper: see [`crate::context::LoadFn`].
@@ -42,6 +54,7 @@ macro_rules! load_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r: Result<u64, MemFault> = unsafe { mmu(ctx) }.$method(addr);
+            refresh_stop(ctx);
             match r {
                 Ok(v) => {
                     ctx.value = v;
@@ -63,7 +76,9 @@ macro_rules! store_helper {
             // SAFETY: compiled code passes the context it was given, which is live and unaliased.
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
-            match unsafe { mmu(ctx) }.$method(addr, val) {
+            let r = unsafe { mmu(ctx) }.$method(addr, val);
+            refresh_stop(ctx);
+            match r {
                 Ok(()) => HELPER_OK,
                 Err(f) => fault(ctx, f.into()),
             }
@@ -125,6 +140,7 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u6
             _ => Ok(()),
         }
     };
+    refresh_stop(ctx);
     match result {
         Ok(()) => HELPER_OK,
         Err(exc) => fault(ctx, exc),

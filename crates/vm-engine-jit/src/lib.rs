@@ -50,6 +50,7 @@ pub mod helpers;
 
 use std::collections::HashMap;
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
@@ -116,9 +117,11 @@ pub enum RegionExit {
 /// What one [`Jit::enter`] needs besides the hart and memory.
 #[derive(Clone, Copy, Debug)]
 pub struct EnterEnv {
-    /// The stop word ([`JitContext::stop`]): compiled code returns before a loop iteration or
-    /// chained exit once `cpu.instret` reaches the value it holds, which may change (to 0)
-    /// while the code runs.
+    /// The machine's stop word: compiled code returns before a loop iteration or chained exit
+    /// once `cpu.instret` reaches the value it holds. Its value at entry becomes
+    /// [`JitContext::stop`]; a change made while the code runs is seen when a helper returns
+    /// (a device watch hit stores 0 from a store helper). A host signal handler reaches the
+    /// context's copy directly, through [`vm_core::stop::request_stop`].
     pub stop: *const u64,
 }
 
@@ -524,7 +527,9 @@ impl Jit {
             mem_table,
             chain: self.chain.as_ptr(),
             lookup: self.lookup.as_ptr(),
-            stop: env.stop,
+            // SAFETY: the caller's stop word is valid for this call (see `EnterEnv`).
+            stop: AtomicU64::new(unsafe { &*(env.stop as *const AtomicU64) }.load(Ordering::Acquire)),
+            stop_src: env.stop,
             next_pc: 0,
             exit_slot: NO_SLOT,
             exit_block: 0,
@@ -536,12 +541,17 @@ impl Jit {
             lookup_hits: 0,
             lookup_misses: 0,
         };
+        let ctx_ptr: *mut JitContext = &mut ctx;
+        // SAFETY: `ctx_ptr` points to `ctx`, alive until the end of this function; the guard
+        // (and with it the borrow of the atomic field) drops right after the call.
+        let published = vm_core::stop::publish(unsafe { &(*ctx_ptr).stop });
         // SAFETY: `region.code` is a live translation (alive, and the module that holds it is
         // only freed by `flush`, which needs `&mut self`) compiled with the signature the
         // trampoline calls. Every pointer in `ctx` comes from a borrow that outlives this call
         // (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which do
         // not change while compiled code runs) or from the MMU's own `FastMem` description.
-        let status = unsafe { (self.trampoline)(&mut ctx, region.code) };
+        let status = unsafe { (self.trampoline)(ctx_ptr, region.code) };
+        drop(published);
         self.counters.chained += ctx.chained;
         self.counters.lookup_hits += ctx.lookup_hits;
         self.counters.lookup_misses += ctx.lookup_misses;

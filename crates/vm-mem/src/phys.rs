@@ -73,8 +73,9 @@ impl PhysMem {
         self.watch_hit != 0
     }
 
-    /// Set the stop word compiled code polls to `stop_at` (0 if a watch hit is pending) and
-    /// return its address; a store to the watch window sets it to 0.
+    /// Set the stop word for compiled code to `stop_at` (0 if a watch hit is pending) and
+    /// return its address; a store to the watch window sets it to 0 (such a store runs in a
+    /// helper, which passes the new value on to the compiled code when it returns).
     pub fn stop_word(&mut self, stop_at: u64) -> *const u64 {
         self.stop = if self.watch_hit != 0 { 0 } else { stop_at };
         &self.stop

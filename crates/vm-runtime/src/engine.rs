@@ -78,8 +78,9 @@ pub(crate) trait Machine {
     fn parts(&mut self) -> Parts<'_, Self::Mem, Self::Csrs>;
     /// Cheap check after every block: must the hot loop stop so [`Machine::attend`] can run?
     fn wants_attention(mem: &Self::Mem) -> bool;
-    /// The stop word compiled code polls, set to `stop_at` now; whatever makes
-    /// [`Machine::wants_attention`] true later stores 0 there.
+    /// The machine's stop word, set to `stop_at` now; whatever makes
+    /// [`Machine::wants_attention`] true later stores 0 there (compiled code starts from its
+    /// value and sees such a store when a helper returns; see [`EnterEnv::stop`]).
     fn stop_word(mem: &mut Self::Mem, stop_at: u64) -> *const u64;
     /// Take a profiling sample if one is due (see [`crate::profile`]); returns the instruction
     /// count at which the next is due, or `None` when not profiling.

@@ -1,7 +1,8 @@
 /* signals: raise(SIGUSR1), kill(getpid(), SIGUSR2), sigqueue, siginfo fields, sigprocmask
  * blocking then unblocking delivers (standard signals coalesce, real-time ones queue in order),
  * sigpending, SIG_IGN, SA_RESETHAND, SA_NODEFER, handler masks, sigsuspend with an interval
- * timer, EINTR from a blocked read, sigwaitinfo, SIGCHLD, and signal(). */
+ * timer, a timer interrupting a busy loop, EINTR from a blocked read, sigwaitinfo, SIGCHLD,
+ * and signal(). */
 #include "common.h"
 #include <signal.h>
 #include <sys/time.h>
@@ -153,6 +154,15 @@ int main(void) {
     int r = sigsuspend(&empty);
     printf("sigsuspend returned %d %s, SIGALRM handled: %d\n", r, lg_errname(errno), count[SIGALRM]);
     block(SIGALRM, SIG_UNBLOCK);
+
+    /* an interval timer interrupts a busy loop (a compiled loop must come back for it) */
+    static volatile int spins_done;
+    signal(SIGALRM, plain);
+    int alarms = count[SIGALRM];
+    it.it_value.tv_usec = 20000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (count[SIGALRM] == alarms) spins_done++;
+    printf("busy loop interrupted by SIGALRM: %d\n", count[SIGALRM] - alarms);
 
     /* a signal without SA_RESTART interrupts a blocking read with EINTR */
     memset(&sa, 0, sizeof sa);

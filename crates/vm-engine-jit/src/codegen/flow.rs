@@ -77,8 +77,7 @@ impl Gen<'_, '_> {
             Some(var) => self.b.use_var(var),
             None => self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32),
         };
-        let stop_ptr = self.stop.expect("counting");
-        let limit = self.b.ins().load(I64, MemFlagsData::trusted(), stop_ptr, 0);
+        let limit = self.load_ctx(offset_of!(JitContext, stop));
         self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, limit)
     }
 

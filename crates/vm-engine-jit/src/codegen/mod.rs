@@ -228,8 +228,6 @@ pub(crate) struct Gen<'a, 'b> {
     /// Slots written through to `cpu.x` on every write (guest registers; temporaries too for
     /// the single-block API).
     written: u64,
-    /// The stop word's address, when counting.
-    stop: Option<Value>,
     /// Host block of each region block, by start pc.
     blocks: HashMap<u64, Block>,
     /// Start pc of the block being emitted.
@@ -297,7 +295,6 @@ pub(crate) fn translate(
         alloc,
         mem: None,
         written: 0,
-        stop: None,
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
         vars: [None; 32],
@@ -347,9 +344,6 @@ impl Gen<'_, '_> {
             written &= 0xffff_ffff;
         }
         self.written = written & !1;
-        if self.opts.count {
-            self.stop = Some(self.ctx_const(offset_of!(JitContext, stop)));
-        }
         if let Some(fm) = self.opts.fast_mem {
             let host = self.ctx_const(offset_of!(JitContext, mem_host));
             // Only loaded when the table is not at a fixed distance from guest memory.

@@ -81,13 +81,16 @@ extern "C" fn on_host_signal(host: libc::c_int, info: *mut libc::siginfo_t, _ctx
         }
     }
     HOST_PENDING.fetch_or(1 << (guest - 1), Ordering::Release);
-    // Compiled code polls this word; 0 makes it return to the run loop at once.
+    // The running compiled code's own copy, so a guest spinning in a compiled loop comes back
+    // for the signal; and the process's word, which a later entry starts from.
+    vm_core::stop::request_stop();
     JIT_STOP.store(0, Ordering::Release);
 }
 
-/// The stop word compiled guest code polls (see `vm_engine_jit::JitContext::stop`): the run
-/// loop stores its instruction budget here before entering compiled code, and the signal
-/// handler stores 0 so a guest spinning in a compiled loop comes back for the signal.
+/// The process's stop word (`vm_engine_jit::EnterEnv::stop`): the run loop stores its
+/// instruction budget here before entering compiled code, which starts from that value; the
+/// signal handler stores 0 here and, through `vm_core::stop::request_stop`, in the running
+/// code's own copy.
 pub static JIT_STOP: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// Install the forwarding handler for every signal of [`FORWARDED`] (idempotent). Call once
