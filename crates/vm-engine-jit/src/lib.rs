@@ -52,6 +52,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
@@ -158,6 +159,9 @@ pub struct Jit {
     /// The hart the single-block API runs on.
     pub cpu: CpuState,
     module: Option<JITModule>,
+    /// The host without Cranelift's optimizer, for translations without
+    /// [`RegionOpts::optimize`].
+    quick_isa: OwnedTargetIsa,
     fctx: FunctionBuilderContext,
     trampoline: Trampoline,
     /// Addresses of the `preserve_all` wrappers of the runtime table's entries.
@@ -209,26 +213,31 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
 /// A Cranelift module for the host, with what every translation needs compiled into it.
 struct HostModule {
     module: JITModule,
+    /// The same host, compiling without Cranelift's optimizer (see [`RegionOpts::optimize`]).
+    quick_isa: OwnedTargetIsa,
     trampoline: Trampoline,
     wrappers: [u64; RUNTIME_ENTRIES],
 }
 
 /// A Cranelift module for the host, with the trampoline and the helper wrappers compiled in.
 fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> {
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").map_err(jit_error)?;
-    // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
-    flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(jit_error)?;
-    // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
-    flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
-    // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols
-    // at all — helpers are reached through the context's runtime table — so it is position
-    // independent anyway.
-    let isa = cranelift_native::builder()
-        .map_err(jit_error)?
-        .finish(settings::Flags::new(flags))
-        .map_err(jit_error)?;
-    let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+    let isa = |opt_level: &str| -> Result<OwnedTargetIsa, VmError> {
+        let mut flags = settings::builder();
+        flags.set("opt_level", opt_level).map_err(jit_error)?;
+        // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
+        flags
+            .set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })
+            .map_err(jit_error)?;
+        // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
+        flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
+        // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols
+        // at all — helpers are reached through the context's runtime table — so it is position
+        // independent anyway.
+        cranelift_native::builder().map_err(jit_error)?.finish(settings::Flags::new(flags)).map_err(jit_error)
+    };
+    let quick_isa = isa("none")?;
+    let mut module =
+        JITModule::new(JITBuilder::with_isa(isa("speed")?, cranelift_module::default_libcall_names()));
     let mut ctx = module.make_context();
     codegen::trampoline(&mut ctx.func, fctx, module.target_config());
     let id = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
@@ -253,7 +262,34 @@ fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> 
     for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
         *w = module.get_finalized_function(wid) as u64;
     }
-    Ok(HostModule { module, trampoline, wrappers })
+    Ok(HostModule { module, quick_isa, trampoline, wrappers })
+}
+
+/// Compile `ctx`'s function for the module's host, or with `isa` (the same host under other
+/// settings), and define it as `id`.
+fn define(
+    module: &mut JITModule,
+    id: cranelift_module::FuncId,
+    ctx: &mut cranelift_codegen::Context,
+    isa: Option<&dyn TargetIsa>,
+) -> Result<(), String> {
+    let Some(isa) = isa else {
+        return module.define_function(id, ctx).map_err(|e| format!("{e:?}"));
+    };
+    ctx.compile(isa, &mut cranelift_codegen::control::ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?;
+    let compiled = ctx.compiled_code().expect("just compiled");
+    let align = u64::from(compiled.buffer.alignment)
+        .max(u64::from(isa.function_alignment().minimum))
+        .max(isa.symbol_alignment());
+    let relocs: Vec<_> = compiled
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    let code = compiled.code_buffer();
+    module.define_function_bytes(id, align, code, &relocs).map_err(|e| format!("{e:?}"))
 }
 
 /// Whether Cranelift can generate code for this host.
@@ -303,6 +339,7 @@ impl Jit {
         Ok(Jit {
             cpu: CpuState::default(),
             module: Some(m.module),
+            quick_isa: m.quick_isa,
             fctx,
             trampoline: m.trampoline,
             wrappers: m.wrappers,
@@ -384,6 +421,7 @@ impl Jit {
             flush_temps: true,
             fast_mem: None,
             promote: 0,
+            optimize: true,
         };
         let region = self.compile_region(&[rb], opts)?;
         self.singles.push(Single { block: block.clone(), region });
@@ -434,11 +472,11 @@ impl Jit {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
             ctx.set_disasm(true);
         }
+        let quick = if opts.optimize { None } else { Some(&*self.quick_isa) };
         let defined =
             module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error).and_then(|id| {
-                module
-                    .define_function(id, &mut ctx)
-                    .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e:?}")))?;
+                define(module, id, &mut ctx, quick)
+                    .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e}")))?;
                 Ok(id)
             });
         let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
@@ -619,6 +657,7 @@ impl Jit {
         self.code_bytes = 0;
         let m = new_module(&mut self.fctx)?;
         self.module = Some(m.module);
+        self.quick_isa = m.quick_isa;
         self.trampoline = m.trampoline;
         self.wrappers = m.wrappers;
         Ok(())
