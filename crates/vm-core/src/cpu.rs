@@ -47,6 +47,44 @@ pub struct CpuState {
     /// FP unit state as in `mstatus.FS`: 0 off (FP instructions are illegal), 1 initial,
     /// 2 clean, 3 dirty (set by any FP state change).
     pub fs: u8,
+    /// Room for an engine's per-entry context (the JIT's `JitContext`), so compiled code
+    /// reaches these registers at a fixed offset from its context pointer instead of holding
+    /// a second pointer in a host register. Not architectural state: equality ignores it and
+    /// a clone starts empty.
+    pub engine: EngineScratch,
+}
+
+/// Words of [`EngineScratch`].
+pub const ENGINE_SCRATCH_WORDS: usize = 32;
+
+/// See [`CpuState::engine`].
+#[repr(C, align(64))]
+pub struct EngineScratch(pub [u64; ENGINE_SCRATCH_WORDS]);
+
+impl Default for EngineScratch {
+    fn default() -> Self {
+        EngineScratch([0; ENGINE_SCRATCH_WORDS])
+    }
+}
+
+impl Clone for EngineScratch {
+    fn clone(&self) -> Self {
+        EngineScratch::default()
+    }
+}
+
+impl PartialEq for EngineScratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for EngineScratch {}
+
+impl std::fmt::Debug for EngineScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EngineScratch")
+    }
 }
 
 impl Default for CpuState {
@@ -60,6 +98,7 @@ impl Default for CpuState {
             reservation: None,
             instret: 0,
             fs: 1,
+            engine: EngineScratch::default(),
         }
     }
 }

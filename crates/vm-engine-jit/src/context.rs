@@ -9,7 +9,18 @@
 use std::ffi::c_void;
 use std::sync::atomic::AtomicU64;
 
+use vm_core::cpu::EngineScratch;
 use vm_core::CpuState;
+
+/// Where the hart is relative to the context: the context lives in [`CpuState::engine`], so
+/// compiled code addresses `cpu.x[i]` as `ctx + HART_FROM_CTX + offset_of!(CpuState, x) + 8i`.
+pub const HART_FROM_CTX: i64 = -(std::mem::offset_of!(CpuState, engine) as i64);
+
+const _: () = assert!(
+    std::mem::size_of::<JitContext>() <= std::mem::size_of::<EngineScratch>()
+        && std::mem::align_of::<JitContext>() <= std::mem::align_of::<EngineScratch>(),
+    "JitContext must fit in CpuState::engine"
+);
 
 /// Status returned by compiled code: continue at [`JitContext::next_pc`]. If
 /// [`JitContext::exit_slot`] is not [`NO_SLOT`], the exit went through that chain slot, which the
@@ -90,7 +101,7 @@ impl LookupEntry {
 #[repr(C)]
 #[derive(Debug)]
 pub struct JitContext {
-    /// The hart's registers.
+    /// The hart's registers (this context lives inside it, at [`CpuState::engine`]).
     pub cpu: *mut CpuState,
     /// The runtime helpers.
     pub rt: *const RuntimeTable,

@@ -553,7 +553,13 @@ impl Jit {
             fast.map_or((std::ptr::null_mut(), std::ptr::null()), |f: FastMem| (f.host, f.table));
         let mut mmu_ref: &mut dyn Mmu = mmu;
         let mut csrs_ref: &mut dyn CsrHandler = csrs;
-        let mut ctx = JitContext {
+        let cpu: *mut CpuState = cpu;
+        // The context lives in the hart's engine scratch area, so compiled code reaches the
+        // registers at a constant offset from it (`context::HART_FROM_CTX`).
+        // SAFETY: `cpu` comes from a `&mut` borrow that outlives this call; the scratch area is
+        // big and aligned enough for a `JitContext` (checked at compile time in `context`).
+        let ctx_ptr: *mut JitContext = unsafe { std::ptr::addr_of_mut!((*cpu).engine) }.cast();
+        let ctx = JitContext {
             cpu,
             rt: &helpers::RUNTIME,
             helpers: self.wrappers.as_ptr(),
@@ -579,17 +585,21 @@ impl Jit {
             lookup_hits: 0,
             lookup_misses: 0,
         };
-        let ctx_ptr: *mut JitContext = &mut ctx;
-        // SAFETY: `ctx_ptr` points to `ctx`, alive until the end of this function; the guard
-        // (and with it the borrow of the atomic field) drops right after the call.
+        // SAFETY: `ctx_ptr` is valid for writes (above); `JitContext` has no drop glue, so
+        // overwriting whatever the scratch area held leaks nothing.
+        unsafe { ctx_ptr.write(ctx) };
+        // SAFETY: `ctx_ptr` stays valid until the end of this function; the guard (and with it
+        // the borrow of the atomic field) drops right after the call.
         let published = vm_core::stop::publish(unsafe { &(*ctx_ptr).stop });
         // SAFETY: `region.code` is a live translation (alive, and the module that holds it is
         // only freed by `flush`, which needs `&mut self`) compiled with the signature the
-        // trampoline calls. Every pointer in `ctx` comes from a borrow that outlives this call
-        // (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which do
-        // not change while compiled code runs) or from the MMU's own `FastMem` description.
+        // trampoline calls. Every pointer in the context comes from a borrow that outlives this
+        // call (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which
+        // do not change while compiled code runs) or from the MMU's own `FastMem` description.
         let status = unsafe { (self.trampoline)(ctx_ptr, region.code) };
         drop(published);
+        // SAFETY: compiled code has returned; nothing else refers to the context now.
+        let ctx = unsafe { &*ctx_ptr };
         self.counters.chained += ctx.chained;
         self.counters.lookup_hits += ctx.lookup_hits;
         self.counters.lookup_misses += ctx.lookup_misses;

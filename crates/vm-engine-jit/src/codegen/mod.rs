@@ -283,7 +283,9 @@ pub(crate) fn translate(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let ctx = b.block_params(entry)[0];
-    let cpu = b.ins().load(ptr, const_flags(), ctx, ctx_offset(offset_of!(JitContext, cpu)));
+    // The context lives inside the hart (`CpuState::engine`): every register access is an
+    // offset from the context register, and no host register holds a pointer to the hart.
+    let cpu = b.ins().iadd_imm_s(ctx, crate::context::HART_FROM_CTX);
     let exit = b.create_block();
     b.append_block_param(exit, I64);
     let mut g = Gen {
