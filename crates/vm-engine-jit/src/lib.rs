@@ -213,31 +213,28 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
 /// A Cranelift module for the host, with what every translation needs compiled into it.
 struct HostModule {
     module: JITModule,
-    /// The same host, compiling without Cranelift's optimizer (see [`RegionOpts::optimize`]).
-    quick_isa: OwnedTargetIsa,
     trampoline: Trampoline,
     wrappers: [u64; RUNTIME_ENTRIES],
 }
 
+/// The host ISA at Cranelift optimization level `opt_level` ("none" or "speed").
+fn host_isa(opt_level: &str) -> Result<OwnedTargetIsa, VmError> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", opt_level).map_err(jit_error)?;
+    // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
+    flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(jit_error)?;
+    // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
+    flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
+    // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols at all
+    // — helpers are reached through the context's runtime table — so it is position
+    // independent anyway.
+    cranelift_native::builder().map_err(jit_error)?.finish(settings::Flags::new(flags)).map_err(jit_error)
+}
+
 /// A Cranelift module for the host, with the trampoline and the helper wrappers compiled in.
 fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> {
-    let isa = |opt_level: &str| -> Result<OwnedTargetIsa, VmError> {
-        let mut flags = settings::builder();
-        flags.set("opt_level", opt_level).map_err(jit_error)?;
-        // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
-        flags
-            .set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })
-            .map_err(jit_error)?;
-        // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
-        flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
-        // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols
-        // at all — helpers are reached through the context's runtime table — so it is position
-        // independent anyway.
-        cranelift_native::builder().map_err(jit_error)?.finish(settings::Flags::new(flags)).map_err(jit_error)
-    };
-    let quick_isa = isa("none")?;
     let mut module =
-        JITModule::new(JITBuilder::with_isa(isa("speed")?, cranelift_module::default_libcall_names()));
+        JITModule::new(JITBuilder::with_isa(host_isa("speed")?, cranelift_module::default_libcall_names()));
     let mut ctx = module.make_context();
     codegen::trampoline(&mut ctx.func, fctx, module.target_config());
     let id = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
@@ -262,7 +259,7 @@ fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> 
     for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
         *w = module.get_finalized_function(wid) as u64;
     }
-    Ok(HostModule { module, quick_isa, trampoline, wrappers })
+    Ok(HostModule { module, trampoline, wrappers })
 }
 
 /// Compile `ctx`'s function for the module's host, or with `isa` (the same host under other
@@ -339,7 +336,7 @@ impl Jit {
         Ok(Jit {
             cpu: CpuState::default(),
             module: Some(m.module),
-            quick_isa: m.quick_isa,
+            quick_isa: host_isa("none")?,
             fctx,
             trampoline: m.trampoline,
             wrappers: m.wrappers,
@@ -667,7 +664,6 @@ impl Jit {
         self.code_bytes = 0;
         let m = new_module(&mut self.fctx)?;
         self.module = Some(m.module);
-        self.quick_isa = m.quick_isa;
         self.trampoline = m.trampoline;
         self.wrappers = m.wrappers;
         Ok(())

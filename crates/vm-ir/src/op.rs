@@ -390,4 +390,14 @@ impl Terminator {
             _ => Vec::new(),
         }
     }
+
+    /// The successors reached by a direct jump or branch: the edges a translation may follow
+    /// inside itself (the other terminators return to the machine).
+    pub fn jump_targets(&self) -> Vec<u64> {
+        match self {
+            Terminator::Jump { target } => vec![*target],
+            Terminator::Branch { taken, next, .. } => vec![*taken, *next],
+            _ => Vec::new(),
+        }
+    }
 }

@@ -79,10 +79,8 @@ fn dispatch_loop(cache: &BlockCache, picked: Vec<u32>, dispatch: &[u32]) -> Vec<
         .map(|&i| {
             let b = cache.get(i);
             let succ = match &b.lifted.block.term {
-                Terminator::Jump { target } => vec![*target],
-                Terminator::Branch { taken, next, .. } => vec![*taken, *next],
                 Terminator::JumpInd { .. } if dispatch.contains(&i) => b.ind_targets.clone(),
-                _ => Vec::new(),
+                t => t.jump_targets(),
             };
             (b.lifted.block.start_pc, succ)
         })
@@ -332,8 +330,6 @@ impl Tiering {
             let b = cache.get(picked[next]);
             next += 1;
             let (succ, targets) = match b.lifted.block.term {
-                Terminator::Jump { target } => (vec![target], false),
-                Terminator::Branch { taken, next, .. } => (vec![taken, next], false),
                 // Not returns (`jalr x0, 0(ra|t0)`): their targets are call sites, which
                 // would pull whole callers in.
                 Terminator::JumpInd { base, off }
@@ -346,7 +342,7 @@ impl Tiering {
                     (max_blocks, max_ops) = (MAX_DISPATCH_REGION_BLOCKS, MAX_DISPATCH_REGION_OPS);
                     (b.ind_targets.clone(), true)
                 }
-                _ => continue,
+                ref t => (t.jump_targets(), false),
             };
             for pc in succ {
                 if cache.is_break(pc) {

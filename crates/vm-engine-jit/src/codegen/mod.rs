@@ -511,10 +511,8 @@ impl Gen<'_, '_> {
         }
         let targets = |rb: &RegionBlock<'_>| -> Vec<u64> {
             match &rb.block.term {
-                Terminator::Jump { target } => vec![*target],
-                Terminator::Branch { taken, next, .. } => vec![*taken, *next],
                 Terminator::JumpInd { .. } => rb.ind_targets.to_vec(),
-                _ => Vec::new(),
+                t => t.jump_targets(),
             }
         };
         // Internal edges; a loop is an edge back to a block from which its source is reachable.
