@@ -118,28 +118,30 @@ fn csr_op(cpu: &mut CpuState, csrs: &mut dyn CsrHandler, index: usize, op: &IROp
 /// `ctx` must be a context set up by the JIT for the running code, with every integer register
 /// the op reads written back to `cpu`, and `op_id` an index into its op table.
 pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u64) -> u32 {
-    // SAFETY: compiled code passes the context it was given, which is live and unaliased.
-    let ctx = unsafe { &mut *ctx };
-    // SAFETY: `ops`, `cpu` and `csrs` were set by the JIT from live borrows that outlive this
-    // call; codegen only passes ids of entries of the op table `ops` points at.
-    let (single, cpu, csrs) = unsafe {
+    // The context lives inside the hart (`CpuState::engine`), so no `&mut JitContext` may be
+    // alive while the op has the hart: read what it needs through the raw pointer first.
+    // SAFETY: compiled code passes the context it was given, which is live; `ops`, `cpu`,
+    // `csrs` and `mmu` were set by the JIT from live borrows that outlive this call, and codegen
+    // only passes ids of entries of the op table `ops` points at.
+    let (single, cpu, csrs, mmu) = unsafe {
         (
-            &*(ctx.ops as *const IRBlock).add(op_id as usize),
-            &mut *ctx.cpu,
-            &mut **(ctx.csrs as *mut &mut dyn CsrHandler),
+            &*((*ctx).ops as *const IRBlock).add(op_id as usize),
+            &mut *(*ctx).cpu,
+            &mut **((*ctx).csrs as *mut &mut dyn CsrHandler),
+            &mut **((*ctx).mmu as *mut &mut dyn Mmu),
         )
     };
     let op = &single.ops[0];
     let result = if matches!(op, IROp::Csr { .. } | IROp::CsrI { .. }) {
         csr_op(cpu, csrs, csr_index as usize, op)
     } else {
-        // SAFETY: as for the load helpers.
-        let mmu = unsafe { mmu(ctx) };
         match vm_interp::run_block(cpu, mmu, csrs, single) {
             Exit::Fault { exc, .. } => Err(exc),
             _ => Ok(()),
         }
     };
+    // SAFETY: the op is done with the hart; the context is live and borrowed by nothing else.
+    let ctx = unsafe { &mut *ctx };
     refresh_stop(ctx);
     match result {
         Ok(()) => HELPER_OK,
