@@ -1,8 +1,9 @@
 //! The data compiled code sees: [`JitContext`] (passed in the first argument register) and the
 //! [`RuntimeTable`] of helper functions it calls for everything that is not inline.
 //!
-//! Translated code never embeds a host address: it reaches guest state through
-//! [`JitContext::cpu`], guest memory through [`JitContext::mem_host`] / [`JitContext::mem_table`],
+//! Translated code never embeds a host address: it reaches guest state at a constant offset
+//! from the context, which lives inside the hart ([`HART_FROM_CTX`]; helpers use
+//! [`JitContext::cpu`]), guest memory through [`JitContext::mem_host`] / [`JitContext::mem_table`],
 //! other translations through [`JitContext::chain`] and [`JitContext::lookup`], and the
 //! runtime only through [`JitContext::rt`], so the same machine code works wherever it is loaded.
 
