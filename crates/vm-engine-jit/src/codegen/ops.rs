@@ -233,10 +233,9 @@ impl Gen<'_, '_> {
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
-        let rt =
-            self.b.ins().load(self.ptr, super::const_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
-        let f =
-            self.b.ins().load(self.ptr, super::const_flags(), rt, offset_of!(RuntimeTable, exec_op) as i32);
+        // Plain loads at the call, as in `call`.
+        let rt = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
+        let f = self.b.ins().load(self.ptr, vm_flags(), rt, offset_of!(RuntimeTable, exec_op) as i32);
         let sig = self.sigs.op;
         let call = self.b.ins().call_indirect(sig, f, &[self.ctx, id, ci]);
         let status = self.b.inst_results(call)[0];
@@ -246,14 +245,14 @@ impl Gen<'_, '_> {
 
     /// Call runtime-table entry at `field` with `args` (one or two; the context is prepended)
     /// through its `preserve_all` wrapper; returns the helper's status.
+    ///
+    /// The helper's address is loaded at the call, with plain loads: as movable loads the
+    /// optimizer hoisted them to the region's entry and kept addresses used only on cold paths
+    /// in registers across hot loops (intkernel's matrix loop spilled a guest register for it).
     fn call(&mut self, field: usize, args: &[Value]) -> Value {
-        let wrappers = self.b.ins().load(
-            self.ptr,
-            super::const_flags(),
-            self.ctx,
-            offset_of!(JitContext, helpers) as i32,
-        );
-        let f = self.b.ins().load(self.ptr, super::const_flags(), wrappers, field as i32);
+        let wrappers =
+            self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
+        let f = self.b.ins().load(self.ptr, vm_flags(), wrappers, field as i32);
         let all = [self.ctx, args[0], *args.get(1).unwrap_or(&args[0])];
         let sig = self.sigs.helper;
         self.b.ins().call_indirect(sig, f, &all);
