@@ -27,10 +27,10 @@ fn fault(ctx: &mut JitContext, exc: Exception) -> u32 {
 /// The context's MMU.
 ///
 /// # Safety
-/// `ctx.mmu` must point to a live `&mut dyn Mmu` not otherwise borrowed.
-unsafe fn mmu<'a>(ctx: &JitContext) -> &'a mut dyn Mmu {
+/// `ctx` must be live, and its `mmu` point to a live `&mut dyn Mmu` not otherwise borrowed.
+unsafe fn mmu<'a>(ctx: *const JitContext) -> &'a mut dyn Mmu {
     // SAFETY: guaranteed by the caller (set up by `Jit::run_with` for this call only).
-    unsafe { &mut **(ctx.mmu as *mut &mut dyn Mmu) }
+    unsafe { &mut **((*ctx).mmu as *mut &mut dyn Mmu) }
 }
 
 /// Copy the machine's stop word into the context when it is lower: a helper may have done
@@ -40,7 +40,11 @@ fn refresh_stop(ctx: &mut JitContext) {
     // SAFETY: `stop_src` is the machine's stop word, valid while compiled code runs (see
     // `EnterEnv::stop`); it is read as an atomic because a signal handler may store to it.
     let src = unsafe { &*(ctx.stop_src as *const AtomicU64) }.load(Ordering::Acquire);
-    ctx.stop.fetch_min(src, Ordering::AcqRel);
+    // Plain loads in the usual case (nothing changed): fpkernel calls a helper per FP op, and
+    // `fetch_min` is a locked read-modify-write.
+    if src < ctx.stop.load(Ordering::Relaxed) {
+        ctx.stop.fetch_min(src, Ordering::AcqRel);
+    }
 }
 
 macro_rules! load_helper {
@@ -128,7 +132,7 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u6
             &*((*ctx).ops as *const IRBlock).add(op_id as usize),
             &mut *(*ctx).cpu,
             &mut **((*ctx).csrs as *mut &mut dyn CsrHandler),
-            &mut **((*ctx).mmu as *mut &mut dyn Mmu),
+            mmu(ctx),
         )
     };
     let op = &single.ops[0];

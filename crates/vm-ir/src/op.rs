@@ -384,10 +384,8 @@ impl Terminator {
     /// The statically known successors of a block ending here.
     pub fn successors(&self) -> Vec<u64> {
         match self {
-            Terminator::Jump { target } => vec![*target],
-            Terminator::Branch { taken, next, .. } => vec![*taken, *next],
             Terminator::Wfi { next, .. } | Terminator::FenceI { next } => vec![*next],
-            _ => Vec::new(),
+            t => t.jump_targets(),
         }
     }
 
