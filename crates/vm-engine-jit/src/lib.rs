@@ -217,10 +217,15 @@ struct HostModule {
     wrappers: [u64; RUNTIME_ENTRIES],
 }
 
-/// The host ISA at Cranelift optimization level `opt_level` ("none" or "speed").
+/// The host ISA at Cranelift optimization level `opt_level` ("none" or "speed"). "none" also
+/// takes the single-pass register allocator: that ISA compiles baselines, code that mostly
+/// runs a few times, where compile time is what counts.
 fn host_isa(opt_level: &str) -> Result<OwnedTargetIsa, VmError> {
     let mut flags = settings::builder();
     flags.set("opt_level", opt_level).map_err(jit_error)?;
+    if opt_level == "none" {
+        flags.set("regalloc_algorithm", "single_pass").map_err(jit_error)?;
+    }
     // The IR verifier costs about a third of compile time; keep it for debug builds and tests.
     flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(jit_error)?;
     // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
@@ -419,6 +424,7 @@ impl Jit {
             fast_mem: None,
             promote: 0,
             optimize: true,
+            baseline: false,
         };
         let region = self.compile_region(&[rb], opts)?;
         self.singles.push(Single { block: block.clone(), region });
@@ -450,7 +456,7 @@ impl Jit {
 
     /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
     /// from it by direct branches) into one translation. With `opts.chain` it becomes the
-    /// indirect-jump lookup table's entry for its start pc.
+    /// indirect-jump lookup table's entry for its start pc (unless `opts.baseline`).
     pub fn compile_region(
         &mut self,
         blocks: &[RegionBlock<'_>],
@@ -499,7 +505,7 @@ impl Jit {
         self.code_bytes += size;
         let rid = RegionId(self.regions.len() as u32);
         self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
-        if opts.chain {
+        if opts.chain && !opts.baseline {
             self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
         }
         Ok(rid)

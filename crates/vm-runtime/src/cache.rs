@@ -21,11 +21,15 @@ pub struct CachedBlock {
     pub lifted: LiftedBlock,
     /// Guest instructions in the block.
     pub n_insns: u64,
-    /// Times the block ran on the interpreter (hybrid mode's hotness counter).
+    /// Times the run loop dispatched to the block on the interpreter or to its baseline
+    /// translation (the hotness counter).
     pub runs: u32,
     /// The translation that starts at this block, once compiled (jit and hybrid modes).
     pub compiled: Option<RegionId>,
-    /// Compilation failed once: stay on the interpreter.
+    /// `compiled` is jit mode's first-tier translation of this block alone, which the run
+    /// loop still counts and replaces with a region once the block is hot.
+    pub baseline: bool,
+    /// Compilation failed once: stay on the interpreter (or on the baseline translation).
     pub jit_failed: bool,
     /// Where the block's indirect jump went while it was interpreted (distinct, at most
     /// [`MAX_IND_TARGETS`]): a region that holds the block can jump to those it also holds
@@ -124,6 +128,7 @@ impl BlockCache {
                     n_insns,
                     runs: 0,
                     compiled: None,
+                    baseline: false,
                     jit_failed: false,
                     ind_targets: Vec::new(),
                     targets_inlined: false,
@@ -247,6 +252,7 @@ mod tests {
             n_insns: 1,
             runs: 0,
             compiled: None,
+            baseline: false,
             jit_failed: false,
             ind_targets: Vec::new(),
             targets_inlined: false,

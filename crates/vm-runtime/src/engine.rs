@@ -197,7 +197,7 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
         executed += 1;
         if let Some(t) = tier.as_deref_mut() {
             let b = cache.get_mut(idx);
-            if b.compiled.is_none() && !b.jit_failed {
+            if (b.compiled.is_none() || b.baseline) && !b.jit_failed {
                 let hot = t.is_hot(b, cpu.instret);
                 if hot && !t.worth_compiling(&b.lifted.block) {
                     b.jit_failed = true;
@@ -220,8 +220,15 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                 if EXEC {
                     crate::dump::exec_region(cache, t, cpu.pc, rid);
                 }
+                let before = cpu.instret;
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
-                    RegionExit::Next { pc, .. } => {
+                    RegionExit::Next { pc, slot } => {
+                        let b = cache.get_mut(idx);
+                        if b.baseline && slot.is_none() && cpu.instret - before == b.n_insns {
+                            // A baseline ran its block and left by its indirect jump: learn
+                            // the target as the interpreter would.
+                            note_ind_target(b, pc);
+                        }
                         cpu.pc = pc;
                         if cpu.instret >= stop_at || M::wants_attention(mem) {
                             break None;
@@ -254,12 +261,8 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
             Exit::Next(next) => {
                 cpu.pc = next;
                 cpu.instret += b.n_insns;
-                if let (Some(_), vm_ir::Terminator::JumpInd { base, off }) = (&tier, &b.lifted.block.term) {
-                    // Regions holding this block may jump to `next` inside compiled code (not
-                    // for returns, which regions never follow).
-                    if !crate::tier::is_return(base.0, *off) {
-                        cache.get_mut(idx).note_ind_target(next);
-                    }
+                if tier.is_some() {
+                    note_ind_target(cache.get_mut(idx), next);
                 }
                 if cpu.instret >= stop_at || M::wants_attention(mem) {
                     break None;
@@ -271,6 +274,16 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
     };
     stats.blocks_executed += executed;
     result
+}
+
+/// Block `b` ended in a jump to `next`: if that was an indirect jump (not a return, which
+/// regions never follow), regions holding `b` may jump to `next` inside compiled code.
+fn note_ind_target(b: &mut crate::cache::CachedBlock, next: u64) {
+    if let vm_ir::Terminator::JumpInd { base, off } = b.lifted.block.term {
+        if !crate::tier::is_return(base.0, off) {
+            b.note_ind_target(next);
+        }
+    }
 }
 
 /// Guest code in `[lo, hi)` changed or went away: forget its blocks and translations.

@@ -1,17 +1,22 @@
 //! Tiering between the interpreter and the Cranelift JIT.
 //!
-//! `--mode jit` compiles at a block's first run (a block ending in an indirect jump first
-//! runs [`JIT_DISPATCH_RUNS`] times on the interpreter to learn its targets); `--mode hybrid`
-//! interprets a block until the run loop has dispatched to it `jit_threshold` times, then
-//! compiles. Either way what gets compiled is a *region*: the hot block plus the blocks
-//! reachable from it by direct jumps and branches (in hybrid mode only those that already ran),
-//! up to [`MAX_REGION_BLOCKS`] blocks, so loops run inside one translation with the guest
-//! registers in host registers. A region also follows the targets an indirect jump took on the
-//! interpreter, so a bytecode interpreter's dispatch and handlers become one loop (see
-//! [`Tiering::gather`]). Exits from a translation are chained to the translation of their
-//! target once it exists. Code known to be hot (hybrid mode's, jit mode's dispatches) is
-//! compiled with Cranelift's optimizer; jit mode's first-run code without it, which compiles
-//! in two thirds of the time.
+//! `--mode hybrid` interprets a block until the run loop has dispatched to it `jit_threshold`
+//! times, then compiles. `--mode jit` never interprets: it compiles a block at its first run
+//! into a *baseline* translation of that block alone, without Cranelift's optimizer, whose
+//! every exit returns to the run loop; the loop counts the block's runs and records where its
+//! indirect jump went, as the interpreter does in hybrid mode. Most start-up code runs a few
+//! times and never gets more than that: compiling it as one block, not as a region of the code
+//! reachable from it, is what makes jit mode start quickly (branchy: 3100 blocks compiled
+//! ahead in 0.53 s before, about 1300 now).
+//!
+//! Either way, once a block has had `jit_threshold` runs, what gets compiled is a *region*: the
+//! hot block plus the blocks that already ran and are reachable from it by direct jumps and
+//! branches, up to [`MAX_REGION_BLOCKS`] blocks, so loops run inside one translation with the
+//! guest registers in host registers, compiled with Cranelift's optimizer. A region also
+//! follows the targets an indirect jump took, so a bytecode interpreter's dispatch and handlers
+//! become one loop (see [`Tiering::gather`]). Exits from a translation are chained to the
+//! translation of their target once it exists (never to a baseline: the run loop must see
+//! those runs).
 //!
 //! The code cache holds at most `jit_cache_size` bytes of host code; when a translation would
 //! not fit, every translation is dropped and compilation starts over (a generational collector
@@ -32,7 +37,8 @@ use crate::cache::{BlockCache, CachedBlock};
 use crate::engine::{insn_of_op, Csrs};
 
 /// Hybrid mode interprets `jit_threshold` times this many instructions before it compiles
-/// anything (100,000 for the default threshold of 100: under a millisecond).
+/// anything (100,000 for the default threshold of 100: under a millisecond); jit mode runs
+/// baselines that long before it compiles a region.
 pub const WARMUP_PER_THRESHOLD: u64 = 1000;
 
 /// Most blocks in one translation.
@@ -52,22 +58,9 @@ pub const PROMOTED_REGS: u8 = 6;
 /// `MAX_REGION_OPS` ops compiles to well under this).
 pub const MIN_CODE_CACHE: usize = 256 * 1024;
 
-/// jit mode interprets a block that ends in an indirect jump (other than a return) this many
-/// times before compiling it, to learn where the jump goes: a bytecode interpreter's dispatch
-/// then compiles into one region with its handlers, as in hybrid mode, instead of leaving
-/// compiled code at every dispatch (branchy under jit: 10.1 s before, 3.6 s with it).
-pub const JIT_DISPATCH_RUNS: u32 = 500;
-
 /// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
 pub(crate) fn is_return(base: u8, off: i64) -> bool {
     off == 0 && matches!(base, 1 | 5)
-}
-
-/// jit mode: `b` ends in an indirect jump that is not a return and has not run
-/// [`JIT_DISPATCH_RUNS`] times yet, so it stays on the interpreter, which records its targets.
-fn learns_targets(b: &CachedBlock) -> bool {
-    matches!(b.lifted.block.term, Terminator::JumpInd { base, off } if !is_return(base.0, off))
-        && b.runs < JIT_DISPATCH_RUNS
 }
 
 /// The blocks of `picked` (the first is the region's entry, which stays) from which one of the
@@ -160,11 +153,15 @@ struct RegionInfo {
 pub struct Tiering {
     /// Created at the first compilation (a short run that compiles nothing pays nothing).
     jit: Option<Jit>,
-    /// Interpreted runs before a block is compiled (0: compile before the first run).
+    /// jit mode: a block's first run compiles a baseline translation (see the module doc).
+    baseline_first: bool,
+    /// Runs (interpreted, or of a baseline translation) before a block's region is compiled.
     pub threshold: u32,
-    /// Hybrid mode compiles nothing before the guest has retired this many instructions: a
-    /// short program (a shell command, `--version`) finishes on the interpreter faster than
-    /// Cranelift could start up and compile its hot loops.
+    /// No region is compiled before the guest has retired this many instructions: a short
+    /// program (a shell command, `--version`) finishes on the interpreter (or the baselines)
+    /// faster than Cranelift could compile its hot loops, and a longer one has reached the
+    /// code it spends its time in (a bytecode interpreter has run most of its handlers, so
+    /// its dispatch region holds them).
     pub warmup: u64,
     cache_size: usize,
     precise_limit: bool,
@@ -218,10 +215,10 @@ impl Tiering {
         config: &JitConfig,
         precise_limit: bool,
     ) -> Result<Option<Tiering>, VmError> {
-        let threshold = match mode {
+        let baseline_first = match mode {
             ExecMode::Interpreter => return Ok(None),
-            ExecMode::Jit => 0,
-            ExecMode::Hybrid => config.jit_threshold,
+            ExecMode::Jit => true,
+            ExecMode::Hybrid => false,
             ExecMode::Accelerated => return Err(VmError::Unsupported(
                 "accelerated mode runs x86-64 guests only; RISC-V guests run in interp, jit or hybrid mode"
                     .into(),
@@ -240,9 +237,10 @@ impl Tiering {
         }
         // Fail now, not at the first hot block, if the host is unsupported.
         vm_engine_jit::host_supported()?;
-        let jit = None;
+        let threshold = config.jit_threshold;
         Ok(Some(Tiering {
-            jit,
+            jit: None,
+            baseline_first,
             threshold,
             warmup: u64::from(threshold) * WARMUP_PER_THRESHOLD,
             cache_size: config.jit_cache_size,
@@ -264,22 +262,17 @@ impl Tiering {
         self.jit.as_mut().expect("a translation exists, so the JIT does")
     }
 
-    /// Whether the run loop should compile `b` now. Hybrid mode: it ran `threshold` times, after
-    /// the warm-up. jit mode: at once, except an indirect jump's block (not a return's), which
-    /// first runs [`JIT_DISPATCH_RUNS`] times on the interpreter to learn its targets.
+    /// Whether the run loop should compile `b` (not compiled, or only to a baseline) now: it
+    /// ran `threshold` times, after the warm-up; in jit mode also a block never compiled.
     pub(crate) fn is_hot(&self, b: &CachedBlock, instret: u64) -> bool {
-        if self.threshold == 0 {
-            !learns_targets(b)
-        } else {
-            b.runs >= self.threshold && instret >= self.warmup
-        }
+        (self.baseline_first && b.compiled.is_none()) || (b.runs >= self.threshold && instret >= self.warmup)
     }
 
     /// Whether hybrid mode should compile this block: the JIT runs FP ops out of line (through
     /// the interpreter's code for that op), which is slower than interpreting them, so blocks
     /// that are mostly FP stay on the interpreter. jit mode compiles everything.
     pub(crate) fn worth_compiling(&self, block: &vm_ir::IRBlock) -> bool {
-        if self.threshold == 0 {
+        if self.baseline_first {
             return true;
         }
         let out_of_line = block.ops.iter().filter(|op| vm_engine_jit::runs_out_of_line(op)).count();
@@ -291,15 +284,15 @@ impl Tiering {
         self.jit.as_ref().map(Jit::counters).unwrap_or_default()
     }
 
-    /// The blocks of the region starting at cache block `idx`: the blocks its direct jumps and
-    /// branches reach and the targets its indirect jumps took on the interpreter — a bytecode
+    /// The blocks of the region starting at cache block `idx`: the blocks that ran and that its
+    /// direct jumps and branches reach, and the targets its indirect jumps took — a bytecode
     /// interpreter's dispatch loop then runs in one region. That happens once per dispatch
     /// block and only if every target fits (large handlers, as in Lua, made every region the
     /// size limit at a high compile cost for little gain). Such a region keeps only the loop:
-    /// blocks that lead back to a dispatch (jit mode would otherwise fill it with the never-run
-    /// paths out of the handlers, such as the way to `exit`, which made it slower).
-    fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
-        if let Some((picked, dispatch)) = self.gather_with(cache, mem, idx, true) {
+    /// blocks that lead back to a dispatch (not the rarely run paths out of the handlers, such
+    /// as the way to `exit`, which made it slower).
+    fn gather(&self, cache: &mut BlockCache, idx: u32) -> Vec<u32> {
+        if let Some((picked, dispatch)) = self.gather_with(cache, idx, true) {
             if dispatch.is_empty() {
                 return picked;
             }
@@ -309,18 +302,12 @@ impl Tiering {
             }
             return picked;
         }
-        self.gather_with(cache, mem, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
+        self.gather_with(cache, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
     }
 
     /// [`Tiering::gather`] following indirect-jump targets if `expand`; `None` if some target
     /// did not fit. Also returns the dispatch blocks whose targets it followed.
-    fn gather_with<M: Mmu>(
-        &self,
-        cache: &mut BlockCache,
-        mem: &mut M,
-        idx: u32,
-        expand: bool,
-    ) -> Option<(Vec<u32>, Vec<u32>)> {
+    fn gather_with(&self, cache: &BlockCache, idx: u32, expand: bool) -> Option<(Vec<u32>, Vec<u32>)> {
         let mut picked = vec![idx];
         let mut dispatch = Vec::new();
         let mut ops = cache.get(idx).lifted.block.ops.len();
@@ -349,13 +336,8 @@ impl Tiering {
                     // The run loop must stop in front of a breakpoint: leave it out.
                     continue;
                 }
-                // Hybrid mode follows only paths that ran; jit mode compiles ahead, but not into
-                // a dispatch block still learning its targets (the region leaves to it instead).
-                let i = if self.threshold > 0 { cache.peek(pc) } else { Some(cache.lookup(pc, mem)) };
-                let Some(i) = i else { continue };
-                if self.threshold == 0 && learns_targets(cache.get(i)) {
-                    continue;
-                }
+                // Only paths that ran (whose blocks the cache has).
+                let Some(i) = cache.peek(pc) else { continue };
                 if runs_own_dispatch(cache.get(i)) {
                     continue;
                 }
@@ -376,7 +358,8 @@ impl Tiering {
         Some((picked, dispatch))
     }
 
-    /// Compile the region starting at cache block `idx` and record it on that block.
+    /// Compile the region starting at cache block `idx` (in jit mode, at its first run, the
+    /// block's baseline translation) and record it on that block, in place of its baseline.
     pub(crate) fn compile_at<M: Mmu>(
         &mut self,
         cache: &mut BlockCache,
@@ -392,7 +375,8 @@ impl Tiering {
             self.full_flushes += 1;
         }
         let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
-        let picked = self.gather(cache, mem, idx);
+        let baseline = self.baseline_first && cache.get(idx).compiled.is_none();
+        let picked = if baseline { vec![idx] } else { self.gather(cache, idx) };
         let csr_index: Vec<Vec<u32>> = picked
             .iter()
             .map(|&i| {
@@ -409,7 +393,7 @@ impl Tiering {
                     block: &b.lifted.block,
                     csr_index: ci,
                     n_insns: b.n_insns,
-                    ind_targets: &b.ind_targets,
+                    ind_targets: if baseline { &[] } else { &b.ind_targets },
                 }
             })
             .collect();
@@ -419,12 +403,11 @@ impl Tiering {
             check_every_block: self.precise_limit,
             flush_temps: false,
             fast_mem,
-            promote: PROMOTED_REGS,
-            // Code known to be hot gets Cranelift's optimizer: everything in hybrid mode, and a
-            // dispatch in jit mode (it ran on the interpreter first). jit mode compiles all
-            // else at its first run, mostly code that runs a few times (start-up), where the
-            // optimizer's third of compile time does not pay (hello: 0.58 -> 0.37 s).
-            optimize: self.threshold > 0 || cache.get(idx).runs > 0,
+            promote: if baseline { 0 } else { PROMOTED_REGS },
+            // A baseline mostly runs a few times (start-up), where the optimizer's third of
+            // compile time does not pay.
+            optimize: !baseline,
+            baseline,
         };
         let result = self.jit().compile_region(&blocks, opts);
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
@@ -446,7 +429,14 @@ impl Tiering {
             start.elapsed()
         );
         self.regions.insert(rid, RegionInfo { entry, ranges });
-        cache.get_mut(idx).compiled = Some(rid);
+        let b = cache.get_mut(idx);
+        let old = b.compiled.replace(rid).filter(|_| b.baseline);
+        b.baseline = baseline;
+        if let Some(old) = old {
+            // Nothing chains to a baseline or finds it by lookup: it just goes out of use.
+            self.regions.remove(&old);
+            self.jit().invalidate(old);
+        }
         Ok(())
     }
 
@@ -470,7 +460,8 @@ impl Tiering {
         let exit = self.jit().enter(rid, cpu, mem, &mut JitCsrs(csrs), env);
         self.compiled_insns += cpu.instret - before;
         if let RegionExit::Next { pc, slot: Some(slot) } = exit {
-            if let Some(target) = cache.peek(pc).and_then(|i| cache.get(i).compiled) {
+            let target = cache.peek(pc).map(|i| cache.get(i)).filter(|b| !b.baseline);
+            if let Some(target) = target.and_then(|b| b.compiled) {
                 self.jit().link(slot, target);
             }
         }
@@ -497,6 +488,7 @@ impl Tiering {
                 let b = cache.get_mut(i);
                 if b.compiled == Some(id) {
                     b.compiled = None;
+                    b.baseline = false;
                 }
             }
             // A dispatch block it held may be inlined into the next region again.
@@ -515,6 +507,7 @@ impl Tiering {
         for i in live {
             let b = cache.get_mut(i);
             b.compiled = None;
+            b.baseline = false;
             b.targets_inlined = false;
         }
         self.regions.clear();

@@ -84,8 +84,10 @@ impl Gen<'_, '_> {
     /// Control leaves the current block for constant `target`: jump within the region, or
     /// exit (chaining when allowed).
     pub(super) fn edge(&mut self, target: u64) {
-        // Without chaining (the single-block API) every exit returns, even to the block itself.
-        let internal = if self.opts.chain { self.blocks.get(&target).copied() } else { None };
+        // Without chaining (the single-block API) every exit returns, even to the block itself;
+        // so does a baseline's, whose runs the runtime counts.
+        let internal =
+            if self.opts.chain && !self.opts.baseline { self.blocks.get(&target).copied() } else { None };
         if let Some(blk) = internal {
             if target <= self.cur_pc || self.opts.check_every_block {
                 // A backward edge (every loop has one): stop here if the budget is spent.
@@ -266,7 +268,7 @@ impl Gen<'_, '_> {
                 internal.sort_unstable();
                 if self.opts.chain && super::dispatch_table_fits(&internal) {
                     self.dispatch(t, pc, &internal);
-                } else if self.opts.chain {
+                } else if self.opts.chain && !self.opts.baseline {
                     self.indirect_exit(pc);
                 } else {
                     self.leave(pc);

@@ -97,6 +97,10 @@ pub struct RegionOpts {
     /// Run Cranelift's optimizer (`opt_level = speed`). Without it a translation compiles
     /// in about two thirds of the time.
     pub optimize: bool,
+    /// A first-tier translation whose runs the runtime counts, so it must see every entry:
+    /// it goes in no indirect-jump lookup table, and its own indirect jumps return to the
+    /// runtime (which records where they went) instead of looking the target up.
+    pub baseline: bool,
 }
 
 /// What the JIT hands codegen besides the blocks: ids for out-of-line ops and chain slots.
