@@ -51,7 +51,7 @@ enum Command {
 /// Engine flags shared by `boot` and `run`.
 #[derive(clap::Args, Clone)]
 pub struct RunOpts {
-    /// Execution engine: interp, jit (Cranelift, compile every block at its first run; an indirect jump learns its targets on the interpreter first) or hybrid (interpret, compile hot blocks).
+    /// Execution engine: interp, jit (Cranelift: compile every block at its first run, then hot code again with the optimizer) or hybrid (interpret, compile hot code).
     #[arg(long, default_value = "hybrid")]
     pub mode: String,
     /// Hybrid mode: interpreted runs of a block before it is compiled.

@@ -135,8 +135,8 @@ fn vm_error_reports_then_names_the_error() {
 
 /// jit and hybrid modes compile a switch-dispatch interpreter's loop into one region: the
 /// dispatch's indirect jumps to handlers seen while it was interpreted become a host jump
-/// table, so they no longer go through the lookup table (jit mode interprets such a block for
-/// its first runs to learn them). Opcodes first used after compilation still leave through
+/// table, so they no longer go through the lookup table (jit mode's baseline translation of the
+/// dispatch block returns to the run loop, which learns them). Opcodes first used after compilation still leave through
 /// the lookup. The output is the same in every engine (and the suite compares it with qemu).
 #[test]
 fn a_dispatch_loop_runs_inside_one_region() {
