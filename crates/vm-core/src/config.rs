@@ -46,7 +46,8 @@ impl std::str::FromStr for ExecMode {
 pub struct JitConfig {
     /// Whether the JIT may be used at all.
     pub enable_jit: bool,
-    /// How many times a block runs before hybrid mode compiles it. Lower = earlier compilation.
+    /// How many times a block runs (interpreted in hybrid mode, as its baseline translation in
+    /// jit mode) before its hot region is compiled with the optimizer. Lower = earlier.
     pub jit_threshold: u32,
     /// Code cache size in bytes.
     pub jit_cache_size: usize,
