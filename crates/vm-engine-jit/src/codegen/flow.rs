@@ -97,7 +97,7 @@ impl Gen<'_, '_> {
             self.b.ins().jump(blk, &[]);
             return;
         }
-        if self.opts.chain {
+        if self.opts.chain && !self.opts.baseline {
             self.chain_exit(target);
         } else {
             let pc = self.b.ins().iconst(I64, target as i64);

@@ -98,8 +98,8 @@ pub struct RegionOpts {
     /// in about two thirds of the time.
     pub optimize: bool,
     /// A first-tier translation whose runs the runtime counts, so it must see every entry:
-    /// it goes in no indirect-jump lookup table, and its own indirect jumps return to the
-    /// runtime (which records where they went) instead of looking the target up.
+    /// it goes in no indirect-jump lookup table. Every exit returns to the runtime (no chain
+    /// slots: less code to compile), so its indirect jump's targets can be recorded there.
     pub baseline: bool,
 }
 
