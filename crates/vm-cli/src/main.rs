@@ -54,7 +54,7 @@ pub struct RunOpts {
     /// Execution engine: interp, jit (Cranelift: compile every block at its first run, then hot code again with the optimizer) or hybrid (interpret, compile hot code).
     #[arg(long, default_value = "hybrid")]
     pub mode: String,
-    /// Runs of a block (hybrid: interpreted; jit: as its first, unoptimized translation) before its hot region is compiled with the optimizer.
+    /// Runs of a block (hybrid: interpreted; jit: as its first, unoptimized translation) before its hot region is compiled with the optimizer (0: at its first run).
     #[arg(long, default_value_t = vm_core::JitConfig::default().jit_threshold)]
     pub jit_threshold: u32,
     /// Most host code the JIT keeps, in KiB (all of it is dropped when full).

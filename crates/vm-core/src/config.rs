@@ -47,7 +47,8 @@ pub struct JitConfig {
     /// Whether the JIT may be used at all.
     pub enable_jit: bool,
     /// How many times a block runs (interpreted in hybrid mode, as its baseline translation in
-    /// jit mode) before its hot region is compiled with the optimizer. Lower = earlier.
+    /// jit mode) before its hot region is compiled with the optimizer. Lower = earlier; 0
+    /// compiles a block's region, with the blocks its branches reach, at its first run.
     pub jit_threshold: u32,
     /// Code cache size in bytes.
     pub jit_cache_size: usize,

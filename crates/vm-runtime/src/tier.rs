@@ -18,6 +18,11 @@
 //! translation of their target once it exists (never to a baseline: the run loop must see
 //! those runs).
 //!
+//! `jit_threshold` 0 skips the profile: a block's first run compiles its region, taking the
+//! blocks its branches reach whether they ran or not (no baselines in jit mode). The test
+//! suites run jit mode this way too, so that all guest code, not only hot loops, runs as
+//! optimized regions under the QEMU and interpreter oracles.
+//!
 //! The code cache holds at most `jit_cache_size` bytes of host code; when a translation would
 //! not fit, every translation is dropped and compilation starts over (a generational collector
 //! is future work). Translations covering guest code that changes are invalidated.
@@ -153,7 +158,10 @@ struct RegionInfo {
 pub struct Tiering {
     /// Created at the first compilation (a short run that compiles nothing pays nothing).
     jit: Option<Jit>,
-    /// jit mode: a block's first run compiles a baseline translation (see the module doc).
+    /// jit mode: nothing is interpreted.
+    jit_mode: bool,
+    /// jit mode with a threshold: a block's first run compiles a baseline translation (see
+    /// the module doc).
     baseline_first: bool,
     /// Runs (interpreted, or of a baseline translation) before a block's region is compiled.
     pub threshold: u32,
@@ -215,7 +223,7 @@ impl Tiering {
         config: &JitConfig,
         precise_limit: bool,
     ) -> Result<Option<Tiering>, VmError> {
-        let baseline_first = match mode {
+        let jit_mode = match mode {
             ExecMode::Interpreter => return Ok(None),
             ExecMode::Jit => true,
             ExecMode::Hybrid => false,
@@ -240,7 +248,9 @@ impl Tiering {
         let threshold = config.jit_threshold;
         Ok(Some(Tiering {
             jit: None,
-            baseline_first,
+            jit_mode,
+            // Threshold 0 compiles a block's region at its first run, so no baseline is needed.
+            baseline_first: jit_mode && threshold > 0,
             threshold,
             warmup: u64::from(threshold) * WARMUP_PER_THRESHOLD,
             cache_size: config.jit_cache_size,
@@ -272,7 +282,7 @@ impl Tiering {
     /// the interpreter's code for that op), which is slower than interpreting them, so blocks
     /// that are mostly FP stay on the interpreter. jit mode compiles everything.
     pub(crate) fn worth_compiling(&self, block: &vm_ir::IRBlock) -> bool {
-        if self.baseline_first {
+        if self.jit_mode {
             return true;
         }
         let out_of_line = block.ops.iter().filter(|op| vm_engine_jit::runs_out_of_line(op)).count();
@@ -291,8 +301,12 @@ impl Tiering {
     /// size limit at a high compile cost for little gain). Such a region keeps only the loop:
     /// blocks that lead back to a dispatch (not the rarely run paths out of the handlers, such
     /// as the way to `exit`, which made it slower).
-    fn gather(&self, cache: &mut BlockCache, idx: u32) -> Vec<u32> {
-        if let Some((picked, dispatch)) = self.gather_with(cache, idx, true) {
+    ///
+    /// With threshold 0 nothing has run yet, so it takes the blocks its branches reach whether
+    /// they ran or not (compiling ahead, as a whole-program JIT would; the differential tests
+    /// use this to put random code into regions).
+    fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
+        if let Some((picked, dispatch)) = self.gather_with(cache, mem, idx, true) {
             if dispatch.is_empty() {
                 return picked;
             }
@@ -302,12 +316,18 @@ impl Tiering {
             }
             return picked;
         }
-        self.gather_with(cache, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
+        self.gather_with(cache, mem, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
     }
 
     /// [`Tiering::gather`] following indirect-jump targets if `expand`; `None` if some target
     /// did not fit. Also returns the dispatch blocks whose targets it followed.
-    fn gather_with(&self, cache: &BlockCache, idx: u32, expand: bool) -> Option<(Vec<u32>, Vec<u32>)> {
+    fn gather_with<M: Mmu>(
+        &self,
+        cache: &mut BlockCache,
+        mem: &mut M,
+        idx: u32,
+        expand: bool,
+    ) -> Option<(Vec<u32>, Vec<u32>)> {
         let mut picked = vec![idx];
         let mut dispatch = Vec::new();
         let mut ops = cache.get(idx).lifted.block.ops.len();
@@ -336,8 +356,9 @@ impl Tiering {
                     // The run loop must stop in front of a breakpoint: leave it out.
                     continue;
                 }
-                // Only paths that ran (whose blocks the cache has).
-                let Some(i) = cache.peek(pc) else { continue };
+                // Only paths that ran (whose blocks the cache has), unless nothing has to.
+                let i = if self.threshold == 0 { Some(cache.lookup(pc, mem)) } else { cache.peek(pc) };
+                let Some(i) = i else { continue };
                 if runs_own_dispatch(cache.get(i)) {
                     continue;
                 }
@@ -376,7 +397,7 @@ impl Tiering {
         }
         let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
         let baseline = self.baseline_first && cache.get(idx).compiled.is_none();
-        let picked = if baseline { vec![idx] } else { self.gather(cache, idx) };
+        let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
         let csr_index: Vec<Vec<u32>> = picked
             .iter()
             .map(|&i| {
