@@ -41,21 +41,31 @@ fn without_vm_lines(stderr: &[u8]) -> Vec<u8> {
 
 #[test]
 fn in_house_suite_matches_qemu_interp() {
-    in_house_suite("interp");
+    in_house_suite(&["--mode", "interp"]);
 }
 
+/// jit mode as users run it: baselines first, hot code in optimized regions.
 #[test]
 fn in_house_suite_matches_qemu_jit() {
-    in_house_suite("jit");
+    in_house_suite(&["--mode", "jit"]);
+}
+
+/// jit mode compiling every block's region (with the blocks ahead of it) at its first run,
+/// so that all the guests' code, not only their hot loops, runs as optimized regions.
+#[test]
+fn in_house_suite_matches_qemu_jit_regions_at_first_run() {
+    in_house_suite(&["--mode", "jit", "--jit-threshold", "0"]);
 }
 
 #[test]
 fn in_house_suite_matches_qemu_hybrid() {
-    in_house_suite("hybrid");
+    in_house_suite(&["--mode", "hybrid"]);
 }
 
-/// Every case of guests/linux/tests.txt under `vm run --mode MODE` and under qemu-riscv64.
-fn in_house_suite(mode: &str) {
+/// Every case of guests/linux/tests.txt under `vm run VM_ARGS` (the engine) and under
+/// qemu-riscv64.
+fn in_house_suite(vm_args: &[&str]) {
+    let mode = vm_args.join(" ");
     if !have("qemu-riscv64") {
         return;
     }
@@ -87,7 +97,9 @@ fn in_house_suite(mode: &str) {
             std::iter::once(bin).chain(args.split_whitespace().map(String::from)).collect();
         let stdin = (!stdin.is_empty()).then(|| Path::new(stdin));
 
-        let ours_argv: Vec<String> = [vec![vm.clone(), "run".into()], sysroot.clone(), rest.clone()].concat();
+        let engine: Vec<String> = vm_args.iter().map(|a| a.to_string()).collect();
+        let ours_argv: Vec<String> =
+            [vec![vm.clone(), "run".into()], engine, sysroot.clone(), rest.clone()].concat();
         let mut ours = observe(&dir, &ours_argv, &env, stdin);
         // `vm run` prints a crash report (lines starting `vm: `) when the guest dies of a
         // core-dumping signal (abort, crash); QEMU prints nothing there. Compare without it.

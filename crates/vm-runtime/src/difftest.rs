@@ -308,12 +308,15 @@ impl Case {
         Ok(m)
     }
 
-    /// Compare the JIT (and, with `hybrid_threshold`, the hybrid engine) with the interpreter.
+    /// Compare the JIT (regions compiled at the first run) and, with `hybrid_threshold`, the
+    /// hybrid engine and jit mode's baselines (jit mode with that threshold) with the
+    /// interpreter.
     pub fn check(&self, hybrid_threshold: Option<u32>) -> Result<(), Box<Mismatch>> {
         let oracle = self.run(ExecMode::Interpreter);
         let mut engines = vec![(ExecMode::Jit, 0, "jit".to_string())];
         if let Some(t) = hybrid_threshold {
             engines.push((ExecMode::Hybrid, t, format!("hybrid (threshold {t})")));
+            engines.push((ExecMode::Jit, t, format!("jit (threshold {t})")));
         }
         for (mode, t, engine) in engines {
             let other = self.run_with_threshold(mode, t);

@@ -1,7 +1,8 @@
 //! ISA-level differential test: random valid RV64GC instruction sequences (every extension,
 //! branches and loops, traps) run on the bare-metal machine under the interpreter (the
-//! oracle), the JIT and — for a quarter of the cases — the hybrid engine with `jit_threshold`
-//! 1 or 2; registers, trap CSRs, memory and the run result must agree. See
+//! oracle), the JIT (jit mode with `jit_threshold` 0: regions at the first run) and — for a
+//! quarter of the cases — the hybrid engine and jit mode's baselines with `jit_threshold` 1 or
+//! 2; registers, trap CSRs, memory and the run result must agree. See
 //! `vm_runtime::difftest` for how a case is built from bytes and what is compared.
 //!
 //! Case count: 100 000 in total by default, split over four `#[test]` shards that run in

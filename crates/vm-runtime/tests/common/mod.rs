@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use vm_core::{ExecMode, VmConfig, VmError};
+use vm_core::{ExecMode, JitConfig, VmConfig, VmError};
 use vm_runtime::{BareMetal, RunOutcome};
 
 /// The repository root.
@@ -30,8 +30,8 @@ impl Write for Capture {
 }
 
 /// Run a bare-metal ELF on `vm`; returns (exit status, console output).
-pub fn run_vm(elf: &Path, mode: ExecMode, max_insns: u64) -> Result<(u64, Vec<u8>), VmError> {
-    let config = VmConfig { exec_mode: mode, max_insns: Some(max_insns), ..Default::default() };
+pub fn run_vm(elf: &Path, mode: ExecMode, jit: JitConfig, max_insns: u64) -> Result<(u64, Vec<u8>), VmError> {
+    let config = VmConfig { exec_mode: mode, max_insns: Some(max_insns), jit, ..Default::default() };
     let mut vm = BareMetal::new(&config)?;
     let out = Capture::default();
     vm.load_kernel(elf, Box::new(out.clone()))?;
