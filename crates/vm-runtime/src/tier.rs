@@ -7,7 +7,7 @@
 //! indirect jump went, as the interpreter does in hybrid mode. Most start-up code runs a few
 //! times and never gets more than that: compiling it as one block, not as a region of the code
 //! reachable from it, is what makes jit mode start quickly (branchy: 3100 blocks compiled
-//! ahead in 0.53 s before, about 1300 now).
+//! ahead in 0.53 s before, 861 blocks in 0.14 s now; hello: 0.35 s -> 0.09 s).
 //!
 //! Either way, once a block has had `jit_threshold` runs, what gets compiled is a *region*: the
 //! hot block plus the blocks that already ran and are reachable from it by direct jumps and
