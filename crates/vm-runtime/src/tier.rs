@@ -7,7 +7,7 @@
 //! indirect jump went, as the interpreter does in hybrid mode. Most start-up code runs a few
 //! times and never gets more than that: compiling it as one block, not as a region of the code
 //! reachable from it, is what makes jit mode start quickly (branchy: 3100 blocks compiled
-//! ahead in 0.53 s before, 861 blocks in 0.14 s now; hello: 0.35 s -> 0.09 s).
+//! ahead in 0.53 s before, 861 blocks in 0.10-0.14 s now; hello: 0.35 s -> 0.10-0.15 s).
 //!
 //! Either way, once a block has had `jit_threshold` runs, what gets compiled is a *region*: the
 //! hot block plus the blocks that already ran and are reachable from it by direct jumps and
@@ -160,9 +160,6 @@ pub struct Tiering {
     jit: Option<Jit>,
     /// jit mode: nothing is interpreted.
     jit_mode: bool,
-    /// jit mode with a threshold: a block's first run compiles a baseline translation (see
-    /// the module doc).
-    baseline_first: bool,
     /// Runs (interpreted, or of a baseline translation) before a block's region is compiled.
     pub threshold: u32,
     /// No region is compiled before the guest has retired this many instructions: a short
@@ -249,8 +246,6 @@ impl Tiering {
         Ok(Some(Tiering {
             jit: None,
             jit_mode,
-            // Threshold 0 compiles a block's region at its first run, so no baseline is needed.
-            baseline_first: jit_mode && threshold > 0,
             threshold,
             warmup: u64::from(threshold) * WARMUP_PER_THRESHOLD,
             cache_size: config.jit_cache_size,
@@ -272,10 +267,17 @@ impl Tiering {
         self.jit.as_mut().expect("a translation exists, so the JIT does")
     }
 
+    /// jit mode with a threshold: a block's first run compiles a baseline translation (see
+    /// the module doc). Threshold 0 compiles its region then, so no baseline is needed.
+    fn baseline_first(&self) -> bool {
+        self.jit_mode && self.threshold > 0
+    }
+
     /// Whether the run loop should compile `b` (not compiled, or only to a baseline) now: it
     /// ran `threshold` times, after the warm-up; in jit mode also a block never compiled.
     pub(crate) fn is_hot(&self, b: &CachedBlock, instret: u64) -> bool {
-        (self.baseline_first && b.compiled.is_none()) || (b.runs >= self.threshold && instret >= self.warmup)
+        (self.baseline_first() && b.compiled.is_none())
+            || (b.runs >= self.threshold && instret >= self.warmup)
     }
 
     /// Whether hybrid mode should compile this block: the JIT runs FP ops out of line (through
@@ -396,7 +398,7 @@ impl Tiering {
             self.full_flushes += 1;
         }
         let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
-        let baseline = self.baseline_first && cache.get(idx).compiled.is_none();
+        let baseline = self.baseline_first() && cache.get(idx).compiled.is_none();
         let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
         let csr_index: Vec<Vec<u32>> = picked
             .iter()
