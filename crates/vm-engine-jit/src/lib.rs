@@ -51,6 +51,7 @@ pub mod helpers;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -161,11 +162,10 @@ pub struct Jit {
     module: Option<JITModule>,
     /// The host without Cranelift's optimizer, for translations without
     /// [`RegionOpts::optimize`].
-    quick_isa: OwnedTargetIsa,
+    quick_isa: &'static dyn TargetIsa,
     fctx: FunctionBuilderContext,
-    trampoline: Trampoline,
-    /// Addresses of the `preserve_all` wrappers of the runtime table's entries.
-    wrappers: [u64; RUNTIME_ENTRIES],
+    /// The trampoline and the helper wrappers (shared by every `Jit`).
+    stubs: &'static Stubs,
     /// Single-op blocks for the whole-op helper, by op id.
     ops: Vec<IRBlock>,
     /// Chain slots: host code address or 0.
@@ -210,11 +210,70 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
     VmError::Unsupported(format!("JIT: {what}"))
 }
 
-/// A Cranelift module for the host, with what every translation needs compiled into it.
-struct HostModule {
-    module: JITModule,
+/// Host code every translation calls, the same for every [`Jit`] in the process: the
+/// trampoline into translations and the `preserve_all` wrappers of the runtime table's
+/// entries. Compiled once, at first use, into a module that is never freed, so a new [`Jit`]
+/// and a [`Jit::flush`] (after every `fence.i` that follows a store to code) compile nothing.
+struct Stubs {
     trampoline: Trampoline,
     wrappers: [u64; RUNTIME_ENTRIES],
+}
+
+/// The host ISA with Cranelift's optimizer and without it (for baselines), built once.
+struct Isas {
+    speed: OwnedTargetIsa,
+    quick: OwnedTargetIsa,
+}
+
+/// The process's [`Stubs`] and [`Isas`], made at the first call; an unsupported host is an
+/// error every time.
+fn shared() -> Result<&'static (Stubs, Isas), VmError> {
+    static SHARED: OnceLock<Result<(Stubs, Isas), String>> = OnceLock::new();
+    let made = SHARED.get_or_init(|| {
+        let make = || -> Result<_, VmError> {
+            let isas = Isas { speed: host_isa("speed")?, quick: host_isa("none")? };
+            Ok((compile_stubs(&isas.speed).map_err(jit_error)?, isas))
+        };
+        // Kept as the message: `VmError` is not `Clone`.
+        make().map_err(|e| match e {
+            VmError::Unsupported(m) => m,
+            other => other.to_string(),
+        })
+    });
+    made.as_ref().map_err(|m| VmError::Unsupported(m.clone()))
+}
+
+/// Compile the [`Stubs`] for `isa` into a module that is then leaked: the code must stay
+/// for as long as any translation may call it, which is the life of the process.
+fn compile_stubs(isa: &OwnedTargetIsa) -> Result<Stubs, String> {
+    let mut fctx = FunctionBuilderContext::new();
+    let mut module =
+        JITModule::new(JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names()));
+    let mut ctx = module.make_context();
+    codegen::trampoline(&mut ctx.func, &mut fctx, module.target_config());
+    let id = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+    module.define_function(id, &mut ctx).map_err(|e| format!("trampoline: {e:?}"))?;
+    module.clear_context(&mut ctx);
+    let mut wrapper_ids = Vec::with_capacity(RUNTIME_ENTRIES);
+    for entry in 0..RUNTIME_ENTRIES {
+        codegen::helper_wrapper(&mut ctx.func, &mut fctx, module.target_config(), entry);
+        let wid = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
+        module.define_function(wid, &mut ctx).map_err(|e| format!("helper wrapper {entry}: {e:?}"))?;
+        module.clear_context(&mut ctx);
+        wrapper_ids.push(wid);
+    }
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let ptr = module.get_finalized_function(id);
+    // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
+    // the host's default C calling convention.
+    let trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
+    let mut wrappers = [0u64; RUNTIME_ENTRIES];
+    for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
+        *w = module.get_finalized_function(wid) as u64;
+    }
+    // The module's memory is freed only by `free_memory`, which is never called for it.
+    std::mem::forget(module);
+    Ok(Stubs { trampoline, wrappers })
 }
 
 /// The host ISA at Cranelift optimization level `opt_level` ("none" or "speed"). "none" also
@@ -236,35 +295,10 @@ fn host_isa(opt_level: &str) -> Result<OwnedTargetIsa, VmError> {
     cranelift_native::builder().map_err(jit_error)?.finish(settings::Flags::new(flags)).map_err(jit_error)
 }
 
-/// A Cranelift module for the host, with the trampoline and the helper wrappers compiled in.
-fn new_module(fctx: &mut FunctionBuilderContext) -> Result<HostModule, VmError> {
-    let mut module =
-        JITModule::new(JITBuilder::with_isa(host_isa("speed")?, cranelift_module::default_libcall_names()));
-    let mut ctx = module.make_context();
-    codegen::trampoline(&mut ctx.func, fctx, module.target_config());
-    let id = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
-    module.define_function(id, &mut ctx).map_err(|e| jit_error(format!("trampoline: {e:?}")))?;
-    module.clear_context(&mut ctx);
-    let mut wrapper_ids = Vec::with_capacity(RUNTIME_ENTRIES);
-    for entry in 0..RUNTIME_ENTRIES {
-        codegen::helper_wrapper(&mut ctx.func, fctx, module.target_config(), entry);
-        let wid = module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error)?;
-        module
-            .define_function(wid, &mut ctx)
-            .map_err(|e| jit_error(format!("helper wrapper {entry}: {e:?}")))?;
-        module.clear_context(&mut ctx);
-        wrapper_ids.push(wid);
-    }
-    module.finalize_definitions().map_err(jit_error)?;
-    let ptr = module.get_finalized_function(id);
-    // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
-    // the host's default C calling convention.
-    let trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
-    let mut wrappers = [0u64; RUNTIME_ENTRIES];
-    for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
-        *w = module.get_finalized_function(wid) as u64;
-    }
-    Ok(HostModule { module, trampoline, wrappers })
+/// An empty module for translations.
+fn new_module() -> Result<JITModule, VmError> {
+    let (_, isas) = shared()?;
+    Ok(JITModule::new(JITBuilder::with_isa(isas.speed.clone(), cranelift_module::default_libcall_names())))
 }
 
 /// Compile `ctx`'s function for the module's host, or with `isa` (the same host under other
@@ -336,15 +370,13 @@ impl Jit {
 
     /// A JIT for the host CPU, or why the host is unsupported.
     pub fn try_new() -> Result<Self, VmError> {
-        let mut fctx = FunctionBuilderContext::new();
-        let m = new_module(&mut fctx)?;
+        let (stubs, isas) = shared()?;
         Ok(Jit {
             cpu: CpuState::default(),
-            module: Some(m.module),
-            quick_isa: host_isa("none")?,
-            fctx,
-            trampoline: m.trampoline,
-            wrappers: m.wrappers,
+            module: Some(new_module()?),
+            quick_isa: &*isas.quick,
+            fctx: FunctionBuilderContext::new(),
+            stubs,
             ops: Vec::new(),
             chain: Vec::new(),
             slot_target: Vec::new(),
@@ -475,7 +507,7 @@ impl Jit {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
             ctx.set_disasm(true);
         }
-        let quick = if opts.optimize { None } else { Some(&*self.quick_isa) };
+        let quick = if opts.optimize { None } else { Some(self.quick_isa) };
         let defined =
             module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error).and_then(|id| {
                 define(module, id, &mut ctx, quick)
@@ -565,7 +597,7 @@ impl Jit {
         let ctx = JitContext {
             cpu,
             rt: &helpers::RUNTIME,
-            helpers: self.wrappers.as_ptr(),
+            helpers: self.stubs.wrappers.as_ptr(),
             helper_status: 0,
             mmu: &mut mmu_ref as *mut &mut dyn Mmu as *mut c_void,
             csrs: &mut csrs_ref as *mut &mut dyn CsrHandler as *mut c_void,
@@ -599,7 +631,7 @@ impl Jit {
         // trampoline calls. Every pointer in the context comes from a borrow that outlives this
         // call (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which
         // do not change while compiled code runs) or from the MMU's own `FastMem` description.
-        let status = unsafe { (self.trampoline)(ctx_ptr, region.code) };
+        let status = unsafe { (self.stubs.trampoline)(ctx_ptr, region.code) };
         drop(published);
         // SAFETY: compiled code has returned; nothing else refers to the context now.
         let ctx = unsafe { &*ctx_ptr };
@@ -668,10 +700,7 @@ impl Jit {
         self.singles.clear();
         self.single_cache.clear();
         self.code_bytes = 0;
-        let m = new_module(&mut self.fctx)?;
-        self.module = Some(m.module);
-        self.trampoline = m.trampoline;
-        self.wrappers = m.wrappers;
+        self.module = Some(new_module()?);
         Ok(())
     }
 }
