@@ -107,12 +107,16 @@ pub struct JitContext {
     /// The runtime helpers.
     pub rt: *const RuntimeTable,
     /// The JIT's wrappers of the [`RuntimeTable`] entries, in field order: compiled code calls
-    /// these (`preserve_all` convention: `(ctx, a, b)`, no result, nothing clobbered, so a
+    /// these (`preserve_all` convention: `(ctx)`, arguments in [`JitContext::helper_args`], no result, nothing clobbered, so a
     /// helper call on a cold path does not push the caller's values out of registers); each
     /// calls its helper and leaves the status in [`JitContext::helper_status`].
     pub helpers: *const u64,
     /// The status of the last helper called through [`JitContext::helpers`].
     pub helper_status: u64,
+    /// The arguments of a helper called through [`JitContext::helpers`] (the address, and a
+    /// store's value), stored by the caller: passed in memory rather than in fixed registers,
+    /// they put no register constraint on the code around a cold call.
+    pub helper_args: [u64; 2],
     /// The guest memory: points to a `&mut dyn Mmu`.
     pub mmu: *mut c_void,
     /// The CSR handler: points to a `&mut dyn CsrHandler`.

@@ -599,6 +599,7 @@ impl Jit {
             rt: &helpers::RUNTIME,
             helpers: self.stubs.wrappers.as_ptr(),
             helper_status: 0,
+            helper_args: [0; 2],
             mmu: &mut mmu_ref as *mut &mut dyn Mmu as *mut c_void,
             csrs: &mut csrs_ref as *mut &mut dyn CsrHandler as *mut c_void,
             ops: self.ops.as_ptr() as *const c_void,

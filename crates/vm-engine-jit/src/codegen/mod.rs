@@ -148,14 +148,13 @@ pub(crate) fn trampoline(
 fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
     let mut sig = Signature::new(CallConv::PreserveAll);
     sig.params.push(AbiParam::new(frontend.pointer_type()));
-    sig.params.push(AbiParam::new(I64));
-    sig.params.push(AbiParam::new(I64));
     sig
 }
 
-/// Build the wrapper of runtime-table entry `entry`: a `preserve_all` function `(ctx, a, b)`
-/// that calls the entry — `(ctx, a) -> u32` for the loads (the first four), `(ctx, a, b) ->
-/// u32` for the others — and stores its status in `ctx.helper_status`.
+/// Build the wrapper of runtime-table entry `entry`: a `preserve_all` function `(ctx)` that
+/// calls the entry with the arguments in `ctx.helper_args` — `(ctx, a) -> u32` for the loads
+/// (the first four), `(ctx, a, b) -> u32` for the others — and stores its status in
+/// `ctx.helper_status`.
 pub(crate) fn helper_wrapper(
     func: &mut cranelift_codegen::ir::Function,
     fctx: &mut FunctionBuilderContext,
@@ -175,11 +174,15 @@ pub(crate) fn helper_wrapper(
     b.append_block_params_for_function_params(block);
     b.switch_to_block(block);
     b.seal_block(block);
-    let params = b.block_params(block).to_vec();
-    let ctx = params[0];
+    let ctx = b.block_params(block)[0];
+    let mut args = vec![ctx];
+    for i in 0..n_args - 1 {
+        let off = offset_of!(JitContext, helper_args) + 8 * i;
+        args.push(b.ins().load(I64, vm_flags(), ctx, ctx_offset(off)));
+    }
     let rt = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, rt)));
     let f = b.ins().load(ptr, vm_flags(), rt, (entry * std::mem::size_of::<usize>()) as i32);
-    let call = b.ins().call_indirect(sig, f, &params[..n_args]);
+    let call = b.ins().call_indirect(sig, f, &args);
     let status = b.inst_results(call)[0];
     let status = b.ins().uextend(I64, status);
     b.ins().store(vm_flags(), status, ctx, ctx_offset(offset_of!(JitContext, helper_status)));

@@ -253,9 +253,11 @@ impl Gen<'_, '_> {
         let wrappers =
             self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
         let f = self.b.ins().load(self.ptr, vm_flags(), wrappers, field as i32);
-        let all = [self.ctx, args[0], *args.get(1).unwrap_or(&args[0])];
+        for (i, &a) in args.iter().enumerate() {
+            self.b.ins().store(vm_flags(), a, self.ctx, (offset_of!(JitContext, helper_args) + 8 * i) as i32);
+        }
         let sig = self.sigs.helper;
-        self.b.ins().call_indirect(sig, f, &all);
+        self.b.ins().call_indirect(sig, f, &[self.ctx]);
         self.b.ins().load(I64, vm_flags(), self.ctx, offset_of!(JitContext, helper_status) as i32)
     }
 
