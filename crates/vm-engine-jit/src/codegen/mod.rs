@@ -144,7 +144,8 @@ pub(crate) fn trampoline(
     b.finalize(frontend);
 }
 
-/// The signature of the helper wrappers: `preserve_all (ctx, a, b)`, no result.
+/// The signature of the helper wrappers: `preserve_all (ctx)`, no result (arguments in
+/// `ctx.helper_args`).
 fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
     let mut sig = Signature::new(CallConv::PreserveAll);
     sig.params.push(AbiParam::new(frontend.pointer_type()));

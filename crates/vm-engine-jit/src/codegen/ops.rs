@@ -243,8 +243,9 @@ impl Gen<'_, '_> {
         self.reload_slots(writes);
     }
 
-    /// Call runtime-table entry at `field` with `args` (one or two; the context is prepended)
-    /// through its `preserve_all` wrapper; returns the helper's status.
+    /// Call runtime-table entry at `field` with `args` (one or two, stored in
+    /// `ctx.helper_args`; the wrapper passes them on after the context) through its
+    /// `preserve_all` wrapper; returns the helper's status.
     ///
     /// The helper's address is loaded at the call, with plain loads: as movable loads the
     /// optimizer hoisted them to the region's entry and kept addresses used only on cold paths
