@@ -213,7 +213,8 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
 /// Host code every translation calls, the same for every [`Jit`] in the process: the
 /// trampoline into translations and the `preserve_all` wrappers of the runtime table's
 /// entries. Compiled once, at first use, into a module that is never freed, so a new [`Jit`]
-/// and a [`Jit::flush`] (after every `fence.i` that follows a store to code) compile nothing.
+/// and a [`Jit::flush`] (a full code cache, or a `fence.i` on a memory that does not track
+/// code writes, as in the bare-metal machine) compile nothing.
 struct Stubs {
     trampoline: Trampoline,
     wrappers: [u64; RUNTIME_ENTRIES],
