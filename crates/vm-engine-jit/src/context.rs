@@ -106,10 +106,11 @@ pub struct JitContext {
     pub cpu: *mut CpuState,
     /// The runtime helpers.
     pub rt: *const RuntimeTable,
-    /// The JIT's wrappers of the [`RuntimeTable`] entries, in field order: compiled code calls
-    /// these (`preserve_all` convention: `(ctx)`, arguments in [`JitContext::helper_args`], no result, nothing clobbered, so a
-    /// helper call on a cold path does not push the caller's values out of registers); each
-    /// calls its helper and leaves the status in [`JitContext::helper_status`].
+    /// The wrappers of the [`RuntimeTable`] entries (one set per process), in field order:
+    /// compiled code calls these (`preserve_all` convention: `(ctx)` with the arguments in
+    /// [`JitContext::helper_args`], no result, nothing clobbered, so a helper call on a cold
+    /// path does not push the caller's values out of registers); each calls its helper and
+    /// leaves the status in [`JitContext::helper_status`].
     pub helpers: *const u64,
     /// The status of the last helper called through [`JitContext::helpers`].
     pub helper_status: u64,
