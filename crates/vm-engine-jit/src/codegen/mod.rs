@@ -22,7 +22,7 @@
 //! known targets ([`RegionBlock::ind_targets`]) are blocks of the region goes through a host
 //! jump table to them (a bytecode interpreter's dispatch loop then stays in one translation);
 //! other indirect jumps, and targets outside the table, probe the lookup table of region
-//! entries. Everything else returns to the runtime. See [`ops`] for the
+//! entries. Everything else returns to the runtime. See `ops.rs` for the
 //! ops themselves, including the inline guest-memory fast path.
 
 mod flow;
@@ -45,7 +45,7 @@ use crate::context::{JitContext, STATUS_FAULT, STATUS_NEXT, STATUS_TERM};
 const MAX_DISPATCH_TABLE: u64 = 1024;
 
 /// Whether an indirect jump to `targets` (even pcs) can reach them through one host jump table
-/// indexed by `(pc - lowest) / 2`: they must lie within [`MAX_DISPATCH_TABLE`] entries.
+/// indexed by `(pc - lowest) / 2`: they must lie within `MAX_DISPATCH_TABLE` entries.
 pub fn dispatch_table_fits(targets: &[u64]) -> bool {
     match (targets.iter().min(), targets.iter().max()) {
         (Some(lo), Some(hi)) => (hi - lo) / 2 < MAX_DISPATCH_TABLE,
