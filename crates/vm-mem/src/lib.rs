@@ -9,6 +9,7 @@
 //!   per-page permissions checked on every access so a guest access outside its mappings is a
 //!   [`vm_core::MemFault`] (the guest's SIGSEGV), never a host access.
 
+mod host;
 mod phys;
 mod user;
 

@@ -211,6 +211,7 @@ impl Mmu for PhysMem {
             load_ok: FAST_LOAD,
             store_mask: FAST_STORE,
             store_ok: FAST_STORE,
+            guarded: false,
         })
     }
 }

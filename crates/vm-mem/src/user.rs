@@ -3,9 +3,17 @@
 //! Layout: one host range of `USER_TOP` bytes is reserved per guest (`PROT_NONE`,
 //! `MAP_NORESERVE`), and guest address `a` lives at host address `base + a`. A guest mapping is a
 //! fresh private anonymous host mapping over its part of the reservation (zero-filled, host
-//! `READ|WRITE` whatever the guest protection, so the VM itself can always write it); unmapping
+//! `READ|WRITE` where the guest may load, see below); unmapping
 //! maps `PROT_NONE` over it again, which gives the memory back to the host while keeping the
 //! reservation whole.
+//!
+//! Host protections are *guarded* by default: a mapped page the guest may not load from (guest
+//! `PROT_NONE`, or execute-only) is host `PROT_NONE` too, so every host-readable byte of the
+//! reservation is guest-loadable ([`FastMem::guarded`]): compiled code may load without looking
+//! at the table and let the host fault redirect it. The VM's own accesses to such pages (the
+//! loader filling them, instruction fetch from execute-only pages) open them for the moment.
+//! [`AddressSpace::set_guarded`] turns this off for users that map guest memory elsewhere (a
+//! hypervisor, which needs every mapped page host-accessible).
 //!
 //! Guest permissions are checked in software on every access, against a table with one byte per
 //! guest page (64 Mi entries, an anonymous `MAP_NORESERVE` mapping, so only the parts describing
@@ -24,6 +32,8 @@
 
 use std::collections::BTreeMap;
 use std::ptr;
+
+use crate::host;
 
 use vm_core::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu, VmError};
 
@@ -106,6 +116,8 @@ pub struct AddressSpace {
     maps: BTreeMap<u64, (u64, Prot)>,
     /// Pages with translated code written since the last [`Mmu::take_code_writes`].
     code_writes: Vec<u64>,
+    /// Whether pages the guest may not load from are host `PROT_NONE` ([`FastMem::guarded`]).
+    guarded: bool,
 }
 
 // SAFETY: the two host mappings are owned exclusively by this value (no other pointer to them
@@ -128,7 +140,7 @@ impl AddressSpace {
         // One reservation: the permission table, then the guest space right after it, so
         // compiled code reaches both from one base register (the table is at `base - PAGES`).
         let total = PAGES + USER_TOP as usize;
-        let table = anon_map(total, libc::PROT_NONE).ok_or_else(|| {
+        let table = host::anon_map(total, host::NONE).ok_or_else(|| {
             VmError::Memory(format!("cannot reserve {total:#x} bytes of host address space"))
         })?;
         // SAFETY: the table part is the start of the reservation just made, owned by us.
@@ -138,7 +150,22 @@ impl AddressSpace {
             return Err(VmError::Memory("cannot allocate the guest page table".into()));
         }
         let base = table.wrapping_add(PAGES);
-        Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new() })
+        Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new(), guarded: true })
+    }
+
+    /// Whether host protections mirror guest load permission (the default; see the module doc).
+    /// With `on == false` every mapped page becomes host-accessible, as a hypervisor that maps
+    /// guest memory itself needs. Fails only if the host refuses a protection change.
+    pub fn set_guarded(&mut self, on: bool) -> Result<(), VmError> {
+        self.guarded = on;
+        for (start, end, _) in self.mappings() {
+            if !self.sync_host(start, end) {
+                return Err(VmError::Memory(format!(
+                    "cannot change host protection of {start:#x}..{end:#x}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Host address of guest address 0: the start of the `USER_TOP`-byte reservation that
@@ -152,7 +179,7 @@ impl AddressSpace {
     pub fn map_fixed(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), MapError> {
         let (start, end) = page_range(addr, len)?;
         let prot = Prot(prot.0 & 7);
-        if !self.host_map(start, end, true) {
+        if !self.host_map(start, end, self.host_prot(table_entry(prot))) {
             // A failed MAP_FIXED may have left anything there: make it unreachable.
             self.forget(start, end);
             return Err(MapError::NoMemory);
@@ -219,7 +246,7 @@ impl AddressSpace {
         for (s, e) in runs {
             // Failing to give the memory back is harmless: the table makes it unreachable, and
             // a later map_fixed maps fresh zero pages anyway.
-            self.host_map(s, e, false);
+            self.host_map(s, e, host::NONE);
             self.table_mut(s, e).fill(0);
         }
         self.set_maps(start, end, None);
@@ -238,12 +265,19 @@ impl AddressSpace {
             return Err(MapError::NoMemory);
         }
         let prot = Prot(prot.0 & 7);
+        let old: Vec<u8> = self.table_mut(start, end).to_vec();
         for e in self.table_mut(start, end) {
             *e = if *e & HOST_RO != 0 {
                 table_entry(Prot(prot.0 & !Prot::WRITE.0)) | HOST_RO
             } else {
                 table_entry(prot)
             };
+        }
+        if !self.sync_host(start, end) {
+            // The host refused (too many host mappings): leave everything as it was.
+            self.table_mut(start, end).copy_from_slice(&old);
+            self.sync_host(start, end);
+            return Err(MapError::NoMemory);
         }
         self.set_maps(start, end, Some(prot));
         Ok(())
@@ -266,7 +300,10 @@ impl AddressSpace {
     ) -> Result<(), MapError> {
         let (start, end) = page_range(addr, len)?;
         let host_rw = fd.is_none() || writable_fd;
-        let host_prot = if host_rw { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+        let prot = Prot(prot.0 & 7);
+        let entry =
+            if host_rw { table_entry(prot) } else { table_entry(Prot(prot.0 & !Prot::WRITE.0)) | HOST_RO };
+        let host_prot = self.host_prot(entry);
         let (flags, fd) = match fd {
             Some(fd) => (libc::MAP_SHARED | libc::MAP_FIXED, fd),
             None => (libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_FIXED, -1),
@@ -287,9 +324,6 @@ impl AddressSpace {
             self.forget(start, end);
             return Err(MapError::NoMemory);
         }
-        let prot = Prot(prot.0 & 7);
-        let entry =
-            if host_rw { table_entry(prot) } else { table_entry(Prot(prot.0 & !Prot::WRITE.0)) | HOST_RO };
         self.table_mut(start, end).fill(entry);
         self.set_maps(start, end, Some(prot));
         Ok(())
@@ -321,7 +355,7 @@ impl AddressSpace {
         let tail_prot = Prot(tail & 7);
         let new_end = old.checked_add(new_len).filter(|&e| e <= USER_TOP);
         if let Some(new_end) = new_end.filter(|&e| self.is_free(old_end, e)) {
-            if !self.host_map(old_end, new_end, true) {
+            if !self.host_map(old_end, new_end, self.host_prot(tail)) {
                 self.forget(old_end, new_end);
                 return Err(MapError::NoMemory);
             }
@@ -333,13 +367,19 @@ impl AddressSpace {
             return Err(MapError::NoMemory);
         }
         let dst = self.find_free(new_len, 0)?;
-        if !self.host_map(dst, dst + new_len, true) {
+        // The old range is copied whatever its guest protection: open it for reading (it is
+        // unmapped below anyway).
+        // SAFETY: the old range is inside the reservation, fully guest-mapped (checked above),
+        // and nothing borrows it (`&mut self`).
+        if !self.host_map(dst, dst + new_len, host::RW)
+            || !unsafe { host::protect(self.host(old), old_len as usize, host::READ) }
+        {
             self.forget(dst, dst + new_len);
+            self.sync_host(old, old_end);
             return Err(MapError::NoMemory);
         }
-        // SAFETY: both ranges are inside the reservation and host-mapped READ|WRITE (the old one
-        // is fully guest-mapped, the new one was just mapped), and they are disjoint because the
-        // new one was free.
+        // SAFETY: both ranges are inside the reservation, the old one host-readable and the new
+        // one READ|WRITE (both just set), and they are disjoint because the new one was free.
         unsafe { ptr::copy_nonoverlapping(self.host(old), self.host(dst), old_len as usize) };
         for (s, e, prot) in self.overlaps(old, old_end) {
             let (ns, ne) = (s - old + dst, e - old + dst);
@@ -348,6 +388,9 @@ impl AddressSpace {
         }
         self.table_mut(dst + old_len, dst + new_len).fill(tail);
         self.set_maps(dst + old_len, dst + new_len, Some(tail_prot));
+        // Failing to narrow the copy's host protection is harmless for the VM (the table still
+        // decides every access of its own); compiled code would see a guest page as loadable.
+        self.sync_host(dst, dst + new_len);
         self.unmap(old, old_len)?;
         Ok(dst)
     }
@@ -403,9 +446,21 @@ impl AddressSpace {
         }
         self.check(addr, data.len() as u64, MAPPED, AccessKind::Store)?;
         self.record_code_writes(addr, data.len() as u64);
+        let (start, end) = (addr & !PAGE_MASK, round_up(addr + data.len() as u64).unwrap_or(USER_TOP));
+        let hidden = self.check(addr, data.len() as u64, LOAD_OK, AccessKind::Store).is_err();
+        // Pages the guest may not load from are host PROT_NONE: open them while writing.
+        // SAFETY: the pages are inside the reservation and mapped (checked), and nothing borrows
+        // them (`&mut self`).
+        if hidden && !unsafe { host::protect(self.host(start), (end - start) as usize, host::RW) } {
+            return Err(MemFault { addr, access: AccessKind::Store, kind: MemFaultKind::Unmapped });
+        }
         // SAFETY: `check` found every page of the range mapped, so it is host READ|WRITE memory
-        // inside the reservation, and `data` (a Rust slice) cannot overlap it mutably.
+        // inside the reservation (opened above if the guest cannot load from it), and `data`
+        // (a Rust slice) cannot overlap it mutably.
         unsafe { ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
+        if hidden {
+            self.sync_host(start, end);
+        }
         Ok(())
     }
 
@@ -470,7 +525,7 @@ impl AddressSpace {
         self.maps.clear();
         // Give the memory back; failure is harmless (the table says nothing is mapped, and
         // map_fixed always maps fresh zero pages).
-        self.host_map(0, USER_TOP, false);
+        self.host_map(0, USER_TOP, host::NONE);
         // SAFETY: `table` is our private anonymous mapping of `PAGES` bytes, now all zero;
         // MADV_DONTNEED on it only drops pages, which read back as zero.
         unsafe { libc::madvise(self.table.cast(), PAGES, libc::MADV_DONTNEED) };
@@ -500,23 +555,79 @@ impl AddressSpace {
         unsafe { std::slice::from_raw_parts_mut(self.table.add(first), last - first) }
     }
 
-    /// Map host memory over `[start, end)` of the reservation: fresh zeroed READ|WRITE pages if
-    /// `accessible`, else `PROT_NONE` (giving the pages back). Whether it worked.
-    fn host_map(&mut self, start: u64, end: u64, accessible: bool) -> bool {
+    /// Map fresh zeroed host pages with protection `prot` over `[start, end)` of the
+    /// reservation (`host::NONE` gives the pages back). Whether it worked.
+    fn host_map(&mut self, start: u64, end: u64, prot: libc::c_int) -> bool {
         debug_assert!(start < end && end <= USER_TOP);
-        let prot = if accessible { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_NONE };
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED;
         // SAFETY: the range is inside our own reservation (nothing else of the host lives
         // there) and nothing borrows it (`&mut self`), so replacing its pages is sound.
-        let p = unsafe { libc::mmap(self.host(start).cast(), (end - start) as usize, prot, flags, -1, 0) };
-        p != libc::MAP_FAILED
+        unsafe { host::map_fresh(self.host(start), (end - start) as usize, prot) }
+    }
+
+    /// The host protection a page with table byte `entry` gets: none where nothing is mapped
+    /// or (guarded) where the guest may not load, read-only for read-only host pages, else
+    /// READ|WRITE.
+    fn host_prot(&self, entry: u8) -> libc::c_int {
+        if entry & MAPPED == 0 || (self.guarded && entry & LOAD_OK == 0) {
+            host::NONE
+        } else if entry & HOST_RO != 0 {
+            host::READ
+        } else {
+            host::RW
+        }
+    }
+
+    /// Give the mapped pages of `[start, end)` the host protection their table bytes call for
+    /// (one mprotect per run of equal protection). Whether every change worked.
+    fn sync_host(&self, start: u64, end: u64) -> bool {
+        let mut ok = true;
+        let mut run: Option<(u64, libc::c_int)> = None;
+        let mut page = start;
+        while page <= end {
+            let prot = (page < end)
+                .then(|| self.table_entry_at(page))
+                .filter(|&e| e & MAPPED != 0)
+                .map(|e| self.host_prot(e));
+            if let Some((run_start, run_prot)) = run {
+                if prot != Some(run_prot) {
+                    // SAFETY: the run is mapped guest pages inside the reservation; the VM holds
+                    // no reference into guest memory across calls that change protections.
+                    ok &=
+                        unsafe { host::protect(self.host(run_start), (page - run_start) as usize, run_prot) };
+                    run = None;
+                }
+            }
+            if let (None, Some(p)) = (run, prot) {
+                run = Some((page, p));
+            }
+            page += PAGE_SIZE;
+        }
+        ok
+    }
+
+    /// Read `n <= 8` bytes at `addr` from mapped pages the guest may not load from (instruction
+    /// fetch from execute-only pages), opening them for the moment.
+    #[cold]
+    #[inline(never)]
+    fn read_hidden(&self, addr: u64, n: usize) -> u64 {
+        let (start, end) = (addr & !PAGE_MASK, round_up(addr + n as u64).unwrap_or(USER_TOP));
+        let mut bytes = [0u8; 8];
+        // SAFETY: the caller checked the pages mapped: inside the reservation, and the VM holds
+        // no reference into them. Once readable, the n bytes can be copied.
+        unsafe {
+            if host::protect(self.host(start), (end - start) as usize, host::READ) {
+                ptr::copy_nonoverlapping(self.host(addr), bytes.as_mut_ptr(), n);
+            }
+        }
+        self.sync_host(start, end);
+        u64::from_le_bytes(bytes)
     }
 
     /// Mark `[start, end)` unmapped in the table and the map (after a failed host mmap).
     fn forget(&mut self, start: u64, end: u64) {
         self.table_mut(start, end).fill(0);
         self.set_maps(start, end, None);
-        self.host_map(start, end, false);
+        self.host_map(start, end, host::NONE);
     }
 
     /// The mapped parts of `[start, end)`, clipped to it, in order.
@@ -611,10 +722,15 @@ impl AddressSpace {
     #[inline(always)]
     fn load<const N: usize>(&self, addr: u64, need: u8, access: AccessKind) -> Result<u64, MemFault> {
         if addr < USER_TOP && addr & PAGE_MASK <= PAGE_SIZE - N as u64 {
-            if self.table_entry_at(addr) & need != 0 {
+            let entry = self.table_entry_at(addr);
+            if entry & need != 0 {
+                if need == FETCH_OK && entry & LOAD_OK == 0 {
+                    return Ok(self.read_hidden(addr, N));
+                }
                 let mut bytes = [0u8; 8];
-                // SAFETY: the page is mapped, so host bytes [addr, addr + N) (inside that page)
-                // are readable memory of the reservation.
+                // SAFETY: the page is mapped and loadable (or `need` is not a fetch, so it is a
+                // load or store bit, and stores imply loads), so host bytes [addr, addr + N)
+                // (inside that page) are readable memory of the reservation.
                 unsafe { ptr::copy_nonoverlapping(self.host(addr), bytes.as_mut_ptr(), N) };
                 return Ok(u64::from_le_bytes(bytes));
             }
@@ -628,8 +744,12 @@ impl AddressSpace {
     #[inline(never)]
     fn load_split(&self, addr: u64, n: usize, need: u8, access: AccessKind) -> Result<u64, MemFault> {
         self.check_split(addr, n, need, access)?;
+        if need == FETCH_OK {
+            return Ok(self.read_hidden(addr, n));
+        }
         let mut bytes = [0u8; 8];
-        // SAFETY: `check_split` found both pages the n <= 8 bytes touch mapped.
+        // SAFETY: `check_split` found both pages the n <= 8 bytes touch loadable (or writable,
+        // which implies loadable).
         unsafe { ptr::copy_nonoverlapping(self.host(addr), bytes.as_mut_ptr(), n) };
         Ok(u64::from_le_bytes(bytes))
     }
@@ -748,6 +868,7 @@ impl Mmu for AddressSpace {
             load_ok: LOAD_OK,
             store_mask: STORE_OK | CODE,
             store_ok: STORE_OK,
+            guarded: self.guarded,
         })
     }
 
@@ -792,14 +913,6 @@ fn page_range(addr: u64, len: u64) -> Result<(u64, u64), MapError> {
         return Err(MapError::Invalid);
     }
     Ok((addr, end))
-}
-
-/// A fresh private anonymous `MAP_NORESERVE` host mapping of `len` bytes.
-fn anon_map(len: usize, prot: libc::c_int) -> Option<*mut u8> {
-    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
-    // SAFETY: a new mapping at an address of the kernel's choice touches no existing memory.
-    let p = unsafe { libc::mmap(ptr::null_mut(), len, prot, flags, -1, 0) };
-    (p != libc::MAP_FAILED).then_some(p.cast())
 }
 
 #[cfg(test)]

@@ -9,6 +9,19 @@ fn space() -> AddressSpace {
     AddressSpace::new().unwrap()
 }
 
+/// The host protection of the page holding `host` as /proc/self/maps shows it ("rw-", "---",
+/// ...), `None` if the host has nothing mapped there.
+fn host_perms(host: *const u8) -> Option<String> {
+    let a = host as u64;
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines().find_map(|l| {
+        let (range, rest) = l.split_once(' ')?;
+        let (lo, hi) = range.split_once('-')?;
+        let (lo, hi) = (u64::from_str_radix(lo, 16).ok()?, u64::from_str_radix(hi, 16).ok()?);
+        (lo <= a && a < hi).then(|| rest[..3].to_string())
+    })
+}
+
 fn unmapped(addr: u64, access: AccessKind) -> MemFault {
     MemFault { addr, access, kind: MemFaultKind::Unmapped }
 }
@@ -147,6 +160,47 @@ fn addresses_at_or_above_user_top_always_fault() {
     assert!(m.find_free(u64::MAX, 0).is_err());
     assert!(m.find_free(USER_TOP, 0).is_err());
     assert_eq!(m.mappings(), vec![(USER_TOP - P, USER_TOP, Prot::RWX)]);
+}
+
+#[test]
+fn host_protection_mirrors_load_permission_unless_unguarded() {
+    let mut m = space();
+    let a = 0x50_0000;
+    m.map_fixed(a, 4 * P, Prot::RW).unwrap();
+    m.protect(a + P, P, Prot::NONE).unwrap();
+    m.protect(a + 2 * P, P, Prot::EXEC).unwrap();
+    m.protect(a + 3 * P, P, Prot::READ).unwrap();
+    let perms = |m: &AddressSpace| -> Vec<String> {
+        (0..4).map(|i| host_perms(m.host_base().wrapping_add((a + i * P) as usize)).unwrap()).collect()
+    };
+    assert_eq!(perms(&m), ["rw-", "---", "---", "rw-"]);
+    // The VM itself still fills and fetches from pages the guest cannot load from.
+    m.write_force(a + 2 * P - 2, &[0x13, 0, 0x73, 0]).unwrap();
+    assert_eq!(m.fetch16(a + 2 * P).unwrap(), 0x73);
+    assert_eq!(m.load16(a + 2 * P), Err(unmapped(a + 2 * P, AccessKind::Load)));
+    assert_eq!(m.load16(a + 2 * P - 2), Err(unmapped(a + 2 * P - 2, AccessKind::Load)));
+    assert_eq!(perms(&m), ["rw-", "---", "---", "rw-"]);
+    // A move keeps the contents and the mirroring.
+    m.map_fixed(a + 4 * P, P, Prot::READ).unwrap();
+    let to = m.remap(a, 4 * P, 8 * P, true).unwrap();
+    assert_ne!(to, a);
+    assert_eq!(m.fetch16(to + 2 * P).unwrap(), 0x73);
+    let moved: Vec<String> =
+        (0..5).map(|i| host_perms(m.host_base().wrapping_add((to + i * P) as usize)).unwrap()).collect();
+    assert_eq!(moved, ["rw-", "---", "---", "rw-", "rw-"]);
+    assert_eq!(host_perms(m.host_base().wrapping_add(a as usize)).unwrap(), "---");
+    m.protect(to + P, P, Prot::READ).unwrap();
+    assert_eq!(m.load16(to + 2 * P - 2).unwrap(), 0x13);
+    assert_eq!(host_perms(m.host_base().wrapping_add((to + P) as usize)).unwrap(), "rw-");
+    assert!(m.fast_mem().unwrap().guarded);
+    m.set_guarded(false).unwrap();
+    assert!(!m.fast_mem().unwrap().guarded);
+    let open: Vec<String> =
+        (0..5).map(|i| host_perms(m.host_base().wrapping_add((to + i * P) as usize)).unwrap()).collect();
+    assert_eq!(open, ["rw-"; 5]);
+    m.protect(to + P, P, Prot::NONE).unwrap();
+    assert_eq!(host_perms(m.host_base().wrapping_add((to + P) as usize)).unwrap(), "rw-");
+    assert_eq!(m.load16(to + 2 * P), Err(unmapped(to + 2 * P, AccessKind::Load)));
 }
 
 #[test]
@@ -473,6 +527,9 @@ fn check_model(m: &mut AddressSpace, model: &BTreeMap<u64, (Prot, u8)>) -> Resul
         }
         prop_assert_eq!(m.fetch16(addr).is_ok(), exec);
         prop_assert_eq!(m.host_slice_mut(addr, 1).is_ok(), writable);
+        // Guarded: the host can read exactly the pages the guest can load from.
+        let host = host_perms(m.host_base().wrapping_add(addr as usize));
+        prop_assert_eq!(host.as_deref(), Some(if readable { "rw-" } else { "---" }), "page {} host", page);
     }
     // mappings(): sorted, merged, and the same pages as the model.
     let maps = m.mappings();

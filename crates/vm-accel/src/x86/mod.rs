@@ -140,6 +140,9 @@ impl X86Process {
     ) -> Result<X86Process, VmError> {
         let hv = hypervisor::open(backend)?;
         let mut process = Process::new(sysroot)?;
+        // The hypervisor maps guest memory itself, so every mapped page must stay host-accessible
+        // (the guest's page tables enforce its protections).
+        process.mem.set_guarded(false)?;
         process.machine = vm_linux::loader::Machine::X86_64;
         vm_linux::loader::exec(&mut process, path, argv, envp)?;
         let mut sys = SysRegion::new()?;
