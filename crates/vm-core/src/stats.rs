@@ -44,6 +44,9 @@ pub struct VmStats {
     pub indirect_hits: u64,
     /// Indirect jumps and returns in compiled code that missed it and went to the runtime.
     pub indirect_misses: u64,
+    /// Guest loads in compiled code that faulted on the host (unmapped or unreadable guest
+    /// page) and were resumed at their slow path, which the checks the fast path skipped.
+    pub load_faults: u64,
     /// Translations dropped because guest code changed (fence.i after stores, munmap, …).
     pub invalidations: u64,
     /// Times all compiled code was dropped because the code cache was full.
@@ -125,6 +128,7 @@ impl fmt::Display for VmStats {
             )?;
             writeln!(f, "chained exits      {}", self.chained_exits)?;
             writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
+            writeln!(f, "host load faults   {} (sent to the load's slow path)", self.load_faults)?;
             writeln!(
                 f,
                 "invalidations      {} translations, {} code-cache flushes",

@@ -163,4 +163,20 @@ pub struct JitContext {
     pub lookup_hits: u64,
     /// Indirect jumps that missed the lookup table (and returned to the runtime).
     pub lookup_misses: u64,
+    /// Bounds masks of the fast memory path for 1-, 2-, 4- and 8-byte accesses: an access at
+    /// offset `o` stays in one page of the fast region if `o & mask == 0` (see
+    /// [`mem_masks`]). Probe-less loads read them from here rather than as constants, so the
+    /// optimizer cannot fold a constant address's test and delete the slow path that the
+    /// load's host fault resumes at.
+    pub mem_masks: [u64; 4],
+}
+
+/// [`JitContext::mem_masks`] for a fast region of `pages` pages (all ones, so that every
+/// access takes the slow path, unless the span is a power of two).
+pub fn mem_masks(pages: u64) -> [u64; 4] {
+    let span = pages << 12;
+    if !span.is_power_of_two() {
+        return [u64::MAX; 4];
+    }
+    [1u64, 2, 4, 8].map(|width| (width - 1) | !(span - 1))
 }

@@ -46,9 +46,10 @@
 
 pub mod codegen;
 pub mod context;
+mod fault;
 pub mod helpers;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -136,6 +137,8 @@ pub struct JitCounters {
     pub lookup_hits: u64,
     /// Indirect jumps that missed it and returned to the runtime.
     pub lookup_misses: u64,
+    /// Probe-less guest loads whose host fault resumed at their slow path.
+    pub load_faults: u64,
 }
 
 /// One translation.
@@ -178,6 +181,9 @@ pub struct Jit {
     counters: JitCounters,
     singles: Vec<Single>,
     single_cache: HashMap<u64, Vec<usize>>,
+    /// Probe-less guest loads of every translation: host pc → host pc of the load's slow
+    /// path, where a host fault of the load resumes (the `fault` module).
+    load_sites: BTreeMap<usize, usize>,
 }
 
 impl std::fmt::Debug for Jit {
@@ -290,6 +296,11 @@ fn host_isa(opt_level: &str) -> Result<OwnedTargetIsa, VmError> {
     flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(jit_error)?;
     // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
     flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
+    if opt_level == "speed" {
+        // Block offsets and edges of the machine code: where a probe-less load's host fault
+        // resumes (the `fault` module).
+        flags.set("machine_code_cfg_info", "true").map_err(jit_error)?;
+    }
     // No `is_pic` (cranelift-jit refuses it): the generated code references no symbols at all
     // — helpers are reached through the context's runtime table — so it is position
     // independent anyway.
@@ -302,20 +313,15 @@ fn new_module() -> Result<JITModule, VmError> {
     Ok(JITModule::new(JITBuilder::with_isa(isas.speed.clone(), cranelift_module::default_libcall_names())))
 }
 
-/// Compile `ctx`'s function for the module's host, or with `isa` (the same host under other
-/// settings), and define it as `id`.
+/// Define `ctx`'s function, compiled for `isa` (the module's host, perhaps under other
+/// settings), as `id`.
 fn define(
     module: &mut JITModule,
     id: cranelift_module::FuncId,
-    ctx: &mut cranelift_codegen::Context,
-    isa: Option<&dyn TargetIsa>,
+    ctx: &cranelift_codegen::Context,
+    isa: &dyn TargetIsa,
 ) -> Result<(), String> {
-    let Some(isa) = isa else {
-        return module.define_function(id, ctx).map_err(|e| format!("{e:?}"));
-    };
-    ctx.compile(isa, &mut cranelift_codegen::control::ControlPlane::default())
-        .map_err(|e| format!("{:?}", e.inner))?;
-    let compiled = ctx.compiled_code().expect("just compiled");
+    let compiled = ctx.compiled_code().expect("compiled before defining");
     let align = u64::from(compiled.buffer.alignment)
         .max(u64::from(isa.function_alignment().minimum))
         .max(isa.symbol_alignment());
@@ -387,6 +393,7 @@ impl Jit {
             counters: JitCounters::default(),
             singles: Vec::new(),
             single_cache: HashMap::new(),
+            load_sites: BTreeMap::new(),
         })
     }
 
@@ -495,26 +502,66 @@ impl Jit {
         blocks: &[RegionBlock<'_>],
         opts: RegionOpts,
     ) -> Result<RegionId, VmError> {
+        let mut opts = opts;
         let entry_pc = blocks.first().ok_or_else(|| jit_error("empty region"))?.block.start_pc;
+        let isa: &dyn TargetIsa = if opts.optimize { &*shared()?.1.speed } else { self.quick_isa };
+        if let Some(fm) = opts.fast_mem.as_mut() {
+            // Probe-less loads need the fault handler, the block layout that only the
+            // optimizing ISA reports, and guest address = offset (see `fault::redirects`).
+            fm.guarded &=
+                fm.lo == 0 && (fm.pages << 12).is_power_of_two() && opts.optimize && fault::available();
+        }
         let module = self.module.as_mut().expect("module present outside flush");
         let mut ctx = module.make_context();
         let frontend = module.target_config();
         let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
-        let mut alloc =
-            Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
-        codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, &mut alloc);
         let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
-        if dump {
-            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
-            ctx.set_disasm(true);
-        }
-        let quick = if opts.optimize { None } else { Some(self.quick_isa) };
-        let defined =
-            module.declare_anonymous_function(&ctx.func.signature).map_err(jit_error).and_then(|id| {
-                define(module, id, &mut ctx, quick)
-                    .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e}")))?;
+        let mut redirects = Vec::new();
+        // Loads whose host faults an earlier attempt could not redirect: first their base is
+        // loaded earlier, then they keep their probe, and after three attempts every load does.
+        let (mut retry, mut attempts) = (codegen::LoadRetry::default(), 0);
+        let compiled = loop {
+            attempts += 1;
+            let mut alloc =
+                Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
+            codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
+            if dump {
+                tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
+                ctx.set_disasm(true);
+            }
+            if let Err(e) = ctx.compile(isa, &mut cranelift_codegen::control::ControlPlane::default()) {
+                break Err(format!("{:?}", e.inner));
+            }
+            if !opts.fast_mem.is_some_and(|f| f.guarded) {
+                break Ok(());
+            }
+            match fault::redirects(ctx.compiled_code().expect("just compiled")) {
+                Ok(r) => {
+                    redirects = r;
+                    break Ok(());
+                }
+                Err(bad) => {
+                    tracing::debug!(entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
+                    retry.probed |= bad & retry.base_first;
+                    retry.base_first |= bad;
+                    self.ops.truncate(ops_before);
+                    self.chain.truncate(slots_before);
+                    self.slot_target.truncate(slots_before);
+                    module.clear_context(&mut ctx);
+                    if let Some(fm) = opts.fast_mem.as_mut().filter(|_| attempts >= 3) {
+                        fm.guarded = false;
+                    }
+                }
+            }
+        };
+        let defined = compiled
+            .and_then(|()| {
+                let id =
+                    module.declare_anonymous_function(&ctx.func.signature).map_err(|e| format!("{e:?}"))?;
+                define(module, id, &ctx, isa)?;
                 Ok(id)
-            });
+            })
+            .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e}")));
         let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
         if let Some(asm) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| dump) {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} host code ({size} bytes):\n{asm}");
@@ -536,6 +583,9 @@ impl Jit {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
         }
         self.code_bytes += size;
+        for (load, slow) in redirects {
+            self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
+        }
         let rid = RegionId(self.regions.len() as u32);
         self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
         if opts.chain && !opts.baseline {
@@ -621,6 +671,7 @@ impl Jit {
             chained: 0,
             lookup_hits: 0,
             lookup_misses: 0,
+            mem_masks: context::mem_masks(fast.map_or(0, |f| f.pages)),
         };
         // SAFETY: `ctx_ptr` is valid for writes (above); `JitContext` has no drop glue, so
         // overwriting whatever the scratch area held leaks nothing.
@@ -628,13 +679,25 @@ impl Jit {
         // SAFETY: `ctx_ptr` stays valid until the end of this function; the guard (and with it
         // the borrow of the atomic field) drops right after the call.
         let published = vm_core::stop::publish(unsafe { &(*ctx_ptr).stop });
+        // Host faults of probe-less loads at guest addresses resume at their slow paths.
+        let span = fast.map_or(0, |f| (f.pages << 12) as usize);
+        let faults = std::cell::Cell::new(0);
+        let scope = fault::Scope {
+            sites: &self.load_sites,
+            lo: mem_host as usize,
+            hi: mem_host as usize + span,
+            faults: &faults,
+        };
+        let entered = fault::Entered::new(&scope);
         // SAFETY: `region.code` is a live translation (alive, and the module that holds it is
         // only freed by `flush`, which needs `&mut self`) compiled with the signature the
         // trampoline calls. Every pointer in the context comes from a borrow that outlives this
         // call (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which
         // do not change while compiled code runs) or from the MMU's own `FastMem` description.
         let status = unsafe { (self.stubs.trampoline)(ctx_ptr, region.code) };
+        drop(entered);
         drop(published);
+        self.counters.load_faults += faults.get();
         // SAFETY: compiled code has returned; nothing else refers to the context now.
         let ctx = unsafe { &*ctx_ptr };
         self.counters.chained += ctx.chained;
@@ -702,6 +765,7 @@ impl Jit {
         self.singles.clear();
         self.single_cache.clear();
         self.code_bytes = 0;
+        self.load_sites.clear();
         self.module = Some(new_module()?);
         Ok(())
     }

@@ -140,6 +140,7 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
         chained_exits: c.chained,
         indirect_hits: c.lookup_hits,
         indirect_misses: c.lookup_misses,
+        load_faults: c.load_faults,
         invalidations: t.invalidations,
         code_cache_flushes: t.full_flushes,
         ..stats

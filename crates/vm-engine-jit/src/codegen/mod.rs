@@ -32,7 +32,9 @@ use std::collections::HashMap;
 use std::mem::offset_of;
 
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value};
+use cranelift_codegen::ir::{
+    AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, TrapCode, Type, Value,
+};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use vm_core::cpu::NUM_INT_SLOTS;
@@ -207,6 +209,24 @@ fn guest_flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Loads from guarded memory (by number, bit `i` for the `i`-th) whose host faults an earlier
+/// attempt at a translation could not redirect (the `fault` module), and what to do about it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LoadRetry {
+    /// Load the guest-memory base in the bounds test's block, so that nothing comes before the
+    /// load in its own block (the base was reloaded there).
+    pub base_first: u128,
+    /// Keep the table probe (the allocator still put something before the load).
+    pub probed: u128,
+}
+
+/// Flags with trap code `code`: for a guest load from guarded memory (checked only for
+/// bounds, so it may fault on the host, which resumes at its slow path) and for the marker
+/// load at the start of that slow path (the `fault` module).
+fn trap_flags(code: TrapCode) -> MemFlagsData {
+    MemFlagsData::new().with_trap_code(Some(code))
+}
+
 fn x_offset(slot: u8) -> i32 {
     (offset_of!(CpuState, x) + 8 * slot as usize) as i32
 }
@@ -256,6 +276,11 @@ pub(crate) struct Gen<'a, 'b> {
     held: HashMap<u64, u64>,
     /// `held` of the block being emitted.
     cur_held: u64,
+    /// Loads from guarded memory emitted so far: the next one's number, which picks its pair
+    /// of trap codes (`fault::load_codes`).
+    guarded_loads: u8,
+    /// How earlier attempts at this translation went for its loads from guarded memory.
+    retry: LoadRetry,
     /// Registers that may be stale in `cpu.x`: held somewhere and written there.
     held_dirty: u64,
     /// `cpu.instret` while counting: a variable stored back at exits and before helpers that
@@ -271,6 +296,7 @@ pub(crate) fn translate(
     frontend: TargetFrontendConfig,
     blocks: &[RegionBlock<'_>],
     opts: RegionOpts,
+    retry: LoadRetry,
     alloc: &mut dyn Allocator,
 ) {
     let ptr = frontend.pointer_type();
@@ -313,6 +339,8 @@ pub(crate) fn translate(
         vars: [None; 32],
         held: HashMap::new(),
         cur_held: 0,
+        guarded_loads: 0,
+        retry,
         held_dirty: 0,
         instret: None,
     };

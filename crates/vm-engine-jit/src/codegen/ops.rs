@@ -11,11 +11,22 @@ use cranelift_codegen::ir::{InstBuilder, Type, Value};
 use vm_core::CpuState;
 use vm_ir::{Fmt, IROp, Slot};
 
-use super::{guest_flags, vm_flags, Gen};
+use super::{const_flags, ctx_offset, guest_flags, trap_flags, vm_flags, Gen};
 use crate::context::{JitContext, RuntimeTable};
 
 fn f_offset(reg: u8) -> i32 {
     (offset_of!(CpuState, f) + 8 * reg as usize) as i32
+}
+
+/// How a guest access reaches host memory on its fast path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Bounds test, then the page table's permission byte.
+    Probed,
+    /// Bounds test only (a load from guarded memory; its host fault goes to the slow path).
+    Guarded,
+    /// As `Guarded`, with the guest-memory base loaded before the bounds test's branch.
+    BaseFirst,
 }
 
 impl Gen<'_, '_> {
@@ -279,19 +290,31 @@ impl Gen<'_, '_> {
     /// The fast-path test for a `width`-byte access at `addr`: branches to `slow` unless the
     /// access lies in one page of the fast region whose table byte passes (`store` picks the
     /// store test); otherwise continues in a new block and returns the host address.
+    ///
+    /// A load from guarded memory ([`vm_core::FastMem::guarded`]) that is not `Probed` skips
+    /// the table: the new block holds just the load, whose host fault resumes at `slow` (the
+    /// `fault` module).
     fn fast_addr(
         &mut self,
         addr: Value,
         width: u64,
         store: bool,
+        how: Access,
         slow: cranelift_codegen::ir::Block,
     ) -> Value {
         let fm = self.opts.fast_mem.expect("fast path configured");
-        let (host, table) = self.mem.expect("fast path set up");
+        let (mut host, table) = self.mem.expect("fast path set up");
+        let guarded = how != Access::Probed;
         let off =
             if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
         let span = fm.pages << 12;
-        let bad = if span.is_power_of_two() {
+        let bad = if guarded {
+            // The mask comes from the context, where the optimizer cannot see it: a constant
+            // address's test must stay, or its slow path would go (see `JitContext::mem_masks`).
+            let field = offset_of!(JitContext, mem_masks) + 8 * width.trailing_zeros() as usize;
+            let mask = self.b.ins().load(I64, const_flags(), self.ctx, ctx_offset(field));
+            self.b.ins().band(off, mask)
+        } else if span.is_power_of_two() {
             // One test: outside the span, or misaligned (an aligned access never straddles a
             // page; misaligned ones take the slow path, which handles them).
             let mask = (width - 1) | !(span - 1);
@@ -307,6 +330,17 @@ impl Gen<'_, '_> {
                 outside
             }
         };
+        if guarded {
+            if how == Access::BaseFirst {
+                // A load that cannot move: it stays here, before the branch.
+                let field = ctx_offset(offset_of!(JitContext, mem_host));
+                host = self.b.ins().load(self.ptr, vm_flags(), self.ctx, field);
+            }
+            let fast = self.new_block();
+            self.b.ins().brif(bad, slow, &[], fast, &[]);
+            self.b.switch_to_block(fast);
+            return self.b.ins().iadd(host, off);
+        }
         let probe = self.new_block();
         self.b.ins().brif(bad, slow, &[], probe, &[]);
         self.b.switch_to_block(probe);
@@ -351,16 +385,31 @@ impl Gen<'_, '_> {
         let done = self.new_block();
         self.b.append_block_param(done, I64);
         let slow = self.new_block();
-        if self.opts.fast_mem.is_some() {
-            let p = self.fast_addr(addr, width, false, slow);
+        let mut marker = None;
+        if let Some(fm) = self.opts.fast_mem {
+            // A probe-less load and its slow path carry a pair of trap codes, by which the
+            // load's host fault finds the slow path (the `fault` module).
+            let n = self.guarded_loads;
+            self.guarded_loads = n.saturating_add(u8::from(fm.guarded));
+            let bit = |mask: u128| mask.checked_shr(u32::from(n)).is_some_and(|m| m & 1 != 0);
+            let codes =
+                (fm.guarded && !bit(self.retry.probed)).then(|| crate::fault::load_codes(n)).flatten();
+            let how = match codes {
+                None => Access::Probed,
+                Some(_) if bit(self.retry.base_first) => Access::BaseFirst,
+                Some(_) => Access::Guarded,
+            };
+            let p = self.fast_addr(addr, width, false, how, slow);
+            let flags = codes.map_or_else(guest_flags, |(load, _)| trap_flags(load));
+            marker = codes.map(|(_, slow)| slow);
             let v = match (width, signed) {
-                (1, false) => self.b.ins().uload8(I64, guest_flags(), p, 0),
-                (1, true) => self.b.ins().sload8(I64, guest_flags(), p, 0),
-                (2, false) => self.b.ins().uload16(I64, guest_flags(), p, 0),
-                (2, true) => self.b.ins().sload16(I64, guest_flags(), p, 0),
-                (4, false) => self.b.ins().uload32(guest_flags(), p, 0),
-                (4, true) => self.b.ins().sload32(guest_flags(), p, 0),
-                _ => self.b.ins().load(I64, guest_flags(), p, 0),
+                (1, false) => self.b.ins().uload8(I64, flags, p, 0),
+                (1, true) => self.b.ins().sload8(I64, flags, p, 0),
+                (2, false) => self.b.ins().uload16(I64, flags, p, 0),
+                (2, true) => self.b.ins().sload16(I64, flags, p, 0),
+                (4, false) => self.b.ins().uload32(flags, p, 0),
+                (4, true) => self.b.ins().sload32(flags, p, 0),
+                _ => self.b.ins().load(I64, flags, p, 0),
             };
             self.b.ins().jump(done, &[v.into()]);
             self.b.set_cold_block(slow);
@@ -368,6 +417,10 @@ impl Gen<'_, '_> {
             self.b.ins().jump(slow, &[]);
         }
         self.b.switch_to_block(slow);
+        if let Some(code) = marker {
+            // Never faults (the context is valid); only its trap record matters.
+            self.b.ins().uload8(I32, trap_flags(code), self.ctx, 0);
+        }
         let field = match width {
             1 => offset_of!(RuntimeTable, load8),
             2 => offset_of!(RuntimeTable, load16),
@@ -400,7 +453,7 @@ impl Gen<'_, '_> {
         let done = self.new_block();
         let slow = self.new_block();
         if self.opts.fast_mem.is_some() {
-            let p = self.fast_addr(addr, width, true, slow);
+            let p = self.fast_addr(addr, width, true, Access::Probed, slow);
             match width {
                 1 => self.b.ins().istore8(guest_flags(), val, p, 0),
                 2 => self.b.ins().istore16(guest_flags(), val, p, 0),
