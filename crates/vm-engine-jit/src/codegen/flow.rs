@@ -4,7 +4,7 @@
 
 use std::mem::offset_of;
 
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, Value};
 use vm_core::CpuState;
@@ -248,11 +248,19 @@ impl Gen<'_, '_> {
                     Cond::Ltu => IntCC::UnsignedLessThan,
                     Cond::Geu => IntCC::UnsignedGreaterThanOrEqual,
                 };
-                let c = self.b.ins().icmp(cc, a, b);
+                // A loop's backward branch is usually taken: make its edge the branch's second
+                // target, which Cranelift lays out right after this block (the loop goes on
+                // without a taken jump to its budget check).
+                let back = *taken <= self.cur_pc;
+                let c = self.b.ins().icmp(if back { cc.complement() } else { cc }, a, b);
                 advance(self);
                 let t = self.new_block();
                 let n = self.new_block();
-                self.b.ins().brif(c, t, &[], n, &[]);
+                if back {
+                    self.b.ins().brif(c, n, &[], t, &[]);
+                } else {
+                    self.b.ins().brif(c, t, &[], n, &[]);
+                }
                 self.b.switch_to_block(t);
                 self.edge(*taken);
                 self.b.switch_to_block(n);
