@@ -154,7 +154,7 @@ pub struct VmConfig {
     pub jit: JitConfig,
     /// AOT tunables.
     pub aot: AotConfig,
-    /// Stop with [`VmError::InsnLimit`] after this many guest instructions.
+    /// Stop with [`crate::VmError::InsnLimit`] after this many guest instructions.
     pub max_insns: Option<u64>,
     /// Print one line per executed instruction.
     pub trace: bool,
