@@ -9,9 +9,10 @@
 //!
 //! Host protections are *guarded* by default: a mapped page the guest may not load from (guest
 //! `PROT_NONE`, or execute-only) is host `PROT_NONE` too, so every host-readable byte of the
-//! reservation is guest-loadable ([`FastMem::guarded`]): compiled code may load without looking
-//! at the table and let the host fault redirect it. The VM's own accesses to such pages (the
-//! loader filling them, instruction fetch from execute-only pages) open them for the moment.
+//! reservation is guest-loadable ([`vm_core::FastMem::guarded`]): compiled code may load
+//! without looking at the table and let the host fault redirect it. The VM's own accesses to
+//! such pages (the loader filling them, instruction fetch from execute-only pages) open them
+//! for the moment (`user_host.rs`).
 //! [`AddressSpace::set_guarded`] turns this off for users that map guest memory elsewhere (a
 //! hypervisor, which needs every mapped page host-accessible).
 //!
@@ -35,7 +36,7 @@ use std::ptr;
 
 use crate::host;
 
-use vm_core::{AccessKind, FastMem, MemFault, MemFaultKind, Mmu, VmError};
+use vm_core::{AccessKind, MemFault, MemFaultKind, VmError};
 
 /// Guest page size.
 pub const PAGE_SIZE: u64 = 4096;
@@ -54,7 +55,7 @@ const LOAD_OK: u8 = 16;
 /// the guest may never get WRITE on it.
 const HOST_RO: u8 = 32;
 /// Table bit: the page holds translated code, so stores must be reported through
-/// [`Mmu::take_code_writes`] (they take the slow path, which clears the bit).
+/// [`vm_core::Mmu::take_code_writes`] (they take the slow path, which clears the bit).
 const CODE: u8 = 64;
 /// Table bit: stores are allowed (guest WRITE).
 const STORE_OK: u8 = Prot::WRITE.0;
@@ -114,9 +115,10 @@ pub struct AddressSpace {
     table: *mut u8,
     /// Mappings, start → (end, prot): page-aligned, disjoint, adjacent equal-prot ranges merged.
     maps: BTreeMap<u64, (u64, Prot)>,
-    /// Pages with translated code written since the last [`Mmu::take_code_writes`].
+    /// Pages with translated code written since the last [`vm_core::Mmu::take_code_writes`].
     code_writes: Vec<u64>,
-    /// Whether pages the guest may not load from are host `PROT_NONE` ([`FastMem::guarded`]).
+    /// Whether pages the guest may not load from are host `PROT_NONE`
+    /// ([`vm_core::FastMem::guarded`]).
     guarded: bool,
 }
 
@@ -151,21 +153,6 @@ impl AddressSpace {
         }
         let base = table.wrapping_add(PAGES);
         Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new(), guarded: true })
-    }
-
-    /// Whether host protections mirror guest load permission (the default; see the module doc).
-    /// With `on == false` every mapped page becomes host-accessible, as a hypervisor that maps
-    /// guest memory itself needs. Fails only if the host refuses a protection change.
-    pub fn set_guarded(&mut self, on: bool) -> Result<(), VmError> {
-        self.guarded = on;
-        for (start, end, _) in self.mappings() {
-            if !self.sync_host(start, end) {
-                return Err(VmError::Memory(format!(
-                    "cannot change host protection of {start:#x}..{end:#x}"
-                )));
-            }
-        }
-        Ok(())
     }
 
     /// Host address of guest address 0: the start of the `USER_TOP`-byte reservation that
@@ -555,74 +542,6 @@ impl AddressSpace {
         unsafe { std::slice::from_raw_parts_mut(self.table.add(first), last - first) }
     }
 
-    /// Map fresh zeroed host pages with protection `prot` over `[start, end)` of the
-    /// reservation (`host::NONE` gives the pages back). Whether it worked.
-    fn host_map(&mut self, start: u64, end: u64, prot: libc::c_int) -> bool {
-        debug_assert!(start < end && end <= USER_TOP);
-        // SAFETY: the range is inside our own reservation (nothing else of the host lives
-        // there) and nothing borrows it (`&mut self`), so replacing its pages is sound.
-        unsafe { host::map_fresh(self.host(start), (end - start) as usize, prot) }
-    }
-
-    /// The host protection a page with table byte `entry` gets: none where nothing is mapped
-    /// or (guarded) where the guest may not load, read-only for read-only host pages, else
-    /// READ|WRITE.
-    fn host_prot(&self, entry: u8) -> libc::c_int {
-        if entry & MAPPED == 0 || (self.guarded && entry & LOAD_OK == 0) {
-            host::NONE
-        } else if entry & HOST_RO != 0 {
-            host::READ
-        } else {
-            host::RW
-        }
-    }
-
-    /// Give the mapped pages of `[start, end)` the host protection their table bytes call for
-    /// (one mprotect per run of equal protection). Whether every change worked.
-    fn sync_host(&self, start: u64, end: u64) -> bool {
-        let mut ok = true;
-        let mut run: Option<(u64, libc::c_int)> = None;
-        let mut page = start;
-        while page <= end {
-            let prot = (page < end)
-                .then(|| self.table_entry_at(page))
-                .filter(|&e| e & MAPPED != 0)
-                .map(|e| self.host_prot(e));
-            if let Some((run_start, run_prot)) = run {
-                if prot != Some(run_prot) {
-                    // SAFETY: the run is mapped guest pages inside the reservation; the VM holds
-                    // no reference into guest memory across calls that change protections.
-                    ok &=
-                        unsafe { host::protect(self.host(run_start), (page - run_start) as usize, run_prot) };
-                    run = None;
-                }
-            }
-            if let (None, Some(p)) = (run, prot) {
-                run = Some((page, p));
-            }
-            page += PAGE_SIZE;
-        }
-        ok
-    }
-
-    /// Read `n <= 8` bytes at `addr` from mapped pages the guest may not load from (instruction
-    /// fetch from execute-only pages), opening them for the moment.
-    #[cold]
-    #[inline(never)]
-    fn read_hidden(&self, addr: u64, n: usize) -> u64 {
-        let (start, end) = (addr & !PAGE_MASK, round_up(addr + n as u64).unwrap_or(USER_TOP));
-        let mut bytes = [0u8; 8];
-        // SAFETY: the caller checked the pages mapped: inside the reservation, and the VM holds
-        // no reference into them. Once readable, the n bytes can be copied.
-        unsafe {
-            if host::protect(self.host(start), (end - start) as usize, host::READ) {
-                ptr::copy_nonoverlapping(self.host(addr), bytes.as_mut_ptr(), n);
-            }
-        }
-        self.sync_host(start, end);
-        u64::from_le_bytes(bytes)
-    }
-
     /// Mark `[start, end)` unmapped in the table and the map (after a failed host mmap).
     fn forget(&mut self, start: u64, end: u64) {
         self.table_mut(start, end).fill(0);
@@ -821,75 +740,6 @@ impl Drop for AddressSpace {
     }
 }
 
-impl Mmu for AddressSpace {
-    #[inline(always)]
-    fn load8(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.load::<1>(addr, LOAD_OK, AccessKind::Load)
-    }
-    #[inline(always)]
-    fn load16(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.load::<2>(addr, LOAD_OK, AccessKind::Load)
-    }
-    #[inline(always)]
-    fn load32(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.load::<4>(addr, LOAD_OK, AccessKind::Load)
-    }
-    #[inline(always)]
-    fn load64(&mut self, addr: u64) -> Result<u64, MemFault> {
-        self.load::<8>(addr, LOAD_OK, AccessKind::Load)
-    }
-    #[inline(always)]
-    fn store8(&mut self, addr: u64, val: u64) -> Result<(), MemFault> {
-        self.store::<1>(addr, val)
-    }
-    #[inline(always)]
-    fn store16(&mut self, addr: u64, val: u64) -> Result<(), MemFault> {
-        self.store::<2>(addr, val)
-    }
-    #[inline(always)]
-    fn store32(&mut self, addr: u64, val: u64) -> Result<(), MemFault> {
-        self.store::<4>(addr, val)
-    }
-    #[inline(always)]
-    fn store64(&mut self, addr: u64, val: u64) -> Result<(), MemFault> {
-        self.store::<8>(addr, val)
-    }
-    #[inline(always)]
-    fn fetch16(&mut self, addr: u64) -> Result<u16, MemFault> {
-        self.load::<2>(addr, FETCH_OK, AccessKind::Fetch).map(|v| v as u16)
-    }
-
-    fn fast_mem(&self) -> Option<FastMem> {
-        Some(FastMem {
-            host: self.base,
-            lo: 0,
-            pages: PAGES as u64,
-            table: self.table,
-            load_ok: LOAD_OK,
-            store_mask: STORE_OK | CODE,
-            store_ok: STORE_OK,
-            guarded: self.guarded,
-        })
-    }
-
-    fn note_code(&mut self, addr: u64, len: u64) {
-        let end = addr.saturating_add(len.max(1)).min(USER_TOP);
-        let mut page = addr & !PAGE_MASK;
-        while page < end {
-            // SAFETY: `page < USER_TOP`, so its index is inside the table.
-            let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
-            if *entry & MAPPED != 0 {
-                *entry |= CODE;
-            }
-            page += PAGE_SIZE;
-        }
-    }
-
-    fn take_code_writes(&mut self) -> Option<Vec<u64>> {
-        Some(std::mem::take(&mut self.code_writes))
-    }
-}
-
 /// The table byte for a mapped page with `prot` (unknown bits ignored).
 fn table_entry(prot: Prot) -> u8 {
     let bits = prot.0 & 7;
@@ -914,6 +764,11 @@ fn page_range(addr: u64, len: u64) -> Result<(u64, u64), MapError> {
     }
     Ok((addr, end))
 }
+
+#[path = "user_host.rs"]
+mod host_prot;
+#[path = "user_mmu.rs"]
+mod mmu;
 
 #[cfg(test)]
 #[path = "user_tests.rs"]

@@ -2,6 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use vm_core::Mmu;
 
 const P: u64 = PAGE_SIZE;
 
