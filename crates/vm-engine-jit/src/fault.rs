@@ -186,6 +186,12 @@ mod handler {
         // SAFETY: a non-null scope is alive and unchanged while its `Entered` guard lives,
         // which covers all the time translations run on this thread.
         let scope = unsafe { &*scope };
+        // Only a fault the kernel raised (si_code > 0: SEGV_MAPERR, SEGV_ACCERR, ...) carries
+        // a fault address; a SIGSEGV sent by kill(2) or sigqueue(3) does not, and is not ours.
+        // SAFETY: the kernel filled `info` for this signal.
+        if unsafe { (*info).si_code } <= 0 {
+            return false;
+        }
         // SAFETY: SIGSEGV's siginfo carries the fault address.
         let addr = unsafe { (*info).si_addr() } as usize;
         if addr < scope.lo || addr >= scope.hi {
