@@ -97,7 +97,11 @@ pub(crate) fn redirects(code: &CompiledCode) -> Result<Vec<(u32, u32)>, u128> {
     let (mut loads, mut markers) = (vec![None; n], vec![None; n]);
     let mut bad = 0u128;
     for t in code.buffer.traps() {
-        let Some(i) = (1..=2 * n).find(|&i| TrapCode::user(i as u8) == Some(t.code)) else { continue };
+        // User code `1 + i` (loads) or `1 + MAX_LOADS + i` (markers); anything else is not ours.
+        let i = usize::from(t.code.as_raw().get());
+        if !(1..=2 * n).contains(&i) {
+            continue;
+        }
         let (list, at) = if i <= n { (&mut loads, i - 1) } else { (&mut markers, i - 1 - n) };
         if list[at].replace(t.offset).is_some() {
             bad |= 1 << at;
