@@ -41,6 +41,9 @@ pub const NO_SLOT: u64 = u64::MAX;
 pub const HELPER_OK: u32 = 0;
 /// Helper status: it raised an exception, recorded in `exc_cause` / `exc_tval`.
 pub const HELPER_FAULT: u32 = 1;
+/// Helper status: it succeeded and lowered [`JitContext::stop`] (something wants control
+/// back): the compiled code goes on to its next budget test, which leaves.
+pub const HELPER_STOP: u32 = 2;
 
 /// Entries in the indirect-jump lookup table (a power of two).
 pub const LOOKUP_ENTRIES: usize = 4096;
@@ -139,6 +142,9 @@ pub struct JitContext {
     /// so the check is one compare with memory (no pointer held in a register for it). While
     /// the code runs it is published ([`vm_core::stop::publish`]) for host signal handlers.
     pub stop: AtomicU64,
+    /// An optimized translation's fuel base: `cpu.instret` is this minus the fuel it counts
+    /// down in a register (set at each entry from [`JitContext::stop`]; see `codegen`).
+    pub fuel_base: u64,
     /// The machine's stop word ([`crate::EnterEnv::stop`]): something that wants control back
     /// while a helper runs (a device watch hit) stores 0 there, and every helper copies it
     /// into [`JitContext::stop`] when it is lower.

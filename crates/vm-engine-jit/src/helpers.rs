@@ -11,7 +11,7 @@ use vm_core::{CpuState, MemFault, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit};
 use vm_ir::{CsrOp, IRBlock, IROp};
 
-use crate::context::{JitContext, RuntimeTable, HELPER_FAULT, HELPER_OK};
+use crate::context::{JitContext, RuntimeTable, HELPER_FAULT, HELPER_OK, HELPER_STOP};
 
 /// The table every context points at.
 pub static RUNTIME: RuntimeTable =
@@ -35,8 +35,9 @@ unsafe fn mmu<'a>(ctx: *const JitContext) -> &'a mut dyn Mmu {
 
 /// Copy the machine's stop word into the context when it is lower: a helper may have done
 /// something that wants control back (a store to a device's watch window), and compiled code
-/// compares with the context's copy only.
-fn refresh_stop(ctx: &mut JitContext) {
+/// compares with the context's copy only. `ok` is the status of a helper that succeeded:
+/// [`HELPER_STOP`] if the stop word went down, so that code counting fuel stops too.
+fn refresh_stop(ctx: &mut JitContext, ok: u32) -> u32 {
     // SAFETY: `stop_src` is the machine's stop word, valid while compiled code runs (see
     // `EnterEnv::stop`); it is read as an atomic because a signal handler may store to it.
     let src = unsafe { &*(ctx.stop_src as *const AtomicU64) }.load(Ordering::Acquire);
@@ -44,7 +45,9 @@ fn refresh_stop(ctx: &mut JitContext) {
     // `fetch_min` is a locked read-modify-write.
     if src < ctx.stop.load(Ordering::Relaxed) {
         ctx.stop.fetch_min(src, Ordering::AcqRel);
+        return HELPER_STOP;
     }
+    ok
 }
 
 macro_rules! load_helper {
@@ -58,11 +61,11 @@ macro_rules! load_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r: Result<u64, MemFault> = unsafe { mmu(ctx) }.$method(addr);
-            refresh_stop(ctx);
+            let ok = refresh_stop(ctx, HELPER_OK);
             match r {
                 Ok(v) => {
                     ctx.value = v;
-                    HELPER_OK
+                    ok
                 }
                 Err(f) => fault(ctx, f.into()),
             }
@@ -81,9 +84,9 @@ macro_rules! store_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r = unsafe { mmu(ctx) }.$method(addr, val);
-            refresh_stop(ctx);
+            let ok = refresh_stop(ctx, HELPER_OK);
             match r {
-                Ok(()) => HELPER_OK,
+                Ok(()) => ok,
                 Err(f) => fault(ctx, f.into()),
             }
         }
@@ -146,9 +149,9 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u6
     };
     // SAFETY: the op is done with the hart; the context is live and borrowed by nothing else.
     let ctx = unsafe { &mut *ctx };
-    refresh_stop(ctx);
+    let ok = refresh_stop(ctx, HELPER_OK);
     match result {
-        Ok(()) => HELPER_OK,
+        Ok(()) => ok,
         Err(exc) => fault(ctx, exc),
     }
 }

@@ -660,6 +660,7 @@ impl Jit {
             lookup: self.lookup.as_ptr(),
             // SAFETY: the caller's stop word is valid for this call (see `EnterEnv`).
             stop: AtomicU64::new(unsafe { &*(env.stop as *const AtomicU64) }.load(Ordering::Acquire)),
+            fuel_base: 0,
             stop_src: env.stop,
             next_pc: 0,
             exit_slot: NO_SLOT,

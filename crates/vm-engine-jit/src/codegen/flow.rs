@@ -10,8 +10,8 @@ use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, Val
 use vm_core::CpuState;
 use vm_ir::{Cond, Terminator};
 
-use super::{vm_flags, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM};
-use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
+use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM};
+use crate::context::{JitContext, LookupEntry, HELPER_STOP, LOOKUP_ENTRIES, NO_SLOT};
 
 impl Gen<'_, '_> {
     /// Jump to the region's shared exit block with exit `code` (an `EXIT_*`); the exit's other
@@ -30,11 +30,22 @@ impl Gen<'_, '_> {
         self.goto_exit(EXIT_FAULT);
     }
 
-    /// Branch to a cold fault exit for op `op_index` if helper `status` is non-zero.
+    /// After a helper: branch to a cold fault exit for op `op_index` if `status` says it
+    /// faulted; continue with the fuel emptied if the helper lowered the stop word.
     pub(super) fn check(&mut self, status: Value, op_index: usize) {
+        let not_ok = self.new_block();
+        let stop = self.new_block();
         let fault = self.new_block();
         let cont = self.new_block();
-        self.b.ins().brif(status, fault, &[], cont, &[]);
+        self.b.ins().brif(status, not_ok, &[], cont, &[]);
+        self.b.set_cold_block(not_ok);
+        self.b.switch_to_block(not_ok);
+        let is_stop = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(HELPER_STOP));
+        self.b.ins().brif(is_stop, stop, &[], fault, &[]);
+        self.b.set_cold_block(stop);
+        self.b.switch_to_block(stop);
+        self.empty_fuel();
+        self.b.ins().jump(cont, &[]);
         self.b.set_cold_block(fault);
         self.b.switch_to_block(fault);
         self.fault_exit(op_index);
@@ -70,12 +81,23 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(go);
     }
 
-    /// Whether `instret` reached the stop word.
-    /// `in_memory`: read `cpu.instret` (already stored) rather than the variable.
-    pub(super) fn over_budget(&mut self, in_memory: bool) -> Value {
-        let instret = match self.instret.filter(|_| !in_memory) {
-            Some(var) => self.b.use_var(var),
-            None => self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32),
+    /// Whether `instret` reached the stop word (with fuel: whether the fuel ran out).
+    pub(super) fn over_budget(&mut self) -> Value {
+        let instret = match self.counter {
+            Counter::Fuel(var) => {
+                // Right after the block's step, `fuel - n <= 0` as `fuel <= n`: the register
+                // allocator then keeps one fuel register (`cmp; jle; sub`) instead of making a
+                // copy for the test (`lea; test; jle; sub`).
+                let (fuel, n) = match self.fuel_step {
+                    Some((before, n)) => (before, n as i64),
+                    None => (self.b.use_var(var), 0),
+                };
+                return self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, fuel, n);
+            }
+            Counter::Instret(var) => self.b.use_var(var),
+            Counter::Memory => {
+                self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32)
+            }
         };
         let limit = self.load_ctx(offset_of!(JitContext, stop));
         self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, limit)
@@ -115,12 +137,59 @@ impl Gen<'_, '_> {
     }
 
     /// When counting, branch to `out` if the budget is spent; continue in a new block.
+    ///
+    /// With fuel, running out is not yet the budget: a cold block reads the stop word again
+    /// and leaves only if `instret` reached it; otherwise it refills the fuel (at most
+    /// `FUEL_SLICE`) and goes on, so a long loop stays in its translation.
     fn unless_over_budget(&mut self, out: Block) {
-        if self.opts.count {
-            let stop = self.over_budget(false);
-            let go = self.new_block();
-            self.b.ins().brif(stop, out, &[], go, &[]);
+        if !self.opts.count {
+            return;
+        }
+        let spent = self.over_budget();
+        let go = self.new_block();
+        let Counter::Fuel(var) = self.counter else {
+            self.b.ins().brif(spent, out, &[], go, &[]);
             self.b.switch_to_block(go);
+            return;
+        };
+        // Right after the block's step, the fuel goes into the test (and to `go`, which the
+        // refill joins) as it was *before* the step, which `go` then takes: so the hot path
+        // holds one fuel value (`cmp fuel, n; jle; sub fuel, n`), not the values before and
+        // after the step at once. The refill counts the step into the base instead.
+        let step = self.fuel_step;
+        if let Some((before, _)) = step {
+            self.b.def_var(var, before);
+        }
+        let refill = self.new_block();
+        let more = self.new_block();
+        self.b.set_cold_block(refill);
+        self.b.set_cold_block(more);
+        self.b.ins().brif(spent, refill, &[], go, &[]);
+        self.b.switch_to_block(refill);
+        let mut base = self.load_ctx(offset_of!(JitContext, fuel_base));
+        if let Some((_, n)) = step {
+            base = self.b.ins().iadd_imm_s(base, n as i64);
+            self.store_ctx(offset_of!(JitContext, fuel_base), base);
+        }
+        let fuel = self.b.use_var(var);
+        let instret = self.b.ins().isub(base, fuel);
+        let stop = self.load_ctx(offset_of!(JitContext, stop));
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, stop);
+        self.b.ins().brif(over, out, &[], more, &[]);
+        self.b.switch_to_block(more);
+        self.fill_fuel(var, instret, stop);
+        if let Some((_, n)) = step {
+            // Undone by the step in `go`.
+            let v = self.b.use_var(var);
+            let v = self.b.ins().iadd_imm_s(v, n as i64);
+            self.b.def_var(var, v);
+        }
+        self.b.ins().jump(go, &[]);
+        self.b.switch_to_block(go);
+        if let Some((_, n)) = step {
+            let v = self.b.use_var(var);
+            let v = self.b.ins().iadd_imm_s(v, (n as i64).wrapping_neg());
+            self.b.def_var(var, v);
         }
     }
 
@@ -219,19 +288,7 @@ impl Gen<'_, '_> {
     }
 
     pub(super) fn term(&mut self, term: &Terminator, n_insns: u64, ind_targets: &[u64]) {
-        let advance = |g: &mut Self| {
-            // `cpu.instret` is kept in memory (one value fewer for the register allocator to
-            // hold across the whole region).
-            if let Some(var) = g.instret {
-                let v = g.b.use_var(var);
-                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
-                g.b.def_var(var, v);
-            } else if g.opts.count {
-                let v = g.b.ins().load(I64, vm_flags(), g.cpu, offset_of!(CpuState, instret) as i32);
-                let v = g.b.ins().iadd_imm_s(v, n_insns as i64);
-                g.b.ins().store(vm_flags(), v, g.cpu, offset_of!(CpuState, instret) as i32);
-            }
-        };
+        let advance = |g: &mut Self| g.retire(n_insns);
         match term {
             Terminator::Jump { target } => {
                 advance(self);

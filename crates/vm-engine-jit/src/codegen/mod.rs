@@ -7,14 +7,18 @@
 //! loop loads them, an edge out of it stores them, and so does every exit and a helper that
 //! reads them. Other registers are loaded from `cpu.x` at their first use in each block and
 //! written through when set. Holding a set per loop, rather than one set for the whole region,
-//! keeps outer loops' values from staying live (and spilling) across inner loops. `instret` is a variable too (a
-//! load-add-store per block chained every block through memory). Memory slow paths call their
+//! keeps outer loops' values from staying live (and spilling) across inner loops; a block
+//! parameter that only ever receives sign-extended 32-bit values is narrowed to 32 bits
+//! (`narrow`). `instret` is counted in a variable too (a load-add-store per block chained
+//! every block through memory): as *fuel* counted down in an optimized translation (see
+//! [`Counter`]). Memory slow paths call their
 //! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
 //! the register allocator need not keep values on the stack around it; the whole-op helper
 //! (FP, atomics, CSRs: hot in FP code) is called directly, as saving every register there,
 //! vector ones included, made FP code 1.5x slower. Branches between blocks of the
-//! region are plain host jumps; a backward one first compares `instret` with the stop word, so
-//! a loop inside compiled code still stops for `--max-insns` and signals.
+//! region are plain host jumps; a backward one first tests the budget (the fuel, or `instret`
+//! against the stop word), so a loop inside compiled code still stops for `--max-insns` and
+//! signals.
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
@@ -26,6 +30,7 @@
 //! ops themselves, including the inline guest-memory fast path.
 
 mod flow;
+mod narrow;
 mod ops;
 
 use std::collections::HashMap;
@@ -283,10 +288,37 @@ pub(crate) struct Gen<'a, 'b> {
     retry: LoadRetry,
     /// Registers that may be stale in `cpu.x`: held somewhere and written there.
     held_dirty: u64,
-    /// `cpu.instret` while counting: a variable stored back at exits and before helpers that
-    /// read it (a load-add-store per block would chain every block through memory).
-    instret: Option<Variable>,
+    /// How `cpu.instret` is counted while the region runs.
+    counter: Counter,
+    /// The current block's fuel step once its terminator made it: the fuel before it and
+    /// the instructions it counted (the budget tests on its edges compare the value before,
+    /// which needs no copy).
+    fuel_step: Option<(Value, u64)>,
 }
+
+/// How a translation counts retired instructions (`RegionOpts::count`).
+#[derive(Clone, Copy, Debug)]
+enum Counter {
+    /// Not at all, or in `cpu.instret` itself (a load-add-store per block: the single-block API).
+    Memory,
+    /// `cpu.instret` in a variable, stored back at exits and before helpers that read it; the
+    /// budget test compares it with the stop word in memory (a baseline: one block, no loop).
+    Instret(Variable),
+    /// *Fuel*: the instructions left before [`JitContext::fuel_base`], counted down in a
+    /// variable, so that `cpu.instret` is `fuel_base - fuel` and the budget test on a loop's
+    /// back edge is one compare of a register with a constant (no load of the stop word).
+    /// The entry sets `fuel_base` to the stop word, capped at [`FUEL_SLICE`] instructions
+    /// ahead; when the fuel runs out, a cold path reads the stop word and leaves if `instret`
+    /// reached it, or fills the fuel again. So a stop that a host signal handler requests while
+    /// a loop runs (it lowers `JitContext::stop`) is seen within that many instructions. A
+    /// helper that lowers the stop word returns [`crate::context::HELPER_STOP`], which empties
+    /// the fuel.
+    Fuel(Variable),
+}
+
+/// Most instructions an optimized translation runs before it reads the stop word again
+/// (about 0.1 ms at full speed; a refill costs a dozen instructions).
+pub(crate) const FUEL_SLICE: i64 = 1 << 18;
 
 /// Build the function for the region `blocks` (the first is the entry) into `func`; returns
 /// the chain slots it uses.
@@ -342,7 +374,8 @@ pub(crate) fn translate(
         guarded_loads: 0,
         retry,
         held_dirty: 0,
-        instret: None,
+        counter: Counter::Memory,
+        fuel_step: None,
     };
     g.prologue(blocks);
     g.promote(blocks);
@@ -356,6 +389,7 @@ pub(crate) fn translate(
         g.cur_pc = rb.block.start_pc;
         g.cur_held = g.held.get(&g.cur_pc).copied().unwrap_or(0);
         g.local = [None; NUM_INT_SLOTS];
+        g.fuel_step = None;
         for (i, op) in rb.block.ops.iter().enumerate() {
             g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
         }
@@ -364,6 +398,10 @@ pub(crate) fn translate(
     g.emit_exit();
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
+    if opts.optimize {
+        let n = narrow::narrow_params(func);
+        tracing::trace!("region {:#x}: {n} block parameters narrowed to 32 bits", blocks[0].block.start_pc);
+    }
 }
 
 impl Gen<'_, '_> {
@@ -479,7 +517,12 @@ impl Gen<'_, '_> {
         for slot in 1..32u8 {
             if next & !self.cur_held & (1 << slot) != 0 {
                 let var = self.vars[slot as usize].expect("held registers have variables");
-                let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                // The value this block has for it, if any (it then reaches the loop as what it
+                // is, a sign-extended W result for example: see `narrow`).
+                let v = match self.local[slot as usize] {
+                    Some(v) => v,
+                    None => self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot)),
+                };
                 self.b.def_var(var, v);
             }
         }
@@ -518,9 +561,63 @@ impl Gen<'_, '_> {
 
     /// Store `instret` from its variable, so a helper or the runtime sees it.
     fn sync_instret(&mut self) {
-        if let Some(var) = self.instret {
-            let v = self.b.use_var(var);
-            self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+        let v = match self.counter {
+            Counter::Memory => return,
+            Counter::Instret(var) => self.b.use_var(var),
+            Counter::Fuel(var) => {
+                let fuel = self.b.use_var(var);
+                let base = self.load_ctx(offset_of!(JitContext, fuel_base));
+                self.b.ins().isub(base, fuel)
+            }
+        };
+        self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+    }
+
+    /// Count the `n` instructions of the block that just completed.
+    fn retire(&mut self, n: u64) {
+        match self.counter {
+            Counter::Memory if self.opts.count => {
+                let at = offset_of!(CpuState, instret) as i32;
+                let v = self.b.ins().load(I64, vm_flags(), self.cpu, at);
+                let v = self.b.ins().iadd_imm_s(v, n as i64);
+                self.b.ins().store(vm_flags(), v, self.cpu, at);
+            }
+            Counter::Memory => {}
+            Counter::Instret(var) => {
+                let v = self.b.use_var(var);
+                let v = self.b.ins().iadd_imm_s(v, n as i64);
+                self.b.def_var(var, v);
+            }
+            Counter::Fuel(var) => {
+                let before = self.b.use_var(var);
+                let v = self.b.ins().iadd_imm_s(before, (n as i64).wrapping_neg());
+                self.b.def_var(var, v);
+                self.fuel_step = Some((before, n));
+            }
+        }
+    }
+
+    /// Set the fuel variable `var` for `instret` now and stop word `stop`: up to the stop word,
+    /// at most [`FUEL_SLICE`] instructions.
+    fn fill_fuel(&mut self, var: Variable, instret: Value, stop: Value) {
+        let cap = self.b.ins().iadd_imm_s(instret, FUEL_SLICE);
+        let base = self.b.ins().umin(stop, cap);
+        self.store_ctx(offset_of!(JitContext, fuel_base), base);
+        let fuel = self.b.ins().isub(base, instret);
+        self.b.def_var(var, fuel);
+    }
+
+    /// A helper lowered the stop word ([`crate::context::HELPER_STOP`]): run out of fuel, so
+    /// the next budget test leaves (`fuel_base` moves down by the fuel left, which keeps
+    /// `instret` exact). The other counters compare with the stop word itself.
+    fn empty_fuel(&mut self) {
+        if let Counter::Fuel(var) = self.counter {
+            let fuel = self.b.use_var(var);
+            let base = self.load_ctx(offset_of!(JitContext, fuel_base));
+            let base = self.b.ins().isub(base, fuel);
+            self.store_ctx(offset_of!(JitContext, fuel_base), base);
+            let zero = self.b.ins().iconst(I64, 0);
+            self.b.def_var(var, zero);
         }
     }
 
@@ -539,8 +636,14 @@ impl Gen<'_, '_> {
         if self.opts.count && self.opts.chain {
             let var = self.b.declare_var(I64);
             let v = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
-            self.b.def_var(var, v);
-            self.instret = Some(var);
+            if self.opts.baseline {
+                self.b.def_var(var, v);
+                self.counter = Counter::Instret(var);
+            } else {
+                let stop = self.load_ctx(offset_of!(JitContext, stop));
+                self.fill_fuel(var, v, stop);
+                self.counter = Counter::Fuel(var);
+            }
         }
         if self.opts.promote == 0 || !self.opts.chain {
             return;

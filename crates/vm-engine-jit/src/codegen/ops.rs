@@ -103,6 +103,8 @@ impl Gen<'_, '_> {
                 self.set($rd.0, v);
             }};
         }
+        // Register shifts need no mask: Cranelift takes a shift amount modulo the width of the
+        // value shifted, as RISC-V does (6 bits, 5 for the W forms).
         match op {
             Li { rd, imm } => {
                 let v = self.b.ins().iconst(I64, *imm);
@@ -110,18 +112,9 @@ impl Gen<'_, '_> {
             }
             Add { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().iadd(a, b)),
             Sub { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().isub(a, b)),
-            Sll { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 63);
-                g.b.ins().ishl(a, s)
-            }),
-            Srl { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 63);
-                g.b.ins().ushr(a, s)
-            }),
-            Sra { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 63);
-                g.b.ins().sshr(a, s)
-            }),
+            Sll { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().ishl(a, b)),
+            Srl { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().ushr(a, b)),
+            Sra { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().sshr(a, b)),
             Slt { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::SignedLessThan, a, b)),
             Sltu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::UnsignedLessThan, a, b)),
             Xor { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().bxor(a, b)),
@@ -144,18 +137,9 @@ impl Gen<'_, '_> {
             Remu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.divrem(I64, a, b, false, true)),
             AddW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().iadd(a, b)),
             SubW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().isub(a, b)),
-            SllW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 31);
-                g.b.ins().ishl(a, s)
-            }),
-            SrlW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 31);
-                g.b.ins().ushr(a, s)
-            }),
-            SraW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| {
-                let s = g.b.ins().band_imm_s(b, 31);
-                g.b.ins().sshr(a, s)
-            }),
+            SllW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().ishl(a, b)),
+            SrlW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().ushr(a, b)),
+            SraW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().sshr(a, b)),
             MulW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.b.ins().imul(a, b)),
             DivW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, true, false)),
             DivuW { rd, rs1, rs2 } => rr32!(rd, rs1, rs2, |g, a, b| g.divrem(I32, a, b, false, false)),
