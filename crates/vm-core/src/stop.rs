@@ -1,7 +1,8 @@
 //! Asking the compiled guest code running on this thread to return soon, from a signal handler.
 //!
-//! Compiled code compares the instruction count with a stop word kept in its own context
-//! (one compare with memory at every loop back edge). That word lives as long as one entry
+//! Compiled code checks the instruction count against a stop word kept in its own context
+//! (an optimized translation reads it each time its fuel, a slice of at most 2^18
+//! instructions, runs out). That word lives as long as one entry
 //! into compiled code, so the engine [publishes](publish) it for the entry's duration, and a
 //! host signal handler calls [`request_stop`], which stores 0 there. The word is per thread: a
 //! signal handled on the thread that runs the code stops it at its next check; a signal handled

@@ -138,9 +138,10 @@ pub struct JitContext {
     pub lookup: *const LookupEntry,
     /// The stop word: compiled code returns to the runtime before a loop iteration or chained
     /// exit once `cpu.instret` reaches this value. It starts as the machine's word
-    /// ([`JitContext::stop_src`]) and lives here, at a fixed offset from the context register,
-    /// so the check is one compare with memory (no pointer held in a register for it). While
-    /// the code runs it is published ([`vm_core::stop::publish`]) for host signal handlers.
+    /// ([`JitContext::stop_src`]) and lives here, at a fixed offset from the context register
+    /// (no pointer held in a register for it). An optimized translation reads it at entry and
+    /// whenever its fuel runs out ([`JitContext::fuel_base`]). While the code runs it is
+    /// published ([`vm_core::stop::publish`]) for host signal handlers.
     pub stop: AtomicU64,
     /// An optimized translation's fuel base: `cpu.instret` is this minus the fuel it counts
     /// down in a register (set at each entry from [`JitContext::stop`]; see `codegen`).
