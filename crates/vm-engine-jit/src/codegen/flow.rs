@@ -73,12 +73,13 @@ impl Gen<'_, '_> {
         }
         let out = self.new_block();
         self.b.set_cold_block(out);
-        self.unless_over_budget(out);
+        let step = self.unless_over_budget(out);
         let go = self.b.current_block().expect("in a block");
         self.b.switch_to_block(out);
         let pc = self.b.ins().iconst(I64, pc as i64);
         self.leave(pc);
         self.b.switch_to_block(go);
+        self.take_step(step);
     }
 
     /// Whether `instret` reached the stop word (with fuel: whether the fuel ran out).
@@ -141,16 +142,20 @@ impl Gen<'_, '_> {
     /// With fuel, running out is not yet the budget: a cold block reads the stop word again
     /// and leaves only if `instret` reached it; otherwise it refills the fuel (at most
     /// `FUEL_SLICE`) and goes on, so a long loop stays in its translation.
-    fn unless_over_budget(&mut self, out: Block) {
+    ///
+    /// Returns the fuel step still to take in the new block ([`Gen::take_step`]), which the
+    /// function builder wants done after any other block the caller emits from here.
+    #[must_use]
+    fn unless_over_budget(&mut self, out: Block) -> Option<u64> {
         if !self.opts.count {
-            return;
+            return None;
         }
         let spent = self.over_budget();
         let go = self.new_block();
         let Counter::Fuel(var) = self.counter else {
             self.b.ins().brif(spent, out, &[], go, &[]);
             self.b.switch_to_block(go);
-            return;
+            return None;
         };
         // Right after the block's step, the fuel goes into the test (and to `go`, which the
         // refill joins) as it was *before* the step, which `go` then takes: so the hot path
@@ -186,7 +191,13 @@ impl Gen<'_, '_> {
         }
         self.b.ins().jump(go, &[]);
         self.b.switch_to_block(go);
-        if let Some((_, n)) = step {
+        step.map(|(_, n)| n)
+    }
+
+    /// In the block [`Gen::unless_over_budget`] continued in, take the fuel step it left
+    /// (`n` instructions). A caller that emits other blocks first must come back to do it.
+    fn take_step(&mut self, n: Option<u64>) {
+        if let (Some(n), Counter::Fuel(var)) = (n, self.counter) {
             let v = self.b.use_var(var);
             let v = self.b.ins().iadd_imm_s(v, (n as i64).wrapping_neg());
             self.b.def_var(var, v);
@@ -202,7 +213,8 @@ impl Gen<'_, '_> {
         let slot = self.alloc.slot(target);
         let out = self.new_block();
         self.b.set_cold_block(out);
-        self.unless_over_budget(out);
+        let step = self.unless_over_budget(out);
+        self.take_step(step);
         let chain = self.ctx_const(offset_of!(JitContext, chain));
         let at = self.b.ins().iadd_imm_s(chain, (slot * 8) as i64);
         let code = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
@@ -223,7 +235,8 @@ impl Gen<'_, '_> {
         self.sync_out();
         let out = self.new_block();
         self.b.set_cold_block(out);
-        self.unless_over_budget(out);
+        let step = self.unless_over_budget(out);
+        self.take_step(step);
         let table = self.ctx_const(offset_of!(JitContext, lookup));
         let idx = self.b.ins().ushr_imm_s(pc, 1);
         let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);
