@@ -61,11 +61,13 @@ macro_rules! load_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r: Result<u64, MemFault> = unsafe { mmu(ctx) }.$method(addr);
-            let ok = refresh_stop(ctx, HELPER_OK);
+            // Never `HELPER_STOP`: a load does not lower the stop word (a store to a watch
+            // window does), and one lowered elsewhere is read when the fuel runs out.
+            refresh_stop(ctx, HELPER_OK);
             match r {
                 Ok(v) => {
                     ctx.value = v;
-                    ok
+                    HELPER_OK
                 }
                 Err(f) => fault(ctx, f.into()),
             }

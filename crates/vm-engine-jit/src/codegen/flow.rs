@@ -31,8 +31,19 @@ impl Gen<'_, '_> {
     }
 
     /// After a helper: branch to a cold fault exit for op `op_index` if `status` says it
-    /// faulted; continue with the fuel emptied if the helper lowered the stop word.
-    pub(super) fn check(&mut self, status: Value, op_index: usize) {
+    /// faulted; continue with the fuel emptied if the helper lowered the stop word (`stops`: it
+    /// may say so; load helpers never do, as only a store lowers it).
+    pub(super) fn check(&mut self, status: Value, op_index: usize, stops: bool) {
+        if !stops {
+            let fault = self.new_block();
+            let cont = self.new_block();
+            self.b.ins().brif(status, fault, &[], cont, &[]);
+            self.b.set_cold_block(fault);
+            self.b.switch_to_block(fault);
+            self.fault_exit(op_index);
+            self.b.switch_to_block(cont);
+            return;
+        }
         let not_ok = self.new_block();
         let stop = self.new_block();
         let fault = self.new_block();

@@ -234,7 +234,7 @@ impl Gen<'_, '_> {
         let sig = self.sigs.op;
         let call = self.b.ins().call_indirect(sig, f, &[self.ctx, id, ci]);
         let status = self.b.inst_results(call)[0];
-        self.check(status, index);
+        self.check(status, index, true);
         self.reload_slots(writes);
     }
 
@@ -412,7 +412,7 @@ impl Gen<'_, '_> {
             _ => offset_of!(RuntimeTable, load64),
         };
         let status = self.call(field, &[addr]);
-        self.check(status, index);
+        self.check(status, index, false);
         self.cold_if_fast_path();
         let mut v = self.load_ctx(offset_of!(JitContext, value));
         if signed && width < 8 {
@@ -457,7 +457,7 @@ impl Gen<'_, '_> {
             _ => offset_of!(RuntimeTable, store64),
         };
         let status = self.call(field, &[addr, val]);
-        self.check(status, index);
+        self.check(status, index, true);
         self.cold_if_fast_path();
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
