@@ -47,6 +47,9 @@ pub struct VmStats {
     /// Guest loads in compiled code that faulted on the host (unmapped or unreadable guest
     /// page) and were resumed at their slow path, which the checks the fast path skipped.
     pub load_faults: u64,
+    /// Forward branches over a few ALU instructions that translations compute with selects
+    /// (host conditional moves) instead of a branch.
+    pub if_converted: u64,
     /// Translations dropped because guest code changed (fence.i after stores, munmap, …).
     pub invalidations: u64,
     /// Times all compiled code was dropped because the code cache was full.
@@ -129,6 +132,7 @@ impl fmt::Display for VmStats {
             writeln!(f, "chained exits      {}", self.chained_exits)?;
             writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
             writeln!(f, "host load faults   {} (sent to the load's slow path)", self.load_faults)?;
+            writeln!(f, "if-converted       {} branches (compiled as selects)", self.if_converted)?;
             writeln!(
                 f,
                 "invalidations      {} translations, {} code-cache flushes",

@@ -139,6 +139,9 @@ pub struct JitCounters {
     pub lookup_misses: u64,
     /// Probe-less guest loads whose host fault resumed at their slow path.
     pub load_faults: u64,
+    /// Forward branches over a few ALU instructions that translations compute with selects
+    /// instead (no host branch to mispredict), counted as they are compiled.
+    pub if_converted: u64,
 }
 
 /// One translation.
@@ -455,7 +458,7 @@ impl Jit {
         }
         vm_ir::verify(block)?;
         let csr_index: Vec<u32> = (0..block.ops.len() as u32).collect();
-        let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0, ind_targets: &[] };
+        let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &[], n_insns: 0, ind_targets: &[] };
         let opts = RegionOpts {
             chain: false,
             count: false,
@@ -520,11 +523,13 @@ impl Jit {
         // Loads whose host faults an earlier attempt could not redirect: first their base is
         // loaded earlier, then they keep their probe, and after three attempts every load does.
         let (mut retry, mut attempts) = (codegen::LoadRetry::default(), 0);
+        let mut selects;
         let compiled = loop {
             attempts += 1;
             let mut alloc =
                 Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
-            codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
+            selects =
+                codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
             if dump {
                 tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
                 ctx.set_disasm(true);
@@ -583,6 +588,7 @@ impl Jit {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
         }
         self.code_bytes += size;
+        self.counters.if_converted += selects as u64;
         for (load, slow) in redirects {
             self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
         }

@@ -29,8 +29,8 @@ fn counting_loop() -> (IRBlock, IRBlock) {
 fn compile(jit: &mut Jit, body: &IRBlock, done: &IRBlock) -> vm_engine_jit::RegionId {
     let ci = [0u32, 1, 2];
     let blocks = [
-        RegionBlock { block: body, csr_index: &ci, n_insns: 3, ind_targets: &[] },
-        RegionBlock { block: done, csr_index: &ci[..0], n_insns: 1, ind_targets: &[] },
+        RegionBlock { block: body, csr_index: &ci, op_pcs: &[], n_insns: 3, ind_targets: &[] },
+        RegionBlock { block: done, csr_index: &ci[..0], op_pcs: &[], n_insns: 1, ind_targets: &[] },
     ];
     let opts = RegionOpts {
         chain: true,

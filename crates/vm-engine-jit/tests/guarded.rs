@@ -121,7 +121,7 @@ fn aim_at_window(block: IRBlock, sel: &[u16]) -> IRBlock {
 /// [`run_block`] would report it.
 fn run_jit(jit: &mut Jit, cpu: &mut CpuState, m: &mut AddressSpace, block: &IRBlock) -> Exit {
     let csr_index: Vec<u32> = (0..block.ops.len() as u32).collect();
-    let rb = RegionBlock { block, csr_index: &csr_index, n_insns: 0, ind_targets: &[] };
+    let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &[], n_insns: 0, ind_targets: &[] };
     let opts = RegionOpts {
         chain: false,
         count: false,

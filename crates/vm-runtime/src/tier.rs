@@ -141,6 +141,7 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
         indirect_hits: c.lookup_hits,
         indirect_misses: c.lookup_misses,
         load_faults: c.load_faults,
+        if_converted: c.if_converted,
         invalidations: t.invalidations,
         code_cache_flushes: t.full_flushes,
         ..stats
@@ -408,14 +409,23 @@ impl Tiering {
                 (0..b.lifted.block.ops.len()).map(|op| insn_of_op(&b.lifted.insns, op) as u32).collect()
             })
             .collect();
+        let op_pcs: Vec<Vec<u64>> = picked
+            .iter()
+            .map(|&i| {
+                let b = cache.get(i);
+                let insns = &b.lifted.insns;
+                (0..b.lifted.block.ops.len()).map(|op| insns[insn_of_op(insns, op)].pc).collect()
+            })
+            .collect();
         let blocks: Vec<RegionBlock<'_>> = picked
             .iter()
-            .zip(&csr_index)
-            .map(|(&i, ci)| {
+            .zip(csr_index.iter().zip(&op_pcs))
+            .map(|(&i, (ci, pcs))| {
                 let b = cache.get(i);
                 RegionBlock {
                     block: &b.lifted.block,
                     csr_index: ci,
+                    op_pcs: pcs,
                     n_insns: b.n_insns,
                     ind_targets: if baseline { &[] } else { &b.ind_targets },
                 }

@@ -22,7 +22,9 @@ use std::time::Instant;
 
 use proptest::collection::vec;
 use proptest::prelude::any;
+use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use vm_core::{ExecMode, GetStats};
 use vm_runtime::difftest::Case;
 
 /// Total cases over all shards when `JITDIFF_CASES` is not set.
@@ -112,6 +114,31 @@ fn interp_jit_hybrid_agree_2() {
 #[test]
 fn interp_jit_hybrid_agree_3() {
     shard(3);
+}
+
+/// The shards cover branches compiled as selects (a forward branch over a few ALU
+/// instructions: `hammock` in the JIT), which the cases' `--max-insns` (a budget test before
+/// every block) must not switch off: of a fixed set of random cases, some must compile such
+/// branches, and those must agree with the interpreter.
+#[test]
+fn random_cases_if_convert_branches() {
+    const CASES: usize = 1000;
+    let mut runner = TestRunner::deterministic();
+    let (mut converted, mut cases_with) = (0, 0);
+    for _ in 0..CASES {
+        let data: Vec<u8> = vec(any::<u8>(), 0..1600).new_tree(&mut runner).expect("bytes").current();
+        let case = Case::from_bytes(&data);
+        let mut m = case.machine(ExecMode::Jit, 0).expect("machine");
+        let _ = m.run();
+        let n = m.get_stats().if_converted;
+        if n > 0 {
+            converted += n;
+            cases_with += 1;
+            assert!(case.check(hybrid_threshold(&data)).is_ok(), "{}", report(&data));
+        }
+    }
+    eprintln!("{cases_with} of {CASES} cases compiled {converted} branches as selects");
+    assert!(cases_with >= 20, "only {cases_with} of {CASES} random cases had a branch compiled as selects");
 }
 
 /// Re-run the case whose bytes are in `JITDIFF_REPLAY` (hex); a no-op without it.

@@ -157,7 +157,7 @@ impl Gen<'_, '_> {
     /// Returns the fuel step still to take in the new block ([`Gen::take_step`]), which the
     /// function builder wants done after any other block the caller emits from here.
     #[must_use]
-    fn unless_over_budget(&mut self, out: Block) -> Option<u64> {
+    pub(super) fn unless_over_budget(&mut self, out: Block) -> Option<u64> {
         if !self.opts.count {
             return None;
         }
@@ -207,7 +207,7 @@ impl Gen<'_, '_> {
 
     /// In the block [`Gen::unless_over_budget`] continued in, take the fuel step it left
     /// (`n` instructions). A caller that emits other blocks first must come back to do it.
-    fn take_step(&mut self, n: Option<u64>) {
+    pub(super) fn take_step(&mut self, n: Option<u64>) {
         if let (Some(n), Counter::Fuel(var)) = (n, self.counter) {
             let v = self.b.use_var(var);
             let v = self.b.ins().iadd_imm_s(v, (n as i64).wrapping_neg());
@@ -329,6 +329,11 @@ impl Gen<'_, '_> {
                     Cond::Ltu => IntCC::UnsignedLessThan,
                     Cond::Geu => IntCC::UnsignedGreaterThanOrEqual,
                 };
+                if let Some(h) = self.hammocks.remove(&self.cur_pc) {
+                    let skip = self.b.ins().icmp(cc, a, b);
+                    self.branch_as_selects(skip, &h, n_insns, *next, *taken);
+                    return;
+                }
                 // A loop's backward branch is usually taken: make its edge the branch's second
                 // target, which Cranelift lays out right after this block (the loop goes on
                 // without a taken jump to its budget check).

@@ -18,7 +18,8 @@
 //! vector ones included, made FP code 1.5x slower. Branches between blocks of the
 //! region are plain host jumps; a backward one first tests the budget (the fuel, or `instret`
 //! against the stop word), so a loop inside compiled code still stops for `--max-insns` and
-//! signals.
+//! signals. A forward branch over a few ALU instructions whose fall-through and target blocks
+//! are both in the region becomes selects instead (`hammock`: no host branch to mispredict).
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
@@ -30,6 +31,7 @@
 //! ops themselves, including the inline guest-memory fast path.
 
 mod flow;
+mod hammock;
 mod narrow;
 mod ops;
 
@@ -73,6 +75,9 @@ pub struct RegionBlock<'a> {
     /// Per op: the index the CSR handler is given for it (for the runtime: the op's instruction
     /// index in the block, so the handler can work out `instret` at that instruction).
     pub csr_index: &'a [u32],
+    /// Per op: the guest pc of its instruction (empty if unknown). With it a forward branch
+    /// over a few ALU instructions can become selects (`hammock`).
+    pub op_pcs: &'a [u64],
     /// Guest instructions the block retires when it runs to its end.
     pub n_insns: u64,
     /// Where its indirect jump is known to go: those that are blocks of the region are
@@ -294,6 +299,14 @@ pub(crate) struct Gen<'a, 'b> {
     /// the instructions it counted (the budget tests on its edges compare the value before,
     /// which needs no copy).
     fuel_step: Option<(Value, u64)>,
+    /// Branches compiled as selects, by the start pc of the block they end (`hammock`).
+    hammocks: HashMap<u64, hammock::Hammock>,
+    /// While the skipped instructions of such a branch are emitted: the values they gave the
+    /// slots they wrote (which [`Gen::get`] reads and [`Gen::set`] writes instead of the
+    /// registers, until the selects merge them).
+    shadow: Option<[Option<Value>; NUM_INT_SLOTS]>,
+    /// How many branches became selects.
+    selects: usize,
 }
 
 /// How a translation counts retired instructions (`RegionOpts::count`).
@@ -321,7 +334,7 @@ enum Counter {
 pub(crate) const FUEL_SLICE: i64 = 1 << 18;
 
 /// Build the function for the region `blocks` (the first is the entry) into `func`; returns
-/// the chain slots it uses.
+/// how many branches it compiled as selects.
 pub(crate) fn translate(
     func: &mut cranelift_codegen::ir::Function,
     fctx: &mut FunctionBuilderContext,
@@ -330,7 +343,7 @@ pub(crate) fn translate(
     opts: RegionOpts,
     retry: LoadRetry,
     alloc: &mut dyn Allocator,
-) {
+) -> usize {
     let ptr = frontend.pointer_type();
     func.signature = region_signature(frontend);
     let mut b = FunctionBuilder::new(func, fctx);
@@ -376,9 +389,15 @@ pub(crate) fn translate(
         held_dirty: 0,
         counter: Counter::Memory,
         fuel_step: None,
+        hammocks: HashMap::new(),
+        shadow: None,
+        selects: 0,
     };
     g.prologue(blocks);
     g.promote(blocks);
+    if g.if_conversion() {
+        g.hammocks = hammock::find(blocks);
+    }
     let first = g.blocks[&blocks[0].block.start_pc];
     g.cur_held = 0;
     g.move_held(blocks[0].block.start_pc);
@@ -396,12 +415,14 @@ pub(crate) fn translate(
         g.term(&rb.block.term, rb.n_insns, rb.ind_targets);
     }
     g.emit_exit();
+    let selects = g.selects;
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
     if opts.optimize {
         let n = narrow::narrow_params(func);
         tracing::trace!("region {:#x}: {n} block parameters narrowed to 32 bits", blocks[0].block.start_pc);
     }
+    selects
 }
 
 impl Gen<'_, '_> {
@@ -465,6 +486,9 @@ impl Gen<'_, '_> {
         if slot == 0 {
             return self.b.ins().iconst(I64, 0);
         }
+        if let Some(v) = self.shadow.as_ref().and_then(|s| s[slot as usize]) {
+            return v;
+        }
         if let Some(var) = self.var(slot) {
             return self.b.use_var(var);
         }
@@ -483,6 +507,10 @@ impl Gen<'_, '_> {
     /// everything).
     fn set(&mut self, slot: u8, v: Value) {
         if slot == 0 {
+            return;
+        }
+        if let Some(shadow) = self.shadow.as_mut() {
+            shadow[slot as usize] = Some(v);
             return;
         }
         if let Some(var) = self.var(slot) {
