@@ -404,21 +404,21 @@ impl Tiering {
         let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
         let baseline = self.baseline_first() && cache.get(idx).compiled.is_none();
         let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
-        let csr_index: Vec<Vec<u32>> = picked
-            .iter()
-            .map(|&i| {
-                let b = cache.get(i);
-                (0..b.lifted.block.ops.len()).map(|op| insn_of_op(&b.lifted.insns, op) as u32).collect()
-            })
-            .collect();
-        let op_pcs: Vec<Vec<u64>> = picked
+        // Per op of each block: its instruction's index in the block (for the CSR handler) and
+        // its guest pc (for if-conversion).
+        let (csr_index, op_pcs): (Vec<Vec<u32>>, Vec<Vec<u64>>) = picked
             .iter()
             .map(|&i| {
                 let b = cache.get(i);
                 let insns = &b.lifted.insns;
-                (0..b.lifted.block.ops.len()).map(|op| insns[insn_of_op(insns, op)].pc).collect()
+                (0..b.lifted.block.ops.len())
+                    .map(|op| {
+                        let n = insn_of_op(insns, op);
+                        (n as u32, insns[n].pc)
+                    })
+                    .unzip()
             })
-            .collect();
+            .unzip();
         let blocks: Vec<RegionBlock<'_>> = picked
             .iter()
             .zip(csr_index.iter().zip(&op_pcs))

@@ -32,6 +32,7 @@
 
 mod flow;
 mod hammock;
+mod held;
 mod narrow;
 mod ops;
 
@@ -46,7 +47,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::{CpuState, FastMem};
-use vm_ir::{IRBlock, Slot, Terminator};
+use vm_ir::{IRBlock, Slot};
 
 use crate::context::{JitContext, STATUS_FAULT, STATUS_NEXT, STATUS_TERM};
 
@@ -654,138 +655,6 @@ impl Gen<'_, '_> {
     fn sync_out(&mut self) {
         self.store_slots(self.cur_held & self.held_dirty);
         self.sync_instret();
-    }
-
-    /// Choose what each block holds in variables: the loops are the backward edges within the
-    /// region (to a block that reaches the edge's source), a block belongs to every loop whose
-    /// pc range covers it, and holds the `opts.promote` registers its innermost loop uses most
-    /// (a use weighing 8^depth, at least 3 in all). Also sets up the `instret` variable.
-    fn promote(&mut self, blocks: &[RegionBlock<'_>]) {
-        if self.opts.count && self.opts.chain {
-            let var = self.b.declare_var(I64);
-            let v = self.b.ins().load(I64, vm_flags(), self.cpu, offset_of!(CpuState, instret) as i32);
-            if self.opts.baseline {
-                self.b.def_var(var, v);
-                self.counter = Counter::Instret(var);
-            } else {
-                let stop = self.load_ctx(offset_of!(JitContext, stop));
-                self.fill_fuel(var, v, stop);
-                self.counter = Counter::Fuel(var);
-            }
-        }
-        if self.opts.promote == 0 || !self.opts.chain {
-            return;
-        }
-        let targets = |rb: &RegionBlock<'_>| -> Vec<u64> {
-            match &rb.block.term {
-                Terminator::JumpInd { .. } => rb.ind_targets.to_vec(),
-                t => t.jump_targets(),
-            }
-        };
-        // Internal edges; a loop is an edge back to a block from which its source is reachable.
-        let succ: HashMap<u64, Vec<u64>> = blocks
-            .iter()
-            .map(|rb| {
-                let ts = targets(rb).into_iter().filter(|t| self.blocks.contains_key(t));
-                (rb.block.start_pc, ts.collect())
-            })
-            .collect();
-        let reaches = |from: u64, to: u64| {
-            let mut seen = vec![from];
-            let mut i = 0;
-            while i < seen.len() {
-                if seen[i] == to {
-                    return true;
-                }
-                for &n in succ.get(&seen[i]).into_iter().flatten() {
-                    if !seen.contains(&n) {
-                        seen.push(n);
-                    }
-                }
-                i += 1;
-            }
-            false
-        };
-        let mut loops = Vec::new();
-        for rb in blocks {
-            let pc = rb.block.start_pc;
-            for &t in succ.get(&pc).into_iter().flatten() {
-                if t <= pc && reaches(t, pc) {
-                    loops.push((t, pc));
-                }
-            }
-        }
-        if loops.is_empty() {
-            // Straight-line code (often entered once per indirect jump, as in a bytecode
-            // interpreter's handlers) would pay the entry loads and exit stores for nothing.
-            return;
-        }
-        loops.sort_unstable();
-        loops.dedup();
-        // Uses and writes of each guest register, per block.
-        let mut uses: HashMap<u64, ([u32; 32], u64)> = HashMap::new();
-        for rb in blocks {
-            let (count, writes) = uses.entry(rb.block.start_pc).or_insert(([0; 32], 0));
-            let mut note = |n: u8, write: bool| {
-                if (1..32).contains(&n) {
-                    count[n as usize] += 1;
-                    if write {
-                        *writes |= 1 << n;
-                    }
-                }
-            };
-            for op in &rb.block.ops {
-                op.visit_slots(&mut |slot, access| {
-                    if let Slot::Int(n) = slot {
-                        note(n, matches!(access, vm_ir::Access::Write));
-                    }
-                });
-            }
-            match &rb.block.term {
-                Terminator::Branch { rs1, rs2, .. } => {
-                    note(rs1.0, false);
-                    note(rs2.0, false);
-                }
-                Terminator::JumpInd { base, .. } => note(base.0, false),
-                _ => {}
-            }
-        }
-        let inside = |pc: u64, &(a, b): &(u64, u64)| (a..=b).contains(&pc);
-        let depth = |pc: u64| loops.iter().filter(|l| inside(pc, l)).count().min(4) as u32;
-        // Each loop holds the registers its blocks use most, nested blocks weighing more.
-        let held_by_loop: Vec<u64> = loops
-            .iter()
-            .map(|l| {
-                let mut weight = [0u32; 32];
-                for (&pc, (count, _)) in uses.iter().filter(|(&pc, _)| inside(pc, l)) {
-                    let w = 1u32 << (3 * depth(pc));
-                    for n in 1..32 {
-                        weight[n] += count[n] * w;
-                    }
-                }
-                let mut order: Vec<u8> = (1..32).filter(|&n| weight[n as usize] >= 3).collect();
-                order.sort_by_key(|&n| (std::cmp::Reverse(weight[n as usize]), n));
-                order.truncate(self.opts.promote as usize);
-                order.iter().fold(0u64, |m, &n| m | 1 << n)
-            })
-            .collect();
-        // A block holds the set of its innermost loop.
-        let mut all = 0u64;
-        for (&pc, &(_, writes)) in &uses {
-            let innermost =
-                (0..loops.len()).filter(|&i| inside(pc, &loops[i])).min_by_key(|&i| loops[i].1 - loops[i].0);
-            if let Some(i) = innermost {
-                let held = held_by_loop[i];
-                self.held.insert(pc, held);
-                self.held_dirty |= held & writes;
-                all |= held;
-            }
-        }
-        for n in 1..32 {
-            if all & (1 << n) != 0 {
-                self.vars[n] = Some(self.b.declare_var(I64));
-            }
-        }
     }
 
     /// Switch to a new block (sealed later).
