@@ -142,6 +142,9 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u6
     };
     let op = &single.ops[0];
     let result = if matches!(op, IROp::Csr { .. } | IROp::CsrI { .. }) {
+        // The flags inline FP arithmetic accrued so far belong before the access (which may
+        // read or clear `fflags`).
+        cpu.fflags |= vm_fpu::env::take();
         csr_op(cpu, csrs, csr_index as usize, op)
     } else {
         match vm_interp::run_block(cpu, mmu, csrs, single) {

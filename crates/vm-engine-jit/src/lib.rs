@@ -696,15 +696,20 @@ impl Jit {
             faults: &faults,
         };
         let entered = fault::Entered::new(&scope);
+        // Inline FP arithmetic accrues the guest's flags in MXCSR (`vm_fpu::env`).
+        let host_fp = vm_fpu::env::enter();
         // SAFETY: `region.code` is a live translation (alive, and the module that holds it is
         // only freed by `flush`, which needs `&mut self`) compiled with the signature the
         // trampoline calls. Every pointer in the context comes from a borrow that outlives this
         // call (the hart, the MMU and CSR handler, this JIT's op, chain and lookup tables, which
         // do not change while compiled code runs) or from the MMU's own `FastMem` description.
         let status = unsafe { (self.stubs.trampoline)(ctx_ptr, region.code) };
+        let accrued = vm_fpu::env::leave(host_fp);
         drop(entered);
         drop(published);
         self.counters.load_faults += faults.get();
+        // SAFETY: compiled code has returned, so nothing else borrows the hart (valid: above).
+        unsafe { (*cpu).fflags |= accrued };
         // SAFETY: compiled code has returned; nothing else refers to the context now.
         let ctx = unsafe { &*ctx_ptr };
         self.counters.chained += ctx.chained;

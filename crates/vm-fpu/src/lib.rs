@@ -33,6 +33,7 @@ compile_error!("vm-fpu computes on the x86-64 SSE unit and only builds for targe
 mod arith;
 mod compare;
 mod convert;
+pub mod env;
 mod exact;
 mod x86;
 

@@ -39,7 +39,7 @@ fn control_word(rm: u8) -> u32 {
 }
 
 /// Translate MXCSR status bits into RISC-V fflags.
-fn flags_from_mxcsr(m: u32) -> u8 {
+pub(crate) fn flags_from_mxcsr(m: u32) -> u8 {
     let mut f = 0;
     if m & 0x01 != 0 {
         f |= NV; // IE

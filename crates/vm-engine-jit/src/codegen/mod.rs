@@ -31,6 +31,7 @@
 //! ops themselves, including the inline guest-memory fast path.
 
 mod flow;
+mod fp;
 mod hammock;
 mod held;
 mod narrow;
@@ -663,11 +664,20 @@ impl Gen<'_, '_> {
     }
 }
 
-/// Whether [`Gen::op`] emits `op` as a call of the whole-op helper: ops on FP registers (but
-/// the `fmv` moves), atomics and CSR accesses.
+/// Whether [`Gen::op`] emits `op` as a call of the whole-op helper: atomics, CSR accesses and
+/// the FP ops the `fp` module does not compile (FP loads, stores and moves are inline too).
 pub(crate) fn out_of_line(op: &vm_ir::IROp) -> bool {
     use vm_ir::IROp;
-    if matches!(op, IROp::FMvToInt { .. } | IROp::FMvFromInt { .. }) {
+    if matches!(
+        op,
+        IROp::FMvToInt { .. }
+            | IROp::FMvFromInt { .. }
+            | IROp::Flw { .. }
+            | IROp::Fld { .. }
+            | IROp::Fsw { .. }
+            | IROp::Fsd { .. }
+    ) || fp::inline(op)
+    {
         return false;
     }
     if matches!(

@@ -1,7 +1,8 @@
 //! The ops of a block: integer ALU ops inline on the region's variables, guest loads and
-//! stores inline with a fast path (one bounds test, one permission-table byte) and a helper call
-//! on its slow path, and everything else (FP arithmetic, FP memory, atomics, CSRs) through the
-//! whole-op helper with the registers it touches written back before and reloaded after.
+//! stores (integer and FP) inline with a fast path (one bounds test, one permission-table byte)
+//! and a helper call on its slow path, FP arithmetic inline (the `fp` module), and everything
+//! else (the remaining FP ops, atomics, CSRs) through the whole-op helper with the registers
+//! it touches written back before and reloaded after.
 
 use std::mem::offset_of;
 
@@ -11,11 +12,26 @@ use cranelift_codegen::ir::{InstBuilder, Type, Value};
 use vm_core::CpuState;
 use vm_ir::{Fmt, IROp, Slot};
 
+use super::fp::f_offset;
 use super::{const_flags, ctx_offset, guest_flags, trap_flags, vm_flags, Gen};
 use crate::context::{JitContext, RuntimeTable};
 
-fn f_offset(reg: u8) -> i32 {
-    (offset_of!(CpuState, f) + 8 * reg as usize) as i32
+/// Where a guest load puts its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Loaded {
+    /// An integer slot.
+    Int(u8),
+    /// An FP register (`flw` NaN-boxes), which marks the FP unit dirty.
+    Fp(u8, Fmt),
+}
+
+/// Where a guest store takes its value from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stored {
+    /// An integer slot.
+    Int(u8),
+    /// An FP register (`fsw` stores its low 32 bits).
+    Fp(u8),
 }
 
 /// How a guest access reaches host memory on its fast path.
@@ -166,17 +182,21 @@ impl Gen<'_, '_> {
             SrlIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().ushr_imm_u(a, *imm & 31)),
             SraIW { rd, rs1, imm } => ri32!(rd, rs1, |g, a| g.b.ins().sshr_imm_u(a, *imm & 31)),
 
-            Lb { rd, base, off } => self.load(index, rd.0, base.0, *off, 1, true),
-            Lh { rd, base, off } => self.load(index, rd.0, base.0, *off, 2, true),
-            Lw { rd, base, off } => self.load(index, rd.0, base.0, *off, 4, true),
-            Ld { rd, base, off } => self.load(index, rd.0, base.0, *off, 8, false),
-            Lbu { rd, base, off } => self.load(index, rd.0, base.0, *off, 1, false),
-            Lhu { rd, base, off } => self.load(index, rd.0, base.0, *off, 2, false),
-            Lwu { rd, base, off } => self.load(index, rd.0, base.0, *off, 4, false),
-            Sb { src, base, off } => self.store(index, src.0, base.0, *off, 1),
-            Sh { src, base, off } => self.store(index, src.0, base.0, *off, 2),
-            Sw { src, base, off } => self.store(index, src.0, base.0, *off, 4),
-            Sd { src, base, off } => self.store(index, src.0, base.0, *off, 8),
+            Lb { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 1, true),
+            Lh { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 2, true),
+            Lw { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 4, true),
+            Ld { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 8, false),
+            Lbu { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 1, false),
+            Lhu { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 2, false),
+            Lwu { rd, base, off } => self.load(index, Loaded::Int(rd.0), base.0, *off, 4, false),
+            Sb { src, base, off } => self.store(index, Stored::Int(src.0), base.0, *off, 1),
+            Sh { src, base, off } => self.store(index, Stored::Int(src.0), base.0, *off, 2),
+            Sw { src, base, off } => self.store(index, Stored::Int(src.0), base.0, *off, 4),
+            Sd { src, base, off } => self.store(index, Stored::Int(src.0), base.0, *off, 8),
+            Flw { fd, base, off } => self.load(index, Loaded::Fp(fd.0, Fmt::S), base.0, *off, 4, false),
+            Fld { fd, base, off } => self.load(index, Loaded::Fp(fd.0, Fmt::D), base.0, *off, 8, false),
+            Fsw { src, base, off } => self.store(index, Stored::Fp(src.0), base.0, *off, 4),
+            Fsd { src, base, off } => self.store(index, Stored::Fp(src.0), base.0, *off, 8),
             FMvToInt { fmt, rd, a } => {
                 self.fp_enabled(index);
                 let v = self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(a.0));
@@ -201,17 +221,17 @@ impl Gen<'_, '_> {
                     }
                 };
                 self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd.0));
-                let dirty = self.b.ins().iconst(I8, 3);
-                self.b.ins().store(vm_flags(), dirty, self.cpu, offset_of!(CpuState, fs) as i32);
+                self.fp_dirty();
             }
-            // FP, FP memory, atomics and CSRs: the whole-op helper on the in-memory state.
+            _ if super::fp::inline(op) => self.fp_op(index, op, csr_index),
+            // Other FP ops, atomics and CSRs: the whole-op helper on the in-memory state.
             _ => self.out_of_line(index, op, csr_index),
         }
     }
 
     /// Run `op` through the whole-op helper: write back the slots it reads, call, check,
     /// reload the slots it writes.
-    fn out_of_line(&mut self, index: usize, op: &IROp, csr_index: u32) {
+    pub(super) fn out_of_line(&mut self, index: usize, op: &IROp, csr_index: u32) {
         let (mut reads, mut writes) = (0u64, 0u64);
         op.visit_slots(&mut |slot, access| {
             if let Slot::Int(n) = slot {
@@ -363,7 +383,10 @@ impl Gen<'_, '_> {
         }
     }
 
-    fn load(&mut self, index: usize, rd: u8, base: u8, off: i64, width: u64, signed: bool) {
+    fn load(&mut self, index: usize, dst: Loaded, base: u8, off: i64, width: u64, signed: bool) {
+        if let Loaded::Fp(..) = dst {
+            self.fp_enabled(index);
+        }
         let base = self.get(base);
         let addr = self.b.ins().iadd_imm_s(base, off);
         let done = self.new_block();
@@ -427,13 +450,26 @@ impl Gen<'_, '_> {
         self.b.ins().jump(done, &[v.into()]);
         self.b.switch_to_block(done);
         let v = self.b.block_params(done)[0];
-        self.set(rd, v);
+        match dst {
+            Loaded::Int(rd) => self.set(rd, v),
+            Loaded::Fp(fd, fmt) => {
+                let v = if fmt == Fmt::S { self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64) } else { v };
+                self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd));
+                self.fp_dirty();
+            }
+        }
     }
 
-    fn store(&mut self, index: usize, src: u8, base: u8, off: i64, width: u64) {
+    fn store(&mut self, index: usize, src: Stored, base: u8, off: i64, width: u64) {
+        if let Stored::Fp(_) = src {
+            self.fp_enabled(index);
+        }
         let base = self.get(base);
         let addr = self.b.ins().iadd_imm_s(base, off);
-        let val = self.get(src);
+        let val = match src {
+            Stored::Int(r) => self.get(r),
+            Stored::Fp(r) => self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(r)),
+        };
         let done = self.new_block();
         let slow = self.new_block();
         if self.opts.fast_mem.is_some() {
