@@ -176,7 +176,16 @@ pub struct JitContext {
     /// optimizer cannot fold a constant address's test and delete the slow path that the
     /// load's host fault resumes at.
     pub mem_masks: [u64; 4],
+    /// MXCSR slots of the flags stub ([`TAKE_FP_FLAGS`]): it stores MXCSR into `[0]` and
+    /// then loads `[1]`, the guest's control word with no flags (`vm_fpu::env::GUEST_MXCSR`).
+    pub mxcsr: [u32; 2],
 }
+
+/// Index in [`JitContext::helpers`] (after the [`RuntimeTable`] wrappers) of the flags
+/// stub: a `preserve_all (ctx)` function of three instructions that moves the FP exception
+/// flags accrued in MXCSR into [`JitContext::mxcsr`]`[0]` and clears them, which compiled code
+/// folds into `fflags` before an access to `fflags` or `fcsr`.
+pub const TAKE_FP_FLAGS: usize = RUNTIME_ENTRIES;
 
 /// [`JitContext::mem_masks`] for a fast region of `pages` pages (all ones, so that every
 /// access takes the slow path, unless the span is a power of two).

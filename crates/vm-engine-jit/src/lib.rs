@@ -226,7 +226,8 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
 /// code writes, as in the bare-metal machine) compile nothing.
 struct Stubs {
     trampoline: Trampoline,
-    wrappers: [u64; RUNTIME_ENTRIES],
+    /// The runtime table's wrappers, then the flags stub ([`context::TAKE_FP_FLAGS`]).
+    wrappers: [u64; RUNTIME_ENTRIES + 1],
 }
 
 /// The host ISA with Cranelift's optimizer and without it (for baselines), built once.
@@ -272,18 +273,41 @@ fn compile_stubs(isa: &OwnedTargetIsa) -> Result<Stubs, String> {
         module.clear_context(&mut ctx);
         wrapper_ids.push(wid);
     }
+    let take_flags = module.declare_anonymous_function(&codegen::wrapper_signature(module.target_config()))
+        .map_err(|e| e.to_string())?;
+    module
+        .define_function_bytes(take_flags, 16, &take_flags_code(), &[])
+        .map_err(|e| format!("flags stub: {e:?}"))?;
     module.finalize_definitions().map_err(|e| e.to_string())?;
     let ptr = module.get_finalized_function(id);
     // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
     // the host's default C calling convention.
     let trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
-    let mut wrappers = [0u64; RUNTIME_ENTRIES];
+    let mut wrappers = [0u64; RUNTIME_ENTRIES + 1];
     for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
         *w = module.get_finalized_function(wid) as u64;
     }
+    wrappers[context::TAKE_FP_FLAGS] = module.get_finalized_function(take_flags) as u64;
     // The module's memory is freed only by `free_memory`, which is never called for it.
     std::mem::forget(module);
     Ok(Stubs { trampoline, wrappers })
+}
+
+/// Machine code of the flags stub ([`context::TAKE_FP_FLAGS`]), called with the context in
+/// `rdi`: `stmxcsr [rdi + mxcsr]; ldmxcsr [rdi + mxcsr + 4]; ret`. Cranelift has no
+/// instruction for MXCSR; these three touch no register but MXCSR, so the stub keeps the
+/// `preserve_all` promise that lets compiled code call it without saving anything.
+fn take_flags_code() -> Vec<u8> {
+    let disp = std::mem::offset_of!(JitContext, mxcsr) as u32;
+    let mut code = Vec::with_capacity(16);
+    // 0F AE /3 with ModRM 10 011 111: stmxcsr [rdi + disp32].
+    code.extend_from_slice(&[0x0f, 0xae, 0x9f]);
+    code.extend_from_slice(&disp.to_le_bytes());
+    // 0F AE /2 with ModRM 10 010 111: ldmxcsr [rdi + disp32].
+    code.extend_from_slice(&[0x0f, 0xae, 0x97]);
+    code.extend_from_slice(&(disp + 4).to_le_bytes());
+    code.push(0xc3);
+    code
 }
 
 /// The host ISA at Cranelift optimization level `opt_level` ("none" or "speed"). "none" also
@@ -679,6 +703,7 @@ impl Jit {
             lookup_hits: 0,
             lookup_misses: 0,
             mem_masks: context::mem_masks(fast.map_or(0, |f| f.pages)),
+            mxcsr: [0, vm_fpu::env::GUEST_MXCSR],
         };
         // SAFETY: `ctx_ptr` is valid for writes (above); `JitContext` has no drop glue, so
         // overwriting whatever the scratch area held leaks nothing.

@@ -16,8 +16,8 @@
 
 use crate::x86::flags_from_mxcsr;
 
-/// RNE, all exceptions masked, DAZ and FTZ off, flags clear.
-const GUEST_MXCSR: u32 = 0x1f80;
+/// The guest environment's MXCSR: RNE, all exceptions masked, DAZ and FTZ off, flags clear.
+pub const GUEST_MXCSR: u32 = 0x1f80;
 
 fn read() -> u32 {
     let mut m = 0u32;

@@ -23,10 +23,12 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8};
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Type, Value};
 use vm_core::CpuState;
-use vm_ir::{Fmt, IROp, IntKind, Rm};
+use vm_fpu::{DZ, NV, NX, OF, UF};
+use vm_interp::csr::num::{FCSR, FFLAGS, FRM};
+use vm_ir::{CsrOp, Fmt, IROp, IntKind, Rm};
 
 use super::{ctx_offset, vm_flags, Gen};
-use crate::context::JitContext;
+use crate::context::{JitContext, TAKE_FP_FLAGS};
 
 /// Offset of FP register `reg` in the hart.
 pub(super) fn f_offset(reg: u8) -> i32 {
@@ -63,6 +65,11 @@ pub(crate) fn inline(op: &IROp) -> bool {
         FCvtToInt { kind, rm, .. } => matches!(kind, IntKind::W | IntKind::L) && *rm == Rm::Rtz,
         _ => false,
     }
+}
+
+/// Whether CSR `csr` is one of the FP CSRs, whose accesses [`Gen::fp_csr`] compiles.
+pub(crate) fn is_fp_csr(csr: u16) -> bool {
+    matches!(csr, FFLAGS | FRM | FCSR)
 }
 
 impl Gen<'_, '_> {
@@ -349,6 +356,83 @@ impl Gen<'_, '_> {
         let canonical = self.b.ins().iconst(ty, canonical);
         let bits = self.b.ins().select(nan, canonical, bits);
         self.write_bits(fmt, reg, bits);
+    }
+
+    /// An access to `fflags`, `frm` or `fcsr` (the FP CSRs, which every CSR handler leaves
+    /// to `vm_interp::user_csr`'s rules: illegal while the unit is off, a write marks it
+    /// dirty), inline: the flags stub moves the flags accrued in MXCSR into `fflags` first.
+    /// glibc brackets each quiet comparison with `frflags` / `fsflags`, so these are hot in FP
+    /// code.
+    pub(super) fn fp_csr(&mut self, index: usize, op: &IROp) {
+        let (kind, rd, csr, src, write) = match op {
+            IROp::Csr { op, rd, csr, src } => {
+                let v = self.get(src.0);
+                (*op, rd.0, csr.0, v, *op == CsrOp::Rw || src.0 != 0)
+            }
+            IROp::CsrI { op, rd, csr, uimm } => {
+                let v = self.b.ins().iconst(I64, *uimm);
+                (*op, rd.0, csr.0, v, *op == CsrOp::Rw || *uimm != 0)
+            }
+            other => unreachable!("{other} is not a CSR access"),
+        };
+        self.fp_enabled(index);
+        // Fold MXCSR's flags (IE ZE OE UE PE in bits 0, 2, 3, 4, 5) into fflags (NV DZ OF UF
+        // NX in bits 4, 3, 2, 1, 0).
+        let wrappers = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
+        let stub = self.b.ins().load(self.ptr, vm_flags(), wrappers, (8 * TAKE_FP_FLAGS) as i32);
+        let sig = self.sigs.helper;
+        self.b.ins().call_indirect(sig, stub, &[self.ctx]);
+        let m = self.b.ins().uload32(vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, mxcsr)));
+        let mut accrued = self.b.ins().iconst(I64, 0);
+        for (shift, bit) in [(-5, NX), (-3, UF), (-1, OF), (1, DZ), (4, NV)] {
+            let moved =
+                if shift < 0 { self.b.ins().ushr_imm_u(m, -shift) } else { self.b.ins().ishl_imm_u(m, shift) };
+            let f = self.b.ins().band_imm_s(moved, i64::from(bit));
+            accrued = self.b.ins().bor(accrued, f);
+        }
+        let fflags_at = offset_of!(CpuState, fflags) as i32;
+        let frm_at = offset_of!(CpuState, frm) as i32;
+        let old_flags = self.b.ins().uload8(I64, vm_flags(), self.cpu, fflags_at);
+        let flags = self.b.ins().bor(old_flags, accrued);
+        let old = match csr {
+            FFLAGS => flags,
+            FRM => self.b.ins().uload8(I64, vm_flags(), self.cpu, frm_at),
+            _ => {
+                let frm = self.b.ins().uload8(I64, vm_flags(), self.cpu, frm_at);
+                let hi = self.b.ins().ishl_imm_u(frm, 5);
+                self.b.ins().bor(hi, flags)
+            }
+        };
+        let (new_flags, new_frm) = if write {
+            self.fp_dirty();
+            let new = match kind {
+                CsrOp::Rw => src,
+                CsrOp::Rs => self.b.ins().bor(old, src),
+                CsrOp::Rc => {
+                    let keep = self.b.ins().bnot(src);
+                    self.b.ins().band(old, keep)
+                }
+            };
+            match csr {
+                FFLAGS => (new, None),
+                FRM => (flags, Some(new)),
+                _ => {
+                    let frm = self.b.ins().ushr_imm_u(new, 5);
+                    (new, Some(frm))
+                }
+            }
+        } else {
+            (flags, None)
+        };
+        let new_flags = self.b.ins().band_imm_u(new_flags, 0x1f);
+        let new_flags = self.b.ins().ireduce(I8, new_flags);
+        self.b.ins().store(vm_flags(), new_flags, self.cpu, fflags_at);
+        if let Some(frm) = new_frm {
+            let frm = self.b.ins().band_imm_u(frm, 7);
+            let frm = self.b.ins().ireduce(I8, frm);
+            self.b.ins().store(vm_flags(), frm, self.cpu, frm_at);
+        }
+        self.set(rd, old);
     }
 
     /// Mark the FP unit dirty (`mstatus.FS` = 3), as every FP register write does.

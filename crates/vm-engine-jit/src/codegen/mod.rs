@@ -160,7 +160,7 @@ pub(crate) fn trampoline(
 
 /// The signature of the helper wrappers: `preserve_all (ctx)`, no result (arguments in
 /// `ctx.helper_args`).
-fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
+pub(crate) fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
     let mut sig = Signature::new(CallConv::PreserveAll);
     sig.params.push(AbiParam::new(frontend.pointer_type()));
     sig
@@ -680,10 +680,10 @@ pub(crate) fn out_of_line(op: &vm_ir::IROp) -> bool {
     {
         return false;
     }
-    if matches!(
-        op,
-        IROp::Lr { .. } | IROp::Sc { .. } | IROp::Amo { .. } | IROp::Csr { .. } | IROp::CsrI { .. }
-    ) {
+    if let IROp::Csr { csr, .. } | IROp::CsrI { csr, .. } = op {
+        return !fp::is_fp_csr(csr.0);
+    }
+    if matches!(op, IROp::Lr { .. } | IROp::Sc { .. } | IROp::Amo { .. }) {
         return true;
     }
     let mut fp = false;

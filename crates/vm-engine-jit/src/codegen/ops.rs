@@ -224,6 +224,7 @@ impl Gen<'_, '_> {
                 self.fp_dirty();
             }
             _ if super::fp::inline(op) => self.fp_op(index, op, csr_index),
+            Csr { csr, .. } | CsrI { csr, .. } if super::fp::is_fp_csr(csr.0) => self.fp_csr(index, op),
             // Other FP ops, atomics and CSRs: the whole-op helper on the in-memory state.
             _ => self.out_of_line(index, op, csr_index),
         }
@@ -278,7 +279,7 @@ impl Gen<'_, '_> {
     }
 
     /// Side exit with an illegal-instruction fault for op `index` when `mstatus.FS` is off.
-    fn fp_enabled(&mut self, index: usize) {
+    pub(super) fn fp_enabled(&mut self, index: usize) {
         let fs = self.b.ins().uload8(I64, vm_flags(), self.cpu, offset_of!(CpuState, fs) as i32);
         let off = self.new_block();
         let on = self.new_block();
