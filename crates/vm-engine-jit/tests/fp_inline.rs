@@ -18,6 +18,8 @@ use vm_interp::{run_block, UserCsrs};
 use vm_ir::{CsrNum, CsrOp, Dst, FReg, Fmt, IRBlock, IROp, IntKind, Reg, Rm, Terminator};
 use vm_mem::PhysMem;
 
+const RAM: u64 = 0x8000_0000;
+
 thread_local! {
     static JIT: RefCell<Jit> = RefCell::new(Jit::new());
 }
@@ -137,6 +139,13 @@ fn fp_op() -> impl Strategy<Value = IROp> {
             .prop_map(|(fmt, kind, fd, rs, rm)| FCvtFromInt { fmt, kind, fd, rs, rm }),
         (fmt(), f(), f(), rm()).prop_map(|(to, fd, a, rm)| FCvtFF { to, fd, a, rm }),
         (fmt(), d(), f()).prop_map(|(fmt, rd, a)| FClass { fmt, rd, a }),
+        // Moves, loads and stores between the arithmetic: other writers of FP registers.
+        (fmt(), f(), (10u8..16).prop_map(Reg)).prop_map(|(fmt, fd, rs)| FMvFromInt { fmt, fd, rs }),
+        (fmt(), d(), f()).prop_map(|(fmt, rd, a)| FMvToInt { fmt, rd, a }),
+        (f(), 0i64..16).prop_map(|(fd, o)| Fld { fd, base: Reg(16), off: 8 * o }),
+        (f(), 0i64..16).prop_map(|(fd, o)| Flw { fd, base: Reg(16), off: 4 * o }),
+        (f(), 0i64..16).prop_map(|(src, o)| Fsd { src, base: Reg(16), off: 8 * o }),
+        (f(), 0i64..16).prop_map(|(src, o)| Fsw { src, base: Reg(16), off: 4 * o }),
         // Read and clear the flags mid-block: `csrrw x13, fflags, x0`.
         Just(Csr { op: CsrOp::Rw, rd: Reg(13), csr: CsrNum(0x001), src: Reg(0) }),
         // Read them: `csrrs x12, fflags, x0` (`frflags`).
@@ -169,6 +178,7 @@ fn fp_cpu() -> impl Strategy<Value = CpuState> {
             let mut cpu = CpuState::default();
             cpu.f[..8].copy_from_slice(&f);
             cpu.x[10..16].copy_from_slice(&x);
+            cpu.x[16] = RAM + 0x100;
             cpu.frm = frm;
             cpu.fflags = fflags;
             cpu.fs = fs;
@@ -181,8 +191,17 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
-    fn inline_fp_matches_interpreter(block in fp_block(), cpu in fp_cpu()) {
-        let mem = || PhysMem::new(0x8000_0000, 0x1000).unwrap();
+    fn inline_fp_matches_interpreter(
+        block in fp_block(),
+        cpu in fp_cpu(),
+        data in prop::collection::vec(prop_oneof![special_d(), special_s()], 16),
+    ) {
+        let mem = || {
+            let mut m = PhysMem::new(RAM, 0x1000).unwrap();
+            let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            m.write_bytes(RAM + 0x100, &bytes).unwrap();
+            m
+        };
         let (mut icpu, mut imem) = (cpu.clone(), mem());
         let (mut jcpu, mut jmem) = (cpu, mem());
         // Twice: the second run starts from the first one's results (flags accrued, registers
@@ -193,6 +212,7 @@ proptest! {
             let jexit = jexit.expect("valid block compiles");
             prop_assert_eq!(&jexit, &iexit, "exit differs in round {} for\n{}", round, block);
             prop_assert_eq!(&jcpu, &icpu, "state differs in round {} for\n{}", round, block);
+            prop_assert!(jmem.slice(RAM, 0x1000) == imem.slice(RAM, 0x1000), "memory differs for\n{}", block);
         }
     }
 }
@@ -217,7 +237,7 @@ fn flags_accrue_on_the_fast_path() {
         term: Terminator::Ret,
     };
     assert!(block.ops.iter().all(|op| !vm_engine_jit::runs_out_of_line(op)), "all three compile inline");
-    let mut mem = PhysMem::new(0x8000_0000, 0x1000).unwrap();
+    let mut mem = PhysMem::new(RAM, 0x1000).unwrap();
     Jit::new().run_with(&mut cpu, &mut mem, &mut UserCsrs, &block).unwrap();
     assert_eq!(cpu.f[4], (1.0f64 / 3.0).to_bits());
     assert_eq!(cpu.x[10], u64::from(vm_fpu::NX), "csrrw read the flags of 1/3");

@@ -72,14 +72,50 @@ pub(crate) fn is_fp_csr(csr: u16) -> bool {
     matches!(csr, FFLAGS | FRM | FCSR)
 }
 
+/// What the block being emitted knows of an FP register, so that a result feeds the next op
+/// without a trip through memory (which stays current: every write goes through). `bits` is
+/// the register's exact content; `float` its value as a float of a format, equal as an
+/// operand though a NaN's payload may differ from the canonical one `bits` holds. A float is
+/// only ever taken from an FP operation or an F64 load, never from integer bits (see the
+/// module doc on folding).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct FpKnown {
+    bits: Option<Value>,
+    float: Option<(Fmt, Value)>,
+}
+
+/// A fast path's result.
+enum Fast {
+    /// For an integer register.
+    Int(Value),
+    /// For an FP register: the float and the bits written (see [`FpKnown`]).
+    Fp { float: Value, bits: Value },
+}
+
 impl Gen<'_, '_> {
     /// Compile `op` (one [`inline`] accepts): the fast path, and the whole-op helper on a cold
     /// path.
     pub(super) fn fp_op(&mut self, index: usize, op: &IROp, csr_index: u32) {
         use IROp::*;
-        let int_rd = match op {
-            FEq { rd, .. } | FLt { rd, .. } | FLe { rd, .. } | FCvtToInt { rd, .. } => Some(rd.0),
-            _ => None,
+        let dest = match op {
+            FEq { rd, .. } | FLt { rd, .. } | FLe { rd, .. } | FCvtToInt { rd, .. } => Err(rd.0),
+            FCvtFF { to, fd, .. } => Ok((fd.0, *to)),
+            FAdd { fmt, fd, .. }
+            | FSub { fmt, fd, .. }
+            | FMul { fmt, fd, .. }
+            | FDiv { fmt, fd, .. }
+            | FSqrt { fmt, fd, .. }
+            | FMadd { fmt, fd, .. }
+            | FMsub { fmt, fd, .. }
+            | FNmsub { fmt, fd, .. }
+            | FNmadd { fmt, fd, .. }
+            | FSgnj { fmt, fd, .. }
+            | FSgnjn { fmt, fd, .. }
+            | FSgnjx { fmt, fd, .. }
+            | FMin { fmt, fd, .. }
+            | FMax { fmt, fd, .. }
+            | FCvtFromInt { fmt, fd, .. } => Ok((fd.0, *fmt)),
+            other => unreachable!("{other} is not an inline FP op"),
         };
         let dynamic = matches!(
             op,
@@ -95,43 +131,115 @@ impl Gen<'_, '_> {
                 | FNmadd { rm: Rm::Dyn, .. }
                 | FCvtFromInt { rm: Rm::Dyn, .. }
         );
-        if let FCvtFromInt { rs, .. } = op {
-            // Read here, where it dominates both paths and the code after them (`get` caches).
-            self.get(rs.0);
-        }
+        // Operands are read here, where they dominate both paths and the code after them, so
+        // later ops find them too (`get` and `read_f` remember).
+        self.read_operands(op);
+        let known = self.fknown;
         let slow = self.new_block();
         let done = self.new_block();
-        if int_rd.is_some() {
-            self.b.append_block_param(done, I64);
+        match dest {
+            Err(_) => {
+                self.b.append_block_param(done, I64);
+            }
+            Ok((_, fmt)) => {
+                self.b.append_block_param(done, float_type(fmt));
+                self.b.append_block_param(done, I64);
+            }
         }
-        // The unit on and dirty (so nothing needs marking), and RNE when the op reads `frm`.
-        let fs = self.b.ins().uload8(I32, vm_flags(), self.cpu, offset_of!(CpuState, fs) as i32);
-        let mut bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, fs, 3);
-        if dynamic {
-            let frm = self.b.ins().uload8(I32, vm_flags(), self.cpu, offset_of!(CpuState, frm) as i32);
-            let not_rne = self.b.ins().icmp_imm_s(IntCC::NotEqual, frm, 0);
-            bad = self.b.ins().bor(bad, not_rne);
+        if let Some(bad) = self.fp_state_bad(dynamic) {
+            self.continue_unless(bad, slow);
         }
-        self.continue_unless(bad, slow);
-        let v = self.fp_fast(op, slow);
-        match v {
-            Some(v) => self.b.ins().jump(done, &[v.into()]),
-            None => self.b.ins().jump(done, &[]),
+        match self.fp_fast(op, slow) {
+            Fast::Int(v) => self.b.ins().jump(done, &[v.into()]),
+            Fast::Fp { float, bits } => self.b.ins().jump(done, &[float.into(), bits.into()]),
         };
+        // What the fast path learnt is not known on the slow one, nor after the join.
+        self.fknown = known;
         self.b.set_cold_block(slow);
         self.b.switch_to_block(slow);
         self.out_of_line(index, op, csr_index);
-        match int_rd {
-            Some(rd) => {
+        match dest {
+            Err(rd) => {
                 let v = self.get(rd);
                 self.b.ins().jump(done, &[v.into()])
             }
-            None => self.b.ins().jump(done, &[]),
+            Ok((fd, fmt)) => {
+                let float = self.load_f(fmt, fd);
+                let bits = self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(fd));
+                self.b.ins().jump(done, &[float.into(), bits.into()])
+            }
         };
         self.b.switch_to_block(done);
-        if let Some(rd) = int_rd {
-            let v = self.b.block_params(done)[0];
-            self.set(rd, v);
+        self.fknown = known;
+        // Both paths leave the unit dirty (the helper marks it, as the interpreter does).
+        self.fs_dirty = true;
+        let params = self.b.block_params(done).to_vec();
+        match dest {
+            Err(rd) => self.set(rd, params[0]),
+            Ok((fd, fmt)) => {
+                self.fknown[fd as usize] = FpKnown { bits: Some(params[1]), float: Some((fmt, params[0])) }
+            }
+        }
+    }
+
+    /// Read (and so remember) the FP operands of `op`, and its integer source.
+    fn read_operands(&mut self, op: &IROp) {
+        use IROp::*;
+        match op {
+            FAdd { fmt, a, b, .. }
+            | FSub { fmt, a, b, .. }
+            | FMul { fmt, a, b, .. }
+            | FDiv { fmt, a, b, .. }
+            | FMin { fmt, a, b, .. }
+            | FMax { fmt, a, b, .. }
+            | FEq { fmt, a, b, .. }
+            | FLt { fmt, a, b, .. }
+            | FLe { fmt, a, b, .. } => {
+                self.read_f(*fmt, a.0);
+                self.read_f(*fmt, b.0);
+            }
+            FMadd { fmt, a, b, c, .. }
+            | FMsub { fmt, a, b, c, .. }
+            | FNmsub { fmt, a, b, c, .. }
+            | FNmadd { fmt, a, b, c, .. } => {
+                self.read_f(*fmt, a.0);
+                self.read_f(*fmt, b.0);
+                self.read_f(*fmt, c.0);
+            }
+            FSqrt { fmt, a, .. } | FCvtToInt { fmt, a, .. } => {
+                self.read_f(*fmt, a.0);
+            }
+            FCvtFF { to, a, .. } => {
+                let from = if *to == Fmt::D { Fmt::S } else { Fmt::D };
+                self.read_f(from, a.0);
+            }
+            FSgnj { fmt, a, b, .. } | FSgnjn { fmt, a, b, .. } | FSgnjx { fmt, a, b, .. } => {
+                self.read_bits(*fmt, a.0);
+                self.read_bits(*fmt, b.0);
+            }
+            FCvtFromInt { rs, .. } => {
+                self.get(rs.0);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the fast path's precondition fails, unless the block knows it holds: the
+    /// unit off or not yet dirty (so nothing needs marking), or, when the op reads `frm`
+    /// (`dynamic`), `frm` not RNE. (Separate byte loads: a wider one would wait for the byte
+    /// store that marked the unit dirty.)
+    fn fp_state_bad(&mut self, dynamic: bool) -> Option<Value> {
+        let fs_bad = (!self.fs_dirty).then(|| {
+            let fs = self.b.ins().uload8(I32, vm_flags(), self.cpu, offset_of!(CpuState, fs) as i32);
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, fs, 3)
+        });
+        let frm_bad = dynamic.then(|| {
+            let frm = self.b.ins().uload8(I32, vm_flags(), self.cpu, offset_of!(CpuState, frm) as i32);
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, frm, 0)
+        });
+        match (fs_bad, frm_bad) {
+            (Some(a), Some(b)) => Some(self.b.ins().bor(a, b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -142,9 +250,8 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// The fast path of `op`; returns the integer result of the ops that have one (the FP
-    /// result is stored here).
-    fn fp_fast(&mut self, op: &IROp, slow: Block) -> Option<Value> {
+    /// The fast path of `op` (an FP result is stored here too).
+    fn fp_fast(&mut self, op: &IROp, slow: Block) -> Fast {
         use IROp::*;
         match op {
             FAdd { fmt, fd, a, b, .. } | FSub { fmt, fd, a, b, .. } | FMul { fmt, fd, a, b, .. } | FDiv { fmt, fd, a, b, .. } => {
@@ -155,12 +262,12 @@ impl Gen<'_, '_> {
                     FMul { .. } => self.b.ins().fmul(x, y),
                     _ => self.b.ins().fdiv(x, y),
                 };
-                self.write_f(*fmt, fd.0, r);
+                self.write_f(*fmt, fd.0, r)
             }
             FSqrt { fmt, fd, a, .. } => {
                 let x = self.read_f(*fmt, a.0);
                 let r = self.b.ins().sqrt(x);
-                self.write_f(*fmt, fd.0, r);
+                self.write_f(*fmt, fd.0, r)
             }
             FMadd { fmt, fd, a, b, c, .. }
             | FMsub { fmt, fd, a, b, c, .. }
@@ -176,7 +283,7 @@ impl Gen<'_, '_> {
                 let x = if matches!(op, FNmsub { .. } | FNmadd { .. }) { self.b.ins().fneg(x) } else { x };
                 let z = if matches!(op, FMsub { .. } | FNmadd { .. }) { self.b.ins().fneg(z) } else { z };
                 let r = self.b.ins().fma(x, y, z);
-                self.write_f(*fmt, fd.0, r);
+                self.write_f(*fmt, fd.0, r)
             }
             FSgnj { fmt, fd, a, b } | FSgnjn { fmt, fd, a, b } | FSgnjx { fmt, fd, a, b } => {
                 let (ty, sign) = match fmt {
@@ -197,7 +304,7 @@ impl Gen<'_, '_> {
                     }
                 };
                 debug_assert_eq!(self.b.func.dfg.value_type(r), ty);
-                self.write_bits(*fmt, fd.0, r);
+                self.write_bits(*fmt, fd.0, r)
             }
             FMin { fmt, fd, a, b } | FMax { fmt, fd, a, b } => {
                 let (x, y) = (self.read_f(*fmt, a.0), self.read_f(*fmt, b.0));
@@ -211,7 +318,7 @@ impl Gen<'_, '_> {
                 } else {
                     self.b.ins().select(lt, y, x)
                 };
-                self.write_f(*fmt, fd.0, r);
+                self.write_f(*fmt, fd.0, r)
             }
             FEq { fmt, a, b, .. } | FLt { fmt, a, b, .. } | FLe { fmt, a, b, .. } => {
                 let (x, y) = (self.read_f(*fmt, a.0), self.read_f(*fmt, b.0));
@@ -223,7 +330,7 @@ impl Gen<'_, '_> {
                     _ => FloatCC::LessThanOrEqual,
                 };
                 let c = self.b.ins().fcmp(cc, x, y);
-                return Some(self.b.ins().uextend(I64, c));
+                Fast::Int(self.b.ins().uextend(I64, c))
             }
             FCvtFF { to, fd, a, .. } => {
                 let r = match to {
@@ -236,7 +343,7 @@ impl Gen<'_, '_> {
                         self.b.ins().fdemote(F32, x)
                     }
                 };
-                self.write_f(*to, fd.0, r);
+                self.write_f(*to, fd.0, r)
             }
             FCvtFromInt { fmt, kind, fd, rs, .. } => {
                 let x = self.get(rs.0);
@@ -253,7 +360,7 @@ impl Gen<'_, '_> {
                     }
                     _ => self.b.ins().fcvt_from_sint(ty, x),
                 };
-                self.write_f(*fmt, fd.0, r);
+                self.write_f(*fmt, fd.0, r)
             }
             FCvtToInt { fmt, kind, a, .. } => {
                 let x = self.read_f(*fmt, a.0);
@@ -273,17 +380,16 @@ impl Gen<'_, '_> {
                 let ok = self.b.ins().band(above, below);
                 let out = self.b.ins().bxor_imm_s(ok, 1);
                 self.continue_unless(out, slow);
-                return Some(match kind {
+                Fast::Int(match kind {
                     IntKind::W => {
                         let w = self.b.ins().fcvt_to_sint(I32, x);
                         self.b.ins().sextend(I64, w)
                     }
                     _ => self.b.ins().fcvt_to_sint(I64, x),
-                });
+                })
             }
             other => unreachable!("{other} is not an inline FP op"),
         }
-        None
     }
 
     /// `x` (an I64) through memory, typed so that Cranelift's store-to-load forwarding (which
@@ -296,57 +402,78 @@ impl Gen<'_, '_> {
         self.b.ins().bitcast(I64, MemFlagsData::new(), f)
     }
 
-    /// FP register `reg` as raw bits of format `fmt`: an I64, or for singles the unboxed I32
-    /// (an improperly boxed value reads as the canonical NaN). `float` loads it as an F64,
-    /// which no integer store forwards to (see [`Self::opaque`]).
-    fn read_bits(&mut self, fmt: Fmt, reg: u8) -> Value {
-        self.read_bits_as(fmt, reg, false)
+    /// The exact 64-bit content of FP register `reg`.
+    pub(super) fn fp_raw(&mut self, reg: u8) -> Value {
+        if let Some(v) = self.fknown[reg as usize].bits {
+            return v;
+        }
+        let v = self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(reg));
+        self.fknown[reg as usize].bits = Some(v);
+        v
     }
 
-    fn read_bits_as(&mut self, fmt: Fmt, reg: u8, float: bool) -> Value {
-        let v = if float {
-            let f = self.b.ins().load(F64, vm_flags(), self.cpu, f_offset(reg));
-            self.b.ins().bitcast(I64, MemFlagsData::new(), f)
-        } else {
-            self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(reg))
-        };
+    /// FP register `reg` as raw bits of format `fmt`: an I64, or for singles the unboxed I32
+    /// (an improperly boxed value reads as the canonical NaN).
+    fn read_bits(&mut self, fmt: Fmt, reg: u8) -> Value {
+        let v = self.fp_raw(reg);
         match fmt {
             Fmt::D => v,
-            Fmt::S => {
-                let hi = self.b.ins().ushr_imm_u(v, 32);
-                let boxed = self.b.ins().icmp_imm_u(IntCC::Equal, hi, 0xffff_ffff);
-                let lo = self.b.ins().ireduce(I32, v);
-                let nan = self.b.ins().iconst(I32, i64::from(vm_fpu::CANONICAL_NAN_S));
-                self.b.ins().select(boxed, lo, nan)
-            }
+            Fmt::S => self.unbox(v),
         }
+    }
+
+    fn unbox(&mut self, v: Value) -> Value {
+        let hi = self.b.ins().ushr_imm_u(v, 32);
+        let boxed = self.b.ins().icmp_imm_u(IntCC::Equal, hi, 0xffff_ffff);
+        let lo = self.b.ins().ireduce(I32, v);
+        let nan = self.b.ins().iconst(I32, i64::from(vm_fpu::CANONICAL_NAN_S));
+        self.b.ins().select(boxed, lo, nan)
     }
 
     /// FP register `reg` as a float of format `fmt`.
     fn read_f(&mut self, fmt: Fmt, reg: u8) -> Value {
+        match self.fknown[reg as usize].float {
+            Some((f, v)) if f == fmt => v,
+            _ => {
+                let v = self.load_f(fmt, reg);
+                self.fknown[reg as usize].float = Some((fmt, v));
+                v
+            }
+        }
+    }
+
+    /// FP register `reg` as a float of format `fmt`, from memory, as an F64 load (which no
+    /// integer store forwards to: see [`Self::opaque`]).
+    fn load_f(&mut self, fmt: Fmt, reg: u8) -> Value {
+        let f = self.b.ins().load(F64, vm_flags(), self.cpu, f_offset(reg));
         match fmt {
-            Fmt::D => self.b.ins().load(F64, vm_flags(), self.cpu, f_offset(reg)),
+            Fmt::D => f,
             Fmt::S => {
-                let bits = self.read_bits_as(fmt, reg, true);
+                let v = self.b.ins().bitcast(I64, MemFlagsData::new(), f);
+                let bits = self.unbox(v);
                 self.b.ins().bitcast(F32, MemFlagsData::new(), bits)
             }
         }
     }
 
-    /// Store raw bits of format `fmt` (I64, or I32 for singles, which are boxed).
-    fn write_bits(&mut self, fmt: Fmt, reg: u8, bits: Value) {
-        let v = match fmt {
-            Fmt::D => bits,
+    /// Store raw bits of format `fmt` (I64, or I32 for singles, which are boxed), computed
+    /// by bit operations from register contents.
+    fn write_bits(&mut self, fmt: Fmt, reg: u8, bits: Value) -> Fast {
+        let (v, ty) = match fmt {
+            Fmt::D => (bits, F64),
             Fmt::S => {
                 let w = self.b.ins().uextend(I64, bits);
-                self.b.ins().bor_imm_s(w, BOX)
+                (self.b.ins().bor_imm_s(w, BOX), F32)
             }
         };
         self.b.ins().store(vm_flags(), v, self.cpu, f_offset(reg));
+        // Only the join's block parameter carries this float on (see `FpKnown`).
+        let float = self.b.ins().bitcast(ty, MemFlagsData::new(), bits);
+        Fast::Fp { float, bits: v }
     }
 
     /// Store an arithmetic result: a NaN becomes the canonical NaN.
-    fn write_f(&mut self, fmt: Fmt, reg: u8, r: Value) {
+    fn write_f(&mut self, fmt: Fmt, reg: u8, r: Value) -> Fast {
         let (ty, canonical) = match fmt {
             Fmt::S => (I32, i64::from(vm_fpu::CANONICAL_NAN_S)),
             Fmt::D => (I64, vm_fpu::CANONICAL_NAN_D as i64),
@@ -355,7 +482,21 @@ impl Gen<'_, '_> {
         let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
         let canonical = self.b.ins().iconst(ty, canonical);
         let bits = self.b.ins().select(nan, canonical, bits);
-        self.write_bits(fmt, reg, bits);
+        let v = match fmt {
+            Fmt::D => bits,
+            Fmt::S => {
+                let w = self.b.ins().uextend(I64, bits);
+                self.b.ins().bor_imm_s(w, BOX)
+            }
+        };
+        self.b.ins().store(vm_flags(), v, self.cpu, f_offset(reg));
+        Fast::Fp { float: r, bits: v }
+    }
+
+    /// Record that FP register `reg` now holds `bits` (written by other code than this
+    /// module's: a load, a move from an integer register), known only as bits.
+    pub(super) fn fp_wrote(&mut self, reg: u8, bits: Option<Value>) {
+        self.fknown[reg as usize] = FpKnown { bits, float: None };
     }
 
     /// An access to `fflags`, `frm` or `fcsr` (the FP CSRs, which every CSR handler leaves
@@ -437,6 +578,10 @@ impl Gen<'_, '_> {
 
     /// Mark the FP unit dirty (`mstatus.FS` = 3), as every FP register write does.
     pub(super) fn fp_dirty(&mut self) {
+        if self.fs_dirty {
+            return;
+        }
+        self.fs_dirty = true;
         let dirty = self.b.ins().iconst(I8, 3);
         self.b.ins().store(vm_flags(), dirty, self.cpu, offset_of!(CpuState, fs) as i32);
     }

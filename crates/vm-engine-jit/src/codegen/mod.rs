@@ -279,6 +279,11 @@ pub(crate) struct Gen<'a, 'b> {
     exit: Block,
     /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
+    /// What the block being emitted knows of each FP register (`fp::FpKnown`).
+    fknown: [fp::FpKnown; 32],
+    /// Whether the block being emitted knows the FP unit is on and dirty (`mstatus.FS` = 3)
+    /// here: an FP op made it so, and no helper that may change it ran since.
+    fs_dirty: bool,
     /// The variable of each guest register that some block keeps in a host register.
     vars: [Option<Variable>; 32],
     /// Per region block (by start pc): the guest registers it keeps in variables — those its
@@ -372,6 +377,8 @@ pub(crate) fn translate(
     let mut g = Gen {
         exit,
         local: [None; NUM_INT_SLOTS],
+        fknown: [fp::FpKnown::default(); 32],
+        fs_dirty: false,
         b,
         ptr,
         ctx,
@@ -410,6 +417,8 @@ pub(crate) fn translate(
         g.cur_pc = rb.block.start_pc;
         g.cur_held = g.held.get(&g.cur_pc).copied().unwrap_or(0);
         g.local = [None; NUM_INT_SLOTS];
+        g.fknown = [fp::FpKnown::default(); 32];
+        g.fs_dirty = false;
         g.fuel_step = None;
         for (i, op) in rb.block.ops.iter().enumerate() {
             g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));

@@ -199,7 +199,7 @@ impl Gen<'_, '_> {
             Fsd { src, base, off } => self.store(index, Stored::Fp(src.0), base.0, *off, 8),
             FMvToInt { fmt, rd, a } => {
                 self.fp_enabled(index);
-                let v = self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(a.0));
+                let v = self.fp_raw(a.0);
                 let v = match fmt {
                     Fmt::D => v,
                     Fmt::S => {
@@ -221,6 +221,7 @@ impl Gen<'_, '_> {
                     }
                 };
                 self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd.0));
+                self.fp_wrote(fd.0, Some(v));
                 self.fp_dirty();
             }
             _ if super::fp::inline(op) => self.fp_op(index, op, csr_index),
@@ -233,15 +234,18 @@ impl Gen<'_, '_> {
     /// Run `op` through the whole-op helper: write back the slots it reads, call, check,
     /// reload the slots it writes.
     pub(super) fn out_of_line(&mut self, index: usize, op: &IROp, csr_index: u32) {
-        let (mut reads, mut writes) = (0u64, 0u64);
-        op.visit_slots(&mut |slot, access| {
-            if let Slot::Int(n) = slot {
-                match access {
-                    vm_ir::Access::Read => reads |= 1 << n,
-                    vm_ir::Access::Write => writes |= 1 << n,
-                }
-            }
+        let (mut reads, mut writes, mut fp_writes) = (0u64, 0u64, 0u32);
+        op.visit_slots(&mut |slot, access| match (slot, access) {
+            (Slot::Int(n), vm_ir::Access::Read) => reads |= 1 << n,
+            (Slot::Int(n), vm_ir::Access::Write) => writes |= 1 << n,
+            (Slot::Fp(n), vm_ir::Access::Write) => fp_writes |= 1 << n,
+            (Slot::Fp(_), vm_ir::Access::Read) => {}
         });
+        for fd in (0..32u8).filter(|fd| fp_writes & (1 << fd) != 0) {
+            self.fp_wrote(fd, None);
+        }
+        // A CSR write may turn the FP unit off (`mstatus.FS`).
+        self.fs_dirty = false;
         // Written-through slots are current in memory; temporaries and promoted registers may
         // not be. CSR reads of the counters need `instret`.
         self.store_slots(reads & (!self.written | self.promoted_mask()));
@@ -280,6 +284,9 @@ impl Gen<'_, '_> {
 
     /// Side exit with an illegal-instruction fault for op `index` when `mstatus.FS` is off.
     pub(super) fn fp_enabled(&mut self, index: usize) {
+        if self.fs_dirty {
+            return;
+        }
         let fs = self.b.ins().uload8(I64, vm_flags(), self.cpu, offset_of!(CpuState, fs) as i32);
         let off = self.new_block();
         let on = self.new_block();
@@ -456,6 +463,7 @@ impl Gen<'_, '_> {
             Loaded::Fp(fd, fmt) => {
                 let v = if fmt == Fmt::S { self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64) } else { v };
                 self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd));
+                self.fp_wrote(fd, Some(v));
                 self.fp_dirty();
             }
         }
@@ -469,7 +477,7 @@ impl Gen<'_, '_> {
         let addr = self.b.ins().iadd_imm_s(base, off);
         let val = match src {
             Stored::Int(r) => self.get(r),
-            Stored::Fp(r) => self.b.ins().load(I64, vm_flags(), self.cpu, f_offset(r)),
+            Stored::Fp(r) => self.fp_raw(r),
         };
         let done = self.new_block();
         let slow = self.new_block();
