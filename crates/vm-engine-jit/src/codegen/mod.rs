@@ -251,8 +251,6 @@ fn ctx_offset(field: usize) -> i32 {
 struct Sigs {
     /// The helper wrappers'.
     helper: SigRef,
-    /// The whole-op helper's, called directly (`(ctx, op_id, csr_index) -> u32`).
-    op: SigRef,
     /// Translations'.
     region: SigRef,
 }
@@ -354,13 +352,7 @@ pub(crate) fn translate(
     let ptr = frontend.pointer_type();
     func.signature = region_signature(frontend);
     let mut b = FunctionBuilder::new(func, fctx);
-    let mut op_sig = Signature::new(frontend.default_call_conv);
-    op_sig.params.push(AbiParam::new(ptr));
-    op_sig.params.push(AbiParam::new(I64));
-    op_sig.params.push(AbiParam::new(I64));
-    op_sig.returns.push(AbiParam::new(I32));
     let sigs = Sigs {
-        op: b.import_signature(op_sig),
         helper: b.import_signature(wrapper_signature(frontend)),
         region: b.import_signature(region_signature(frontend)),
     };

@@ -253,12 +253,11 @@ impl Gen<'_, '_> {
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
-        // Plain loads at the call, as in `call`.
-        let rt = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, rt) as i32);
-        let f = self.b.ins().load(self.ptr, vm_flags(), rt, offset_of!(RuntimeTable, exec_op) as i32);
-        let sig = self.sigs.op;
-        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, id, ci]);
-        let status = self.b.inst_results(call)[0];
+        // Through its `preserve_all` wrapper, like the memory helpers: a direct call would
+        // clobber the caller-saved registers, and the register allocator then keeps the
+        // context and the FP values of the whole translation on the stack, since inline FP
+        // ops have such a call on their cold paths.
+        let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci]);
         self.check(status, index, true);
         self.reload_slots(writes);
     }
