@@ -176,16 +176,20 @@ pub struct JitContext {
     /// optimizer cannot fold a constant address's test and delete the slow path that the
     /// load's host fault resumes at.
     pub mem_masks: [u64; 4],
-    /// MXCSR slots of the flags stub ([`TAKE_FP_FLAGS`]): it stores MXCSR into `[0]` and
-    /// then loads `[1]`, the guest's control word with no flags (`vm_fpu::env::GUEST_MXCSR`).
+    /// MXCSR slots of the flags stubs: [`READ_FP_FLAGS`] stores MXCSR into `[0]`,
+    /// [`CLEAR_FP_FLAGS`] loads `[1]`, the guest's control word with no flags
+    /// (`vm_fpu::env::GUEST_MXCSR`).
     pub mxcsr: [u32; 2],
 }
 
-/// Index in [`JitContext::helpers`] (after the [`RuntimeTable`] wrappers) of the flags
-/// stub: a `preserve_all (ctx)` function of three instructions that moves the FP exception
-/// flags accrued in MXCSR into [`JitContext::mxcsr`]`[0]` and clears them, which compiled code
-/// folds into `fflags` before an access to `fflags` or `fcsr`.
-pub const TAKE_FP_FLAGS: usize = RUNTIME_ENTRIES;
+/// Index in [`JitContext::helpers`] (after the [`RuntimeTable`] wrappers) of a stub that
+/// stores MXCSR into [`JitContext::mxcsr`]`[0]`: a `preserve_all (ctx)` function of two
+/// instructions. The guest's `fflags` is `cpu.fflags` plus the exception flags accrued in
+/// MXCSR since the last clear, which is how compiled code reads it.
+pub const READ_FP_FLAGS: usize = RUNTIME_ENTRIES;
+/// Index in [`JitContext::helpers`] of a stub that clears MXCSR's accrued flags (loads
+/// [`JitContext::mxcsr`]`[1]`), for a write to `fflags` that drops some of them.
+pub const CLEAR_FP_FLAGS: usize = RUNTIME_ENTRIES + 1;
 
 /// [`JitContext::mem_masks`] for a fast region of `pages` pages (all ones, so that every
 /// access takes the slow path, unless the span is a power of two).

@@ -226,8 +226,9 @@ fn jit_error(what: impl std::fmt::Display) -> VmError {
 /// code writes, as in the bare-metal machine) compile nothing.
 struct Stubs {
     trampoline: Trampoline,
-    /// The runtime table's wrappers, then the flags stub ([`context::TAKE_FP_FLAGS`]).
-    wrappers: [u64; RUNTIME_ENTRIES + 1],
+    /// The runtime table's wrappers, then the flags stubs ([`context::READ_FP_FLAGS`],
+    /// [`context::CLEAR_FP_FLAGS`]).
+    wrappers: [u64; RUNTIME_ENTRIES + 2],
 }
 
 /// The host ISA with Cranelift's optimizer and without it (for baselines), built once.
@@ -273,39 +274,44 @@ fn compile_stubs(isa: &OwnedTargetIsa) -> Result<Stubs, String> {
         module.clear_context(&mut ctx);
         wrapper_ids.push(wid);
     }
-    let take_flags = module.declare_anonymous_function(&codegen::wrapper_signature(module.target_config()))
-        .map_err(|e| e.to_string())?;
-    module
-        .define_function_bytes(take_flags, 16, &take_flags_code(), &[])
-        .map_err(|e| format!("flags stub: {e:?}"))?;
+    let mut flag_stubs = Vec::new();
+    for (what, code) in [("read", read_flags_code()), ("clear", clear_flags_code())] {
+        let sig = codegen::wrapper_signature(module.target_config());
+        let id = module.declare_anonymous_function(&sig).map_err(|e| e.to_string())?;
+        module.define_function_bytes(id, 16, &code, &[]).map_err(|e| format!("{what} flags stub: {e:?}"))?;
+        flag_stubs.push(id);
+    }
     module.finalize_definitions().map_err(|e| e.to_string())?;
     let ptr = module.get_finalized_function(id);
     // SAFETY: the function was built by `codegen::trampoline` with exactly this signature in
     // the host's default C calling convention.
     let trampoline = unsafe { std::mem::transmute::<*const u8, Trampoline>(ptr) };
-    let mut wrappers = [0u64; RUNTIME_ENTRIES + 1];
-    for (w, wid) in wrappers.iter_mut().zip(wrapper_ids) {
+    let mut wrappers = [0u64; RUNTIME_ENTRIES + 2];
+    for (w, wid) in wrappers.iter_mut().zip(wrapper_ids.into_iter().chain(flag_stubs)) {
         *w = module.get_finalized_function(wid) as u64;
     }
-    wrappers[context::TAKE_FP_FLAGS] = module.get_finalized_function(take_flags) as u64;
     // The module's memory is freed only by `free_memory`, which is never called for it.
     std::mem::forget(module);
     Ok(Stubs { trampoline, wrappers })
 }
 
-/// Machine code of the flags stub ([`context::TAKE_FP_FLAGS`]), called with the context in
-/// `rdi`: `stmxcsr [rdi + mxcsr]; ldmxcsr [rdi + mxcsr + 4]; ret`. Cranelift has no
-/// instruction for MXCSR; these three touch no register but MXCSR, so the stub keeps the
-/// `preserve_all` promise that lets compiled code call it without saving anything.
-fn take_flags_code() -> Vec<u8> {
-    let disp = std::mem::offset_of!(JitContext, mxcsr) as u32;
-    let mut code = Vec::with_capacity(16);
+/// Machine code of the stub [`context::READ_FP_FLAGS`], called with the context in `rdi`:
+/// `stmxcsr [rdi + mxcsr]; ret`. Cranelift has no instruction for MXCSR; the stubs touch no
+/// register (but MXCSR), so they keep the `preserve_all` promise that lets compiled code call
+/// them without saving anything.
+fn read_flags_code() -> Vec<u8> {
     // 0F AE /3 with ModRM 10 011 111: stmxcsr [rdi + disp32].
-    code.extend_from_slice(&[0x0f, 0xae, 0x9f]);
-    code.extend_from_slice(&disp.to_le_bytes());
+    let mut code = vec![0x0f, 0xae, 0x9f];
+    code.extend_from_slice(&(std::mem::offset_of!(JitContext, mxcsr) as u32).to_le_bytes());
+    code.push(0xc3);
+    code
+}
+
+/// Machine code of the stub [`context::CLEAR_FP_FLAGS`]: `ldmxcsr [rdi + mxcsr + 4]; ret`.
+fn clear_flags_code() -> Vec<u8> {
     // 0F AE /2 with ModRM 10 010 111: ldmxcsr [rdi + disp32].
-    code.extend_from_slice(&[0x0f, 0xae, 0x97]);
-    code.extend_from_slice(&(disp + 4).to_le_bytes());
+    let mut code = vec![0x0f, 0xae, 0x97];
+    code.extend_from_slice(&(std::mem::offset_of!(JitContext, mxcsr) as u32 + 4).to_le_bytes());
     code.push(0xc3);
     code
 }

@@ -69,9 +69,26 @@ fn special_d() -> impl Strategy<Value = u64> {
 /// Singles, NaN-boxed (mostly), as in `special_d`.
 fn special_s() -> impl Strategy<Value = u64> {
     const V: [u32; 20] = [
-        0x0000_0000, 0x8000_0000, 0x3f80_0000, 0xbfc0_0000, 0x3eaa_aaab, 0x0000_0001, 0x007f_ffff,
-        0x0080_0000, 0x0080_0001, 0x7f7f_ffff, 0xff7f_ffff, 0x7f80_0000, 0xff80_0000, 0x7fc0_0000,
-        0xffc0_1234, 0x7f80_0001, 0x4f00_0000, 0xcf00_0000, 0x5f00_0000, 0xdf00_0000,
+        0x0000_0000,
+        0x8000_0000,
+        0x3f80_0000,
+        0xbfc0_0000,
+        0x3eaa_aaab,
+        0x0000_0001,
+        0x007f_ffff,
+        0x0080_0000,
+        0x0080_0001,
+        0x7f7f_ffff,
+        0xff7f_ffff,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0000,
+        0xffc0_1234,
+        0x7f80_0001,
+        0x4f00_0000,
+        0xcf00_0000,
+        0x5f00_0000,
+        0xdf00_0000,
     ];
     prop_oneof![
         6 => (0..V.len()).prop_map(|i| 0xffff_ffff_0000_0000 | u64::from(V[i])),
@@ -153,8 +170,12 @@ fn fp_op() -> impl Strategy<Value = IROp> {
         // Any access to fflags, frm or fcsr (a write to frm changes which ops run inline).
         (csr_op(), (0u8..16).prop_map(Reg), 1u16..4, prop_oneof![Just(Reg(0)), (10u8..16).prop_map(Reg)])
             .prop_map(|(op, rd, csr, src)| Csr { op, rd, csr: CsrNum(csr), src }),
-        (csr_op(), (0u8..16).prop_map(Reg), 1u16..4, 0i64..32)
-            .prop_map(|(op, rd, csr, uimm)| CsrI { op, rd, csr: CsrNum(csr), uimm }),
+        (csr_op(), (0u8..16).prop_map(Reg), 1u16..4, 0i64..32).prop_map(|(op, rd, csr, uimm)| CsrI {
+            op,
+            rd,
+            csr: CsrNum(csr),
+            uimm
+        }),
     ]
 }
 
@@ -163,7 +184,11 @@ fn csr_op() -> impl Strategy<Value = CsrOp> {
 }
 
 fn fp_block() -> impl Strategy<Value = IRBlock> {
-    prop::collection::vec(fp_op(), 1..12).prop_map(|ops| IRBlock { start_pc: 0x1000, ops, term: Terminator::Ret })
+    prop::collection::vec(fp_op(), 1..12).prop_map(|ops| IRBlock {
+        start_pc: 0x1000,
+        ops,
+        term: Terminator::Ret,
+    })
 }
 
 fn fp_cpu() -> impl Strategy<Value = CpuState> {
@@ -243,4 +268,34 @@ fn flags_accrue_on_the_fast_path() {
     assert_eq!(cpu.x[10], u64::from(vm_fpu::NX), "csrrw read the flags of 1/3");
     assert_eq!(cpu.f[5], vm_fpu::CANONICAL_NAN_D);
     assert_eq!(cpu.fflags, vm_fpu::NV, "inf - inf after the flags were cleared");
+}
+
+/// An FP result that is overwritten before anything reads it, or never read, still raises its
+/// flags: the optimizer must not drop the operation with its dead store (or unused temporary).
+#[test]
+fn dead_results_still_raise_flags() {
+    let snan = 0x7ff0_0000_0000_0001u64;
+    for (text, want) in [
+        // (Found by the random test.)
+        (
+            "fmv.to s, x10, f0\n fsub s, f0, f1, f0, dyn\n fadd d, f3, f1, f2, rne\n fsgnj s, f3, f0, f0",
+            vm_fpu::NV,
+        ),
+        ("fsub d, f5, f2, f2, rne\n fadd d, f3, f1, f2, rne\n fsgnj d, f3, f0, f0", vm_fpu::NV),
+        ("fsub d, f5, f2, f2, rne\n fcvt.to d, w, v3, f4, rtz", vm_fpu::NX),
+        ("fsub d, f5, f2, f2, rne\n fcvt.to d, l, x10, f4, rtz\n li x10, 1", vm_fpu::NX),
+    ] {
+        let block = vm_ir::parse_block(&format!("block 0x1000:\n {text}\n ret")).unwrap();
+        let mut cpu = CpuState { fs: 3, ..CpuState::default() };
+        cpu.f[0] = 0xffff_ffff_8000_0000;
+        cpu.f[1] = snan;
+        cpu.f[2] = 2f64.to_bits();
+        cpu.f[4] = 2.5f64.to_bits();
+        let mut mem = PhysMem::new(RAM, 0x1000).unwrap();
+        let mut icpu = cpu.clone();
+        run_block(&mut icpu, &mut mem, &mut UserCsrs, &block);
+        Jit::new().run_with(&mut cpu, &mut mem, &mut UserCsrs, &block).unwrap();
+        assert_eq!(icpu.fflags, want, "{block}");
+        assert_eq!(cpu, icpu, "{block}");
+    }
 }

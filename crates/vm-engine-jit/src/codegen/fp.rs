@@ -14,8 +14,8 @@
 //!
 //! The optimizer must neither fold nor drop an FP operation, or its flags would be lost:
 //! operands reach the operations only as F64 loads (or through [`Gen::opaque`]), which no
-//! store of ours forwards to, since every store writes integers; results are always stored,
-//! and stores without an alias region (all of ours) are never removed as dead.
+//! store of ours forwards to, since every store writes integers; every result is stored
+//! with [`Gen::kept_store`], which dead-store elimination cannot see as overwritten.
 
 use std::mem::offset_of;
 
@@ -28,7 +28,7 @@ use vm_interp::csr::num::{FCSR, FFLAGS, FRM};
 use vm_ir::{CsrOp, Fmt, IROp, IntKind, Rm};
 
 use super::{ctx_offset, vm_flags, Gen};
-use crate::context::{JitContext, TAKE_FP_FLAGS};
+use crate::context::{JitContext, CLEAR_FP_FLAGS, READ_FP_FLAGS};
 
 /// Offset of FP register `reg` in the hart.
 pub(super) fn f_offset(reg: u8) -> i32 {
@@ -254,7 +254,10 @@ impl Gen<'_, '_> {
     fn fp_fast(&mut self, op: &IROp, slow: Block) -> Fast {
         use IROp::*;
         match op {
-            FAdd { fmt, fd, a, b, .. } | FSub { fmt, fd, a, b, .. } | FMul { fmt, fd, a, b, .. } | FDiv { fmt, fd, a, b, .. } => {
+            FAdd { fmt, fd, a, b, .. }
+            | FSub { fmt, fd, a, b, .. }
+            | FMul { fmt, fd, a, b, .. }
+            | FDiv { fmt, fd, a, b, .. } => {
                 let (x, y) = (self.read_f(*fmt, a.0), self.read_f(*fmt, b.0));
                 let r = match op {
                     FAdd { .. } => self.b.ins().fadd(x, y),
@@ -369,7 +372,11 @@ impl Gen<'_, '_> {
                 let (lo_cc, lo, hi) = match (kind, fmt) {
                     (IntKind::W, Fmt::D) => (FloatCC::GreaterThan, -2_147_483_649.0, 2_147_483_648.0),
                     (IntKind::W, Fmt::S) => (FloatCC::GreaterThanOrEqual, -2_147_483_648.0, 2_147_483_648.0),
-                    _ => (FloatCC::GreaterThanOrEqual, -9_223_372_036_854_775_808.0, 9_223_372_036_854_775_808.0),
+                    _ => (
+                        FloatCC::GreaterThanOrEqual,
+                        -9_223_372_036_854_775_808.0,
+                        9_223_372_036_854_775_808.0,
+                    ),
                 };
                 let (lo, hi) = match fmt {
                     Fmt::S => (self.b.ins().f32const(lo as f32), self.b.ins().f32const(hi as f32)),
@@ -380,13 +387,17 @@ impl Gen<'_, '_> {
                 let ok = self.b.ins().band(above, below);
                 let out = self.b.ins().bxor_imm_s(ok, 1);
                 self.continue_unless(out, slow);
-                Fast::Int(match kind {
+                let v = match kind {
                     IntKind::W => {
                         let w = self.b.ins().fcvt_to_sint(I32, x);
                         self.b.ins().sextend(I64, w)
                     }
                     _ => self.b.ins().fcvt_to_sint(I64, x),
-                })
+                };
+                // The conversion may raise inexact even when its result is never used (an
+                // overwritten or zero `rd`).
+                self.kept_store(v, self.ctx, ctx_offset(offset_of!(JitContext, value)));
+                Fast::Int(v)
             }
             other => unreachable!("{other} is not an inline FP op"),
         }
@@ -489,8 +500,21 @@ impl Gen<'_, '_> {
                 self.b.ins().bor_imm_s(w, BOX)
             }
         };
-        self.b.ins().store(vm_flags(), v, self.cpu, f_offset(reg));
+        self.kept_store(v, self.cpu, f_offset(reg));
         Fast::Fp { float: r, bits: v }
+    }
+
+    /// Store `v` at `base + offset` so that the optimizer never drops the store, and with
+    /// it the FP operation that computed `v` and the flags it raises: Cranelift removes a
+    /// store that a later one to the same address overwrites (`fadd f3, …` then
+    /// `fsgnj f3, …`), and it recognises the same address by the same SSA base and offset.
+    /// Each kept store gets a base of its own (`base + 8k`, folded into the addressing
+    /// mode, so it costs nothing).
+    fn kept_store(&mut self, v: Value, base: Value, offset: i32) {
+        self.kept_stores += 1;
+        let k = 8 * self.kept_stores;
+        let own = self.b.ins().iadd_imm_s(base, i64::from(k));
+        self.b.ins().store(vm_flags(), v, own, offset - k);
     }
 
     /// Record that FP register `reg` now holds `bits` (written by other code than this
@@ -501,9 +525,11 @@ impl Gen<'_, '_> {
 
     /// An access to `fflags`, `frm` or `fcsr` (the FP CSRs, which every CSR handler leaves
     /// to `vm_interp::user_csr`'s rules: illegal while the unit is off, a write marks it
-    /// dirty), inline: the flags stub moves the flags accrued in MXCSR into `fflags` first.
-    /// glibc brackets each quiet comparison with `frflags` / `fsflags`, so these are hot in FP
-    /// code.
+    /// dirty), inline. The guest's `fflags` is `cpu.fflags` plus the flags accrued in MXCSR
+    /// ([`READ_FP_FLAGS`]); a write stores the new value in `cpu.fflags` and clears MXCSR's
+    /// flags only if the new value drops some of them. glibc brackets each quiet comparison
+    /// with `frflags` / `fsflags` (which restores what it read, so MXCSR keeps its flags),
+    /// which makes these hot in FP code.
     pub(super) fn fp_csr(&mut self, index: usize, op: &IROp) {
         let (kind, rd, csr, src, write) = match op {
             IROp::Csr { op, rd, csr, src } => {
@@ -517,24 +543,24 @@ impl Gen<'_, '_> {
             other => unreachable!("{other} is not a CSR access"),
         };
         self.fp_enabled(index);
-        // Fold MXCSR's flags (IE ZE OE UE PE in bits 0, 2, 3, 4, 5) into fflags (NV DZ OF UF
-        // NX in bits 4, 3, 2, 1, 0).
-        let wrappers = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
-        let stub = self.b.ins().load(self.ptr, vm_flags(), wrappers, (8 * TAKE_FP_FLAGS) as i32);
-        let sig = self.sigs.helper;
-        self.b.ins().call_indirect(sig, stub, &[self.ctx]);
+        // MXCSR's flags (IE ZE OE UE PE in bits 0, 2, 3, 4, 5) as fflags bits (NV DZ OF UF NX
+        // in bits 4, 3, 2, 1, 0).
+        self.call_stub(READ_FP_FLAGS);
         let m = self.b.ins().uload32(vm_flags(), self.ctx, ctx_offset(offset_of!(JitContext, mxcsr)));
         let mut accrued = self.b.ins().iconst(I64, 0);
         for (shift, bit) in [(-5, NX), (-3, UF), (-1, OF), (1, DZ), (4, NV)] {
-            let moved =
-                if shift < 0 { self.b.ins().ushr_imm_u(m, -shift) } else { self.b.ins().ishl_imm_u(m, shift) };
+            let moved = if shift < 0 {
+                self.b.ins().ushr_imm_u(m, -shift)
+            } else {
+                self.b.ins().ishl_imm_u(m, shift)
+            };
             let f = self.b.ins().band_imm_s(moved, i64::from(bit));
             accrued = self.b.ins().bor(accrued, f);
         }
         let fflags_at = offset_of!(CpuState, fflags) as i32;
         let frm_at = offset_of!(CpuState, frm) as i32;
-        let old_flags = self.b.ins().uload8(I64, vm_flags(), self.cpu, fflags_at);
-        let flags = self.b.ins().bor(old_flags, accrued);
+        let stored = self.b.ins().uload8(I64, vm_flags(), self.cpu, fflags_at);
+        let flags = self.b.ins().bor(stored, accrued);
         let old = match csr {
             FFLAGS => flags,
             FRM => self.b.ins().uload8(I64, vm_flags(), self.cpu, frm_at),
@@ -544,7 +570,7 @@ impl Gen<'_, '_> {
                 self.b.ins().bor(hi, flags)
             }
         };
-        let (new_flags, new_frm) = if write {
+        if write {
             self.fp_dirty();
             let new = match kind {
                 CsrOp::Rw => src,
@@ -554,26 +580,37 @@ impl Gen<'_, '_> {
                     self.b.ins().band(old, keep)
                 }
             };
-            match csr {
-                FFLAGS => (new, None),
-                FRM => (flags, Some(new)),
-                _ => {
-                    let frm = self.b.ins().ushr_imm_u(new, 5);
-                    (new, Some(frm))
-                }
+            if csr != FRM {
+                let new_flags = self.b.ins().band_imm_u(new, 0x1f);
+                let byte = self.b.ins().ireduce(I8, new_flags);
+                self.b.ins().store(vm_flags(), byte, self.cpu, fflags_at);
+                let kept = self.b.ins().bnot(new_flags);
+                let dropped = self.b.ins().band(accrued, kept);
+                let clear = self.new_block();
+                let cont = self.new_block();
+                self.b.ins().brif(dropped, clear, &[], cont, &[]);
+                self.b.set_cold_block(clear);
+                self.b.switch_to_block(clear);
+                self.call_stub(CLEAR_FP_FLAGS);
+                self.b.ins().jump(cont, &[]);
+                self.b.switch_to_block(cont);
             }
-        } else {
-            (flags, None)
-        };
-        let new_flags = self.b.ins().band_imm_u(new_flags, 0x1f);
-        let new_flags = self.b.ins().ireduce(I8, new_flags);
-        self.b.ins().store(vm_flags(), new_flags, self.cpu, fflags_at);
-        if let Some(frm) = new_frm {
-            let frm = self.b.ins().band_imm_u(frm, 7);
-            let frm = self.b.ins().ireduce(I8, frm);
-            self.b.ins().store(vm_flags(), frm, self.cpu, frm_at);
+            if csr != FFLAGS {
+                let frm = if csr == FRM { new } else { self.b.ins().ushr_imm_u(new, 5) };
+                let frm = self.b.ins().band_imm_u(frm, 7);
+                let frm = self.b.ins().ireduce(I8, frm);
+                self.b.ins().store(vm_flags(), frm, self.cpu, frm_at);
+            }
         }
         self.set(rd, old);
+    }
+
+    /// Call flags stub `stub` ([`READ_FP_FLAGS`] or [`CLEAR_FP_FLAGS`]).
+    fn call_stub(&mut self, stub: usize) {
+        let table = self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
+        let f = self.b.ins().load(self.ptr, vm_flags(), table, (8 * stub) as i32);
+        let sig = self.sigs.helper;
+        self.b.ins().call_indirect(sig, f, &[self.ctx]);
     }
 
     /// Mark the FP unit dirty (`mstatus.FS` = 3), as every FP register write does.

@@ -282,6 +282,8 @@ pub(crate) struct Gen<'a, 'b> {
     /// Whether the block being emitted knows the FP unit is on and dirty (`mstatus.FS` = 3)
     /// here: an FP op made it so, and no helper that may change it ran since.
     fs_dirty: bool,
+    /// Stores made with `fp::kept_store` so far (each gets its own base).
+    kept_stores: i32,
     /// The variable of each guest register that some block keeps in a host register.
     vars: [Option<Variable>; 32],
     /// Per region block (by start pc): the guest registers it keeps in variables — those its
@@ -371,6 +373,7 @@ pub(crate) fn translate(
         local: [None; NUM_INT_SLOTS],
         fknown: [fp::FpKnown::default(); 32],
         fs_dirty: false,
+        kept_stores: 0,
         b,
         ptr,
         ctx,

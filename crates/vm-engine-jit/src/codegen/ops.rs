@@ -460,7 +460,11 @@ impl Gen<'_, '_> {
         match dst {
             Loaded::Int(rd) => self.set(rd, v),
             Loaded::Fp(fd, fmt) => {
-                let v = if fmt == Fmt::S { self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64) } else { v };
+                let v = if fmt == Fmt::S {
+                    self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64)
+                } else {
+                    v
+                };
                 self.b.ins().store(vm_flags(), v, self.cpu, f_offset(fd));
                 self.fp_wrote(fd, Some(v));
                 self.fp_dirty();
