@@ -19,7 +19,11 @@
 //! [`Jit::flush`] manage the code cache; [`Jit::region_code`] shows a translation's host code
 //! (for `vm -d out_asm`).
 //!
-//! Not yet: inline FP arithmetic (FP ops run the interpreter's code for that one op), freeing
+//! FP arithmetic (RNE) runs inline on the SSE unit, with the guest's `fflags` accrued in MXCSR
+//! (`vm_fpu::env`; see `codegen::fp`); other rounding modes run the interpreter's code for
+//! that one op.
+//!
+//! Not yet: freeing
 //! single translations (their code stays until [`Jit::flush`]), and the async/optimizing/AOT
 //! APIs of the guide. A panic in an MMU or CSR handler called from compiled code aborts the
 //! process.
@@ -373,8 +377,9 @@ pub fn host_supported() -> Result<(), VmError> {
     cranelift_native::builder().map(|_| ()).map_err(jit_error)
 }
 
-/// Whether compiled code runs `op` out of line, through the whole-op helper (FP arithmetic, FP
-/// memory, atomics, CSRs) instead of inline.
+/// Whether compiled code runs `op` out of line, through the whole-op helper (atomics, CSRs
+/// other than `fflags`/`frm`/`fcsr`, FP ops in a rounding mode other than RNE, `fclass`, and
+/// some integer conversions) instead of inline.
 pub fn runs_out_of_line(op: &IROp) -> bool {
     codegen::out_of_line(op)
 }

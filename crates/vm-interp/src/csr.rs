@@ -22,6 +22,10 @@ pub mod num {
 }
 
 /// Performs CSR accesses for the interpreter.
+///
+/// The FP CSRs (`fflags`, `frm`, `fcsr`) are hart state with fixed rules ([`user_csr`]): a
+/// handler must give them those rules (the JIT compiles their accesses inline and does not
+/// call the handler for them).
 pub trait CsrHandler {
     /// Access CSR `csr` for the op at `op_index` of the running block: return the old value
     /// (only meaningful when `read`), and, when `write`, store the new value computed from

@@ -284,9 +284,10 @@ impl Tiering {
             || (b.runs >= self.threshold && instret >= self.warmup)
     }
 
-    /// Whether hybrid mode should compile this block: the JIT runs FP ops out of line (through
-    /// the interpreter's code for that op), which is slower than interpreting them, so blocks
-    /// that are mostly FP stay on the interpreter. jit mode compiles everything.
+    /// Whether hybrid mode should compile this block: the JIT runs some ops out of line
+    /// (through the interpreter's code for that op: atomics, most CSRs, FP ops in a rounding
+    /// mode other than RNE), which is slower than interpreting them, so blocks made mostly of
+    /// those stay on the interpreter. jit mode compiles everything.
     pub(crate) fn worth_compiling(&self, block: &vm_ir::IRBlock) -> bool {
         if self.jit_mode {
             return true;

@@ -13,9 +13,10 @@
 //! every block through memory): as *fuel* counted down in an optimized translation (see
 //! [`Counter`]). Memory slow paths call their
 //! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
-//! the register allocator need not keep values on the stack around it; the whole-op helper
-//! (FP, atomics, CSRs: hot in FP code) is called directly, as saving every register there,
-//! vector ones included, made FP code 1.5x slower. Branches between blocks of the
+//! the register allocator need not keep values on the stack around it; so is the whole-op
+//! helper (atomics, CSRs other than the FP ones, and FP ops the `fp` module has no fast path
+//! for — that module compiles FP arithmetic inline, with the helper on a cold path of each
+//! op). Branches between blocks of the
 //! region are plain host jumps; a backward one first tests the budget (the fuel, or `instret`
 //! against the stop word), so a loop inside compiled code still stops for `--max-insns` and
 //! signals. A forward branch over a few ALU instructions whose fall-through and target blocks
