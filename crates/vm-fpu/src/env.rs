@@ -2,8 +2,9 @@
 //!
 //! Compiled code does RNE arithmetic directly on the SSE unit and lets the hardware's sticky
 //! MXCSR flags accrue the guest's exception flags: [`enter`] loads a clean control word before
-//! compiled code runs, [`take`] (at a helper that reads or writes `fflags`) and [`leave`] (when
-//! compiled code returns) fold the accrued flags into RISC-V `fflags` bits. x86 and RISC-V
+//! compiled code runs, [`take`] (before a CSR access that compiled code leaves to the runtime)
+//! and [`leave`] (when compiled code returns) fold the accrued flags into RISC-V `fflags` bits;
+//! compiled code reads MXCSR itself for `fflags`/`fcsr` accesses. x86 and RISC-V
 //! agree on when each flag is raised for RNE `add`/`sub`/`mul`/`div`/`sqrt`/fused
 //! multiply-add/format conversion (tininess after rounding, underflow only when also inexact),
 //! so no flag is computed in software on that path; the JIT sends the cases where they differ
