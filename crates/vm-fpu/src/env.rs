@@ -41,7 +41,11 @@ fn write(m: u32) {
 /// Switch to the guest environment; returns the caller's MXCSR for [`leave`].
 pub fn enter() -> u32 {
     let saved = read();
-    write(GUEST_MXCSR);
+    // `ldmxcsr` is slow, and every return of compiled code to the runtime comes through here
+    // and `leave`: skip it when nothing would change.
+    if saved != GUEST_MXCSR {
+        write(GUEST_MXCSR);
+    }
     saved
 }
 
@@ -59,7 +63,9 @@ pub fn take() -> u8 {
 /// since the last [`take`].
 pub fn leave(saved: u32) -> u8 {
     let m = read();
-    write(saved);
+    if m != saved {
+        write(saved);
+    }
     flags_from_mxcsr(m)
 }
 
