@@ -60,6 +60,10 @@ pub struct RunOpts {
     /// Most host code the JIT keeps, in KiB (all of it is dropped when full).
     #[arg(long, default_value_t = vm_core::JitConfig::default().jit_cache_size / 1024)]
     pub jit_cache_kib: usize,
+    /// Compile hot code on the guest's thread, which waits for it, instead of on a background
+    /// thread while the guest runs on: which code runs compiled then does not depend on timing.
+    #[arg(long)]
+    pub jit_sync: bool,
     /// Stop with an error after this many guest instructions.
     #[arg(long)]
     pub max_insns: Option<u64>,
@@ -108,6 +112,7 @@ impl RunOpts {
                 jit_threshold: self.jit_threshold,
                 jit_cache_size: self.jit_cache_kib.saturating_mul(1024),
             },
+            background_compile: !self.jit_sync,
             ..Default::default()
         })
     }

@@ -105,6 +105,7 @@ pub fn demo() -> Result<u64, VmError> {
             mode: "hybrid".into(),
             jit_threshold: vm_core::JitConfig::default().jit_threshold,
             jit_cache_kib: vm_core::JitConfig::default().jit_cache_size / 1024,
+            jit_sync: false,
             max_insns: None,
             trace: false,
             stats: true,

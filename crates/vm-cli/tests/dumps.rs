@@ -131,6 +131,8 @@ fn check_hello(mode: &str) {
             mode,
             "--jit-threshold",
             "2",
+            // Compile on the spot: a short program may end before a background compile does.
+            "--jit-sync",
             "-d",
             "in_asm,ir,out_asm,exec",
             "-D",

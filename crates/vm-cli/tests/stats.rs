@@ -144,8 +144,9 @@ fn a_dispatch_loop_runs_inside_one_region() {
     let mut lookups = Vec::new();
     for mode in ["interp", "jit", "hybrid"] {
         let json = temp(&format!("dispatch-{mode}.json"));
+        // Compiled on the spot, so that the counts do not depend on the compiler's timing.
         let out = vm()
-            .args(["run", "--mode", mode, "--stats-json"])
+            .args(["run", "--mode", mode, "--jit-sync", "--stats-json"])
             .arg(&json)
             .arg(repo().join("guests/linux/bin/dispatch.rv64"))
             .output()
@@ -177,8 +178,9 @@ fn faults_in_hot_loops_come_from_probe_less_loads() {
     let mut outputs = Vec::new();
     for (mode, want) in [("interp", 0), ("jit", 808), ("hybrid", 808)] {
         let json = temp(&format!("guard-{mode}.json"));
+        // Compiled on the spot, so that the counts do not depend on the compiler's timing.
         let out = vm()
-            .args(["run", "--mode", mode, "--stats-json"])
+            .args(["run", "--mode", mode, "--jit-sync", "--stats-json"])
             .arg(&json)
             .arg(repo().join("guests/linux/bin/guard.rv64"))
             .output()

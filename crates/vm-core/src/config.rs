@@ -160,6 +160,10 @@ pub struct VmConfig {
     pub trace: bool,
     /// QEMU-style dumps of translated blocks, translations and executed blocks.
     pub dump: DumpConfig,
+    /// Compile hot code on a background thread while the guest runs on (the default).
+    /// `false` compiles on the guest's thread, which waits: which code runs compiled then
+    /// does not depend on timing (tests that count what compiled code did).
+    pub background_compile: bool,
 }
 
 impl Default for VmConfig {
@@ -174,6 +178,7 @@ impl Default for VmConfig {
             max_insns: None,
             trace: false,
             dump: DumpConfig::default(),
+            background_compile: true,
         }
     }
 }

@@ -49,6 +49,7 @@
 //! ```
 
 pub mod codegen;
+mod compile;
 pub mod context;
 mod fault;
 pub mod helpers;
@@ -70,6 +71,7 @@ use vm_interp::{CsrHandler, Exception, Exit, UserCsrs};
 use vm_ir::{IRBlock, IROp};
 
 pub use codegen::{dispatch_table_fits, RegionBlock, RegionOpts};
+pub use compile::RegionJob;
 pub use context::{JitContext, LookupEntry, RuntimeTable};
 use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT};
 use stubs::Stubs;
@@ -190,6 +192,8 @@ pub struct Jit {
     /// Probe-less guest loads of every translation: host pc → host pc of the load's slow
     /// path, where a host fault of the load resumes (the `fault` module).
     load_sites: BTreeMap<usize, usize>,
+    /// Times [`Jit::flush`] ran: a [`RegionJob`] translated before the last one is refused.
+    flushes: u64,
 }
 
 impl std::fmt::Debug for Jit {
@@ -358,6 +362,7 @@ impl Jit {
             singles: Vec::new(),
             single_cache: HashMap::new(),
             load_sites: BTreeMap::new(),
+            flushes: 0,
         })
     }
 
@@ -456,109 +461,6 @@ impl Jit {
             RegionExit::Fault { op_index, exc, .. } => Exit::Fault { op_index, exc },
             RegionExit::Term { .. } => Exit::Term(self.singles[handle.0].block.term.clone()),
         }
-    }
-
-    /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
-    /// from it by direct branches) into one translation. With `opts.chain` it becomes the
-    /// indirect-jump lookup table's entry for its start pc (unless `opts.baseline`).
-    pub fn compile_region(
-        &mut self,
-        blocks: &[RegionBlock<'_>],
-        opts: RegionOpts,
-    ) -> Result<RegionId, VmError> {
-        let mut opts = opts;
-        let entry_pc = blocks.first().ok_or_else(|| jit_error("empty region"))?.block.start_pc;
-        let isa: &dyn TargetIsa = if opts.optimize { &*shared()?.1.speed } else { self.quick_isa };
-        if let Some(fm) = opts.fast_mem.as_mut() {
-            // Probe-less loads need the fault handler, the block layout that only the
-            // optimizing ISA reports, and guest address = offset (see `fault::redirects`).
-            fm.guarded &=
-                fm.lo == 0 && (fm.pages << 12).is_power_of_two() && opts.optimize && fault::available();
-        }
-        let module = self.module.as_mut().expect("module present outside flush");
-        let mut ctx = module.make_context();
-        let frontend = module.target_config();
-        let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
-        let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
-        let mut redirects = Vec::new();
-        // Loads whose host faults an earlier attempt could not redirect: first their base is
-        // loaded earlier, then they keep their probe, and after three attempts every load does.
-        let (mut retry, mut attempts) = (codegen::LoadRetry::default(), 0);
-        let mut selects;
-        let compiled = loop {
-            attempts += 1;
-            let mut alloc =
-                Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
-            selects =
-                codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
-            if dump {
-                tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
-                ctx.set_disasm(true);
-            }
-            if let Err(e) = ctx.compile(isa, &mut cranelift_codegen::control::ControlPlane::default()) {
-                break Err(format!("{:?}", e.inner));
-            }
-            if !opts.fast_mem.is_some_and(|f| f.guarded) {
-                break Ok(());
-            }
-            match fault::redirects(ctx.compiled_code().expect("just compiled")) {
-                Ok(r) => {
-                    redirects = r;
-                    break Ok(());
-                }
-                Err(bad) => {
-                    tracing::debug!(entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
-                    retry.probed |= bad & retry.base_first;
-                    retry.base_first |= bad;
-                    self.ops.truncate(ops_before);
-                    self.chain.truncate(slots_before);
-                    self.slot_target.truncate(slots_before);
-                    module.clear_context(&mut ctx);
-                    if let Some(fm) = opts.fast_mem.as_mut().filter(|_| attempts >= 3) {
-                        fm.guarded = false;
-                    }
-                }
-            }
-        };
-        let defined = compiled
-            .and_then(|()| {
-                let id =
-                    module.declare_anonymous_function(&ctx.func.signature).map_err(|e| format!("{e:?}"))?;
-                define(module, id, &ctx, isa)?;
-                Ok(id)
-            })
-            .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e}")));
-        let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
-        if let Some(asm) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| dump) {
-            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} host code ({size} bytes):\n{asm}");
-        }
-        module.clear_context(&mut ctx);
-        let id = match defined {
-            Ok(id) => id,
-            Err(e) => {
-                // Nothing refers to what the failed translation allocated.
-                self.ops.truncate(ops_before);
-                self.chain.truncate(slots_before);
-                self.slot_target.truncate(slots_before);
-                return Err(e);
-            }
-        };
-        module.finalize_definitions().map_err(jit_error)?;
-        let code = module.get_finalized_function(id);
-        if dump {
-            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
-        }
-        self.code_bytes += size;
-        self.counters.if_converted += selects as u64;
-        for (load, slow) in redirects {
-            self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
-        }
-        let rid = RegionId(self.regions.len() as u32);
-        self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
-        if opts.chain && !opts.baseline {
-            self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
-        }
-        Ok(rid)
     }
 
     fn lookup_index(pc: u64) -> usize {
@@ -740,6 +642,7 @@ impl Jit {
         self.single_cache.clear();
         self.code_bytes = 0;
         self.load_sites.clear();
+        self.flushes += 1;
         self.module = Some(new_module()?);
         Ok(())
     }

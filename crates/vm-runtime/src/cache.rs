@@ -38,6 +38,9 @@ pub struct CachedBlock {
     /// A region already holds this block with its indirect jump's targets: others leave
     /// through the lookup table instead of compiling the whole dispatch loop again.
     pub targets_inlined: bool,
+    /// Regions holding this block that the background compiler has not finished: the block
+    /// does not start one of its own meanwhile (a hot loop's every block would).
+    pub pending: u16,
 }
 
 impl CachedBlock {
@@ -132,6 +135,7 @@ impl BlockCache {
                     jit_failed: false,
                     ind_targets: Vec::new(),
                     targets_inlined: false,
+                    pending: 0,
                 };
                 let (start, end) = block.range();
                 mem.note_code(start, end - start);
@@ -256,6 +260,7 @@ mod tests {
             jit_failed: false,
             ind_targets: Vec::new(),
             targets_inlined: false,
+            pending: 0,
         };
         assert_eq!(b.range(), (pc, u64::MAX));
     }

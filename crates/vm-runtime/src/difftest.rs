@@ -286,6 +286,9 @@ impl Case {
             memory_size: MEMORY_SIZE,
             max_insns: Some(MAX_INSNS),
             jit: JitConfig { jit_threshold: threshold, ..Default::default() },
+            // Compiled on the spot: the same case always runs the same code (shrinking needs
+            // that), and a short case does not end before its compiler does.
+            background_compile: false,
             ..Default::default()
         };
         let mut m = BareMetal::new(&config)?;

@@ -196,8 +196,11 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
         let idx = cache.lookup(cpu.pc, mem);
         executed += 1;
         if let Some(t) = tier.as_deref_mut() {
+            if t.has_compiled() {
+                t.collect(cache, mem);
+            }
             let b = cache.get_mut(idx);
-            if (b.compiled.is_none() || b.baseline) && !b.jit_failed {
+            if (b.compiled.is_none() || b.baseline) && !b.jit_failed && b.pending == 0 {
                 let hot = t.is_hot(b, cpu.instret);
                 if hot && !t.worth_compiling(&b.lifted.block) {
                     b.jit_failed = true;

@@ -7,6 +7,7 @@
 
 pub mod baremetal;
 pub mod cache;
+mod compiler;
 pub mod crash;
 mod debug;
 pub mod difftest;

@@ -23,6 +23,15 @@
 //! suites run jit mode this way too, so that all guest code, not only hot loops, runs as
 //! optimized regions under the QEMU and interpreter oracles.
 //!
+//! Regions compile on a background thread (the `compiler` module) while the guest runs on,
+//! interpreted or in its baselines: the run loop translates a hot region to Cranelift IR,
+//! hands it over, and installs the machine code at a later block dispatch; the blocks of a
+//! region in flight do not start regions of their own meanwhile. Guest code that changes
+//! while its region is compiled makes the result be dropped. Baselines, and regions in jit
+//! mode with threshold 0 (which has nothing else to run), compile on the spot, as does
+//! everything when `VmConfig::background_compile` is off (which makes what runs compiled
+//! independent of timing, for tests).
+//!
 //! The code cache holds at most `jit_cache_size` bytes of host code; when a translation would
 //! not fit, every translation is dropped and compilation starts over (a generational collector
 //! is future work). Translations covering guest code that changes are invalidated.
@@ -39,6 +48,7 @@ use vm_interp::{CsrHandler, Exception};
 use vm_ir::{CsrOp, Terminator};
 
 use crate::cache::{BlockCache, CachedBlock};
+use crate::compiler::Compiler;
 use crate::engine::{insn_of_op, Csrs};
 
 /// Hybrid mode interprets `jit_threshold` times this many instructions before it compiles
@@ -64,6 +74,16 @@ pub const PROMOTED_REGS: u8 = 6;
 /// Smallest `jit_cache_size` accepted: room for the largest translation (a region of
 /// `MAX_REGION_OPS` ops compiles to well under this).
 pub const MIN_CODE_CACHE: usize = 256 * 1024;
+
+/// The blocks `picked` of a region the compiler had are free to start regions again; if the
+/// region was `dropped`, a dispatch among them may be inlined by another region.
+fn release(cache: &mut BlockCache, picked: &[u32], dropped: bool) {
+    for &i in picked {
+        let b = cache.get_mut(i);
+        b.pending = b.pending.saturating_sub(1);
+        b.targets_inlined &= !dropped;
+    }
+}
 
 /// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
 pub(crate) fn is_return(base: u8, off: i64) -> bool {
@@ -158,6 +178,18 @@ struct RegionInfo {
     ranges: Vec<(u64, u64)>,
 }
 
+/// A region the background compiler has.
+struct PendingRegion {
+    /// Cache index of its entry block.
+    idx: u32,
+    /// Cache indices of its blocks (each counted in `CachedBlock::pending`).
+    picked: Vec<u32>,
+    /// Guest code ranges of its blocks.
+    ranges: Vec<(u64, u64)>,
+    /// Time spent on it on this thread (translating).
+    spent: Duration,
+}
+
 /// The JIT side of an engine, present in jit and hybrid modes.
 pub struct Tiering {
     /// Created at the first compilation (a short run that compiles nothing pays nothing).
@@ -190,6 +222,12 @@ pub struct Tiering {
     pub invalidations: u64,
     /// Whole-cache flushes because it was full.
     pub full_flushes: u64,
+    /// Compile regions on the background thread (see the module doc).
+    background: bool,
+    compiler: Compiler,
+    /// Regions the compiler has, by job number.
+    pending: HashMap<u64, PendingRegion>,
+    next_job: u64,
 }
 
 /// The CSR view of compiled code: the JIT passes the instruction's index in its block, and
@@ -218,11 +256,13 @@ impl Tiering {
     ///
     /// `precise_limit`: an instruction limit is set, so compiled code checks the budget before
     /// every block (not only on backward branches and exits), to stop exactly where the
-    /// interpreter would.
+    /// interpreter would. `background`: compile regions on a background thread (see the module
+    /// doc).
     pub fn for_mode(
         mode: ExecMode,
         config: &JitConfig,
         precise_limit: bool,
+        background: bool,
     ) -> Result<Option<Tiering>, VmError> {
         let jit_mode = match mode {
             ExecMode::Interpreter => return Ok(None),
@@ -263,6 +303,10 @@ impl Tiering {
             compiled_insns: 0,
             invalidations: 0,
             full_flushes: 0,
+            background,
+            compiler: Compiler::default(),
+            pending: HashMap::new(),
+            next_job: 0,
         }))
     }
 
@@ -387,12 +431,23 @@ impl Tiering {
     }
 
     /// Compile the region starting at cache block `idx` (in jit mode, at its first run, the
-    /// block's baseline translation) and record it on that block, in place of its baseline.
+    /// block's baseline translation) and record it on that block, in place of its baseline —
+    /// or, with the background compiler, translate it and hand it over (see the module doc).
     pub(crate) fn compile_at<M: Mmu>(
         &mut self,
         cache: &mut BlockCache,
         mem: &mut M,
         idx: u32,
+    ) -> Result<(), VmError> {
+        self.compile_or_submit(cache, mem, idx, self.background)
+    }
+
+    fn compile_or_submit<M: Mmu>(
+        &mut self,
+        cache: &mut BlockCache,
+        mem: &mut M,
+        idx: u32,
+        background: bool,
     ) -> Result<(), VmError> {
         let start = Instant::now();
         if self.jit.is_none() {
@@ -404,6 +459,8 @@ impl Tiering {
         }
         let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
         let baseline = self.baseline_first() && cache.get(idx).compiled.is_none();
+        // jit mode without baselines has nothing to run while a region compiles.
+        let background = background && !baseline && !(self.jit_mode && self.threshold == 0);
         let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
         // Per op of each block: its instruction's index in the block (for the CSR handler) and
         // its guest pc (for if-conversion).
@@ -448,13 +505,42 @@ impl Tiering {
             optimize: !baseline,
             baseline,
         };
-        let result = self.jit().compile_region(&blocks, opts);
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
+        if background {
+            let job = self.jit().translate_region(&blocks, opts);
+            drop(blocks);
+            let id = self.next_job;
+            self.compiler.submit(id, job?)?;
+            self.next_job += 1;
+            for &i in &picked {
+                cache.get_mut(i).pending += 1;
+            }
+            self.pending.insert(id, PendingRegion { idx, picked, ranges, spent: start.elapsed() });
+            return Ok(());
+        }
+        let result = self.jit().compile_region(&blocks, opts);
         drop(blocks);
-        self.compile_time += start.elapsed();
-        let rid = result?;
+        let rid = result.inspect_err(|_| self.compile_time += start.elapsed())?;
+        self.adopt(cache, idx, rid, picked.len(), ranges, baseline, start.elapsed());
+        Ok(())
+    }
+
+    /// Record new translation `rid` of `blocks` blocks covering `ranges` on its entry block
+    /// `idx` (in place of a baseline); `spent`: time it took on this thread.
+    #[allow(clippy::too_many_arguments)]
+    fn adopt(
+        &mut self,
+        cache: &mut BlockCache,
+        idx: u32,
+        rid: RegionId,
+        blocks: usize,
+        ranges: Vec<(u64, u64)>,
+        baseline: bool,
+        spent: Duration,
+    ) {
+        self.compile_time += spent;
         self.translations += 1;
-        self.compiled += picked.len() as u64;
+        self.compiled += blocks as u64;
         self.code_bytes += self.jit().region_size(rid) as u64;
         let entry = cache.get(idx).lifted.block.start_pc;
         if let Some(d) = cache.dump.as_deref_mut().filter(|d| d.items().out_asm) {
@@ -462,10 +548,8 @@ impl Tiering {
             d.translation(rid.index(), &ranges, host, code);
         }
         tracing::debug!(
-            "compiled region at {entry:#x}: {} blocks, {} bytes of host code in {:?}",
-            picked.len(),
+            "compiled region at {entry:#x}: {blocks} blocks, {} bytes of host code",
             self.jit().region_size(rid),
-            start.elapsed()
         );
         self.regions.insert(rid, RegionInfo { entry, ranges });
         let b = cache.get_mut(idx);
@@ -476,7 +560,58 @@ impl Tiering {
             self.regions.remove(&old);
             self.jit().invalidate(old);
         }
-        Ok(())
+    }
+
+    /// Whether the background compiler has finished something for [`Tiering::collect`] (one
+    /// atomic load).
+    #[inline]
+    pub(crate) fn has_compiled(&self) -> bool {
+        self.compiler.has_done()
+    }
+
+    /// Install the regions the background compiler finished (dropping those whose guest code
+    /// changed meanwhile). One that cannot be installed as compiled is compiled again here; a
+    /// region that fails leaves its entry block interpreted, as at [`Tiering::compile_at`].
+    pub(crate) fn collect<M: Mmu>(&mut self, cache: &mut BlockCache, mem: &mut M) {
+        while let Some((id, job)) = self.compiler.take() {
+            self.compile_time += job.compile_time();
+            let Some(p) = self.pending.remove(&id) else { continue };
+            release(cache, &p.picked, false);
+            let start = Instant::now();
+            let result = match self.jit().install(job) {
+                Ok(Some(rid)) => {
+                    self.adopt(cache, p.idx, rid, p.picked.len(), p.ranges, false, p.spent + start.elapsed());
+                    Ok(())
+                }
+                // Some loads' host faults could not be redirected: compile here, which retries.
+                Ok(None) => {
+                    self.compile_time += p.spent + start.elapsed();
+                    for &i in &p.picked {
+                        // Its dispatches may be inlined again.
+                        cache.get_mut(i).targets_inlined = false;
+                    }
+                    self.compile_or_submit(cache, mem, p.idx, false)
+                }
+                Err(e) => {
+                    self.compile_time += p.spent + start.elapsed();
+                    Err(e)
+                }
+            };
+            if let Err(e) = result {
+                let b = cache.get_mut(p.idx);
+                tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
+                b.jit_failed = true;
+            }
+        }
+    }
+
+    /// Stop the background compiler and forget the regions it had (before the guest forks:
+    /// the child would have no compiler thread); it starts again at the next region.
+    pub(crate) fn stop_compiler(&mut self, cache: &mut BlockCache) {
+        self.compiler.stop();
+        for (_, p) in self.pending.drain() {
+            release(cache, &p.picked, true);
+        }
     }
 
     /// Host address and code of translation `rid` (for `-d out_asm` and `-d exec`).
@@ -519,6 +654,17 @@ impl Tiering {
         if !doomed.is_empty() {
             tracing::debug!("guest code in {lo:#x}..{hi:#x} changed: {} translations dropped", doomed.len());
         }
+        let stale: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.ranges.iter().any(|&(s, e)| s < hi && lo < e))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in stale {
+            // The compiler's result will find no entry and be dropped.
+            let p = self.pending.remove(&id).expect("listed above");
+            release(cache, &p.picked, true);
+        }
         for id in doomed {
             let info = self.regions.remove(&id).expect("listed above");
             self.jit().invalidate(id);
@@ -548,7 +694,11 @@ impl Tiering {
             b.compiled = None;
             b.baseline = false;
             b.targets_inlined = false;
+            b.pending = 0;
         }
+        // The compiler's results will find no entries and be dropped (a translation for the
+        // code cache before this flush could not be installed anyway).
+        self.pending.clear();
         self.regions.clear();
         match self.jit.as_mut() {
             Some(jit) => jit.flush(),
@@ -560,6 +710,82 @@ impl Tiering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vm_mem::PhysMem;
+
+    /// Memory with a loop at 0x1000 (`1: addi a0,a0,1; bne a0,a1,1b; ecall`), a cache holding
+    /// its block, and hybrid tiering with the background compiler.
+    fn setup() -> (PhysMem, BlockCache, Tiering, u32) {
+        let mut mem = PhysMem::new(0x1000, 0x1000).unwrap();
+        for (i, half) in [0x0505u64, 0x1fe3, 0xfeb5, 0x0073, 0x0000].into_iter().enumerate() {
+            mem.store16(0x1000 + 2 * i as u64, half).unwrap();
+        }
+        let mut cache = BlockCache::default();
+        let idx = cache.lookup(0x1000, &mut mem);
+        let tier = Tiering::for_mode(ExecMode::Hybrid, &JitConfig::default(), false, true).unwrap().unwrap();
+        (mem, cache, tier, idx)
+    }
+
+    /// Wait (at most a minute) for the compiler to finish a job, then collect.
+    fn collect_when_done(tier: &mut Tiering, cache: &mut BlockCache, mem: &mut PhysMem) {
+        let start = Instant::now();
+        while !tier.has_compiled() {
+            assert!(start.elapsed() < Duration::from_secs(60), "the compiler never finished");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        tier.collect(cache, mem);
+    }
+
+    #[test]
+    fn a_region_compiled_in_the_background_is_installed_when_collected() {
+        let (mut mem, mut cache, mut tier, idx) = setup();
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        // Handed over: nothing installed yet, and the block starts nothing else meanwhile.
+        assert_eq!(cache.get(idx).compiled, None);
+        assert_eq!(cache.get(idx).pending, 1);
+        assert_eq!(tier.translations, 0);
+        collect_when_done(&mut tier, &mut cache, &mut mem);
+        assert!(cache.get(idx).compiled.is_some());
+        assert_eq!(cache.get(idx).pending, 0);
+        assert_eq!((tier.translations, tier.compiled), (1, 1));
+        assert!(tier.compile_time > Duration::ZERO);
+        assert!(tier.pending.is_empty());
+    }
+
+    #[test]
+    fn a_region_whose_code_changed_while_compiling_is_dropped() {
+        let (mut mem, mut cache, mut tier, idx) = setup();
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        crate::engine::invalidate(&mut cache, Some(&mut tier), 0x1004, 0x1006);
+        assert!(tier.pending.is_empty());
+        collect_when_done(&mut tier, &mut cache, &mut mem);
+        assert_eq!(tier.translations, 0, "the stale translation was installed");
+        // The block is translated again from memory, with nothing pending or compiled.
+        let again = cache.lookup(0x1000, &mut mem);
+        assert_eq!((cache.get(again).compiled, cache.get(again).pending), (None, 0));
+    }
+
+    #[test]
+    fn a_stopped_compiler_forgets_its_regions_and_starts_again() {
+        let (mut mem, mut cache, mut tier, idx) = setup();
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.stop_compiler(&mut cache);
+        assert!(tier.pending.is_empty());
+        assert_eq!(cache.get(idx).pending, 0);
+        assert!(!tier.has_compiled());
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        collect_when_done(&mut tier, &mut cache, &mut mem);
+        assert!(cache.get(idx).compiled.is_some());
+        assert_eq!(tier.translations, 1);
+    }
+
+    #[test]
+    fn without_the_background_compiler_a_region_is_installed_at_once() {
+        let (mut mem, mut cache, _, idx) = setup();
+        let mut tier = Tiering::for_mode(ExecMode::Hybrid, &JitConfig::default(), false, false).unwrap().unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        assert!(cache.get(idx).compiled.is_some());
+        assert_eq!(cache.get(idx).pending, 0);
+    }
 
     /// A dispatch at 0x10 with handlers 0x20 (back to it) and 0x30 (back, or on to 0x40, the
     /// way out, which goes on to 0x50): the loop is the dispatch and both handlers.

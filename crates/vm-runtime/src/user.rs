@@ -104,7 +104,12 @@ impl UserMode {
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
             stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
-            tier: Tiering::for_mode(config.exec_mode, &config.jit, config.max_insns.is_some())?,
+            tier: Tiering::for_mode(
+                config.exec_mode,
+                &config.jit,
+                config.max_insns.is_some(),
+                config.background_compile,
+            )?,
             stop_on_faults: false,
             held_fault: None,
             auxv: None,
@@ -215,8 +220,12 @@ impl UserMode {
         let (a0, a1, a2) = (self.process.cpu.x[10], self.process.cpu.x[11], self.process.cpu.x[12]);
         self.process.cpu.pc = pc;
         if nr == CLONE || nr == CLONE3 {
-            // A forked child must not write the parent's buffered dump lines again.
+            // A forked child must not write the parent's buffered dump lines again, nor find
+            // a compiler thread it does not have.
             self.cache.flush_dump();
+            if let Some(t) = self.tier.as_mut() {
+                t.stop_compiler(&mut self.cache);
+            }
         }
         let action = syscall::dispatch(&mut self.process);
         // The ecall retired (execve starts a new count only in the guest's eyes).

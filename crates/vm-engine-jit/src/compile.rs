@@ -1,0 +1,231 @@
+//! Making a translation, in three steps so that the middle one — Cranelift's optimizer,
+//! register allocator and code emission, nearly all of the time — can run on another thread
+//! while the guest runs on:
+//!
+//! 1. [`Jit::translate_region`]: region → Cranelift IR. It hands out the translation's
+//!    whole-op ids and chain slots, so it needs the `Jit`.
+//! 2. [`RegionJob::compile`]: Cranelift IR → machine code. A [`RegionJob`] is `Send` and needs
+//!    nothing else.
+//! 3. [`Jit::install`]: machine code → a translation in the code cache.
+//!
+//! [`Jit::compile_region`] does all three in a row. A job is tied to the code cache it was
+//! translated for: after a [`Jit::flush`] its ids and slots mean nothing, and `install`
+//! refuses it.
+
+use std::time::{Duration, Instant};
+
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_module::Module;
+use vm_core::error::VmError;
+
+use crate::codegen::{self, LoadRetry, RegionBlock, RegionOpts};
+use crate::{define, fault, jit_error, shared, Alloc, Jit, LookupEntry, Region, RegionId};
+
+/// A region translated to Cranelift IR by [`Jit::translate_region`], to be compiled by
+/// [`RegionJob::compile`] (on any thread) and installed by [`Jit::install`].
+pub struct RegionJob {
+    ctx: cranelift_codegen::Context,
+    isa: &'static dyn TargetIsa,
+    entry_pc: u64,
+    /// Its loads may fault on the host ([`vm_core::FastMem::guarded`]).
+    guarded: bool,
+    /// It becomes the lookup table's entry for its pc (chaining, not a baseline).
+    lookup: bool,
+    /// Branches compiled as selects.
+    selects: usize,
+    /// Trace the host code (`vm_engine_jit::code` at trace level was on).
+    dump: bool,
+    /// [`Jit::flushes`] when translated.
+    epoch: u64,
+    outcome: Option<Outcome>,
+    compile_time: Duration,
+}
+
+impl std::fmt::Debug for RegionJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegionJob")
+            .field("entry_pc", &format_args!("{:#x}", self.entry_pc))
+            .field("compiled", &self.outcome.is_some())
+            .finish()
+    }
+}
+
+/// What [`RegionJob::compile`] made.
+enum Outcome {
+    /// Machine code, with the probe-less loads' fault redirects (host offsets: load → slow path).
+    Code(Vec<(u32, u32)>),
+    /// Cranelift refused the function.
+    Failed(String),
+    /// These probe-less loads (bit `i`: the `i`-th) cannot have their host faults redirected.
+    Unredirectable(u128),
+}
+
+impl RegionJob {
+    /// Guest pc of the region's entry block.
+    pub fn entry_pc(&self) -> u64 {
+        self.entry_pc
+    }
+
+    /// Time [`RegionJob::compile`] took (zero before it ran).
+    pub fn compile_time(&self) -> Duration {
+        self.compile_time
+    }
+
+    /// Compile to machine code (the expensive step; nothing else is touched, so any thread
+    /// may run it). Done at most once.
+    pub fn compile(&mut self) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let start = Instant::now();
+        let outcome = match self.ctx.compile(self.isa, &mut cranelift_codegen::control::ControlPlane::default()) {
+            Err(e) => Outcome::Failed(format!("{:?}", e.inner)),
+            Ok(code) if self.guarded => match fault::redirects(code) {
+                Ok(r) => Outcome::Code(r),
+                Err(bad) => Outcome::Unredirectable(bad),
+            },
+            Ok(_) => Outcome::Code(Vec::new()),
+        };
+        self.outcome = Some(outcome);
+        self.compile_time = start.elapsed();
+    }
+}
+
+impl Jit {
+    /// Translate `blocks` (verified by the caller; the first is the entry, the rest are reached
+    /// from it by direct branches) for [`RegionJob::compile`] and then [`Jit::install`] — the
+    /// first steps of [`Jit::compile_region`].
+    pub fn translate_region(&mut self, blocks: &[RegionBlock<'_>], opts: RegionOpts) -> Result<RegionJob, VmError> {
+        self.translate_with(blocks, opts, LoadRetry::default())
+    }
+
+    fn translate_with(
+        &mut self,
+        blocks: &[RegionBlock<'_>],
+        mut opts: RegionOpts,
+        retry: LoadRetry,
+    ) -> Result<RegionJob, VmError> {
+        let entry_pc = blocks.first().ok_or_else(|| jit_error("empty region"))?.block.start_pc;
+        let isa: &'static dyn TargetIsa = if opts.optimize { &*shared()?.1.speed } else { self.quick_isa };
+        if let Some(fm) = opts.fast_mem.as_mut() {
+            // Probe-less loads need the fault handler, the block layout that only the
+            // optimizing ISA reports, and guest address = offset (see `fault::redirects`).
+            fm.guarded &=
+                fm.lo == 0 && (fm.pages << 12).is_power_of_two() && opts.optimize && fault::available();
+        }
+        let module = self.module.as_mut().expect("module present outside flush");
+        let mut ctx = module.make_context();
+        let frontend = module.target_config();
+        let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
+        let mut alloc = Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
+        let selects = codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
+        if dump {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
+            ctx.set_disasm(true);
+        }
+        Ok(RegionJob {
+            ctx,
+            isa,
+            entry_pc,
+            guarded: opts.fast_mem.is_some_and(|f| f.guarded),
+            lookup: opts.chain && !opts.baseline,
+            selects,
+            dump,
+            epoch: self.flushes,
+            outcome: None,
+            compile_time: Duration::ZERO,
+        })
+    }
+
+    /// Make `job` (compiled now if it was not) a translation. With [`RegionOpts::chain`] it
+    /// becomes the indirect-jump lookup table's entry for its start pc (unless
+    /// [`RegionOpts::baseline`]). `Ok(None)`: some of its probe-less loads could not have their
+    /// host faults redirected — compile the region again with [`Jit::compile_region`], which
+    /// retries differently. Errors for a job translated before a [`Jit::flush`] and for code
+    /// Cranelift refused.
+    pub fn install(&mut self, mut job: RegionJob) -> Result<Option<RegionId>, VmError> {
+        let entry_pc = job.entry_pc;
+        if job.epoch != self.flushes {
+            return Err(jit_error(format!("block {entry_pc:#x}: translated for a code cache since flushed")));
+        }
+        job.compile();
+        let redirects = match job.outcome.take().expect("just compiled") {
+            Outcome::Code(r) => r,
+            Outcome::Failed(e) => return Err(jit_error(format!("block {entry_pc:#x}: {e}"))),
+            Outcome::Unredirectable(bad) => {
+                tracing::debug!(entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
+                return Ok(None);
+            }
+        };
+        let module = self.module.as_mut().expect("module present outside flush");
+        let ctx = &job.ctx;
+        let id = module
+            .declare_anonymous_function(&ctx.func.signature)
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|id| define(module, id, ctx, job.isa).map(|()| id))
+            .map_err(|e| jit_error(format!("block {entry_pc:#x}: {e}")))?;
+        let size = ctx.compiled_code().map_or(0, |c| c.code_info().total_size as usize);
+        if let Some(asm) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| job.dump) {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} host code ({size} bytes):\n{asm}");
+        }
+        module.finalize_definitions().map_err(jit_error)?;
+        let code = module.get_finalized_function(id);
+        if job.dump {
+            tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
+        }
+        self.code_bytes += size;
+        self.counters.if_converted += job.selects as u64;
+        for (load, slow) in redirects {
+            self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
+        }
+        let rid = RegionId(self.regions.len() as u32);
+        self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
+        if job.lookup {
+            self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
+        }
+        Ok(Some(rid))
+    }
+
+    /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
+    /// from it by direct branches) into one translation, as [`Jit::install`] makes it.
+    pub fn compile_region(&mut self, blocks: &[RegionBlock<'_>], opts: RegionOpts) -> Result<RegionId, VmError> {
+        let mut opts = opts;
+        // Loads whose host faults an earlier attempt could not redirect: first their base is
+        // loaded earlier, then they keep their probe, and after three attempts every load does.
+        let (mut retry, mut attempts) = (LoadRetry::default(), 0);
+        loop {
+            attempts += 1;
+            let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
+            let mut job = self.translate_with(blocks, opts, retry)?;
+            job.compile();
+            let result = match job.outcome {
+                Some(Outcome::Unredirectable(bad)) => {
+                    tracing::debug!(entry_pc = job.entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
+                    retry.probed |= bad & retry.base_first;
+                    retry.base_first |= bad;
+                    if let Some(fm) = opts.fast_mem.as_mut().filter(|_| attempts >= 3) {
+                        fm.guarded = false;
+                    }
+                    Ok(None)
+                }
+                _ => self.install(job),
+            };
+            match result {
+                Ok(Some(rid)) => return Ok(rid),
+                Ok(None) | Err(_) => {
+                    // Nothing refers to what the failed attempt allocated.
+                    self.ops.truncate(ops_before);
+                    self.chain.truncate(slots_before);
+                    self.slot_target.truncate(slots_before);
+                    result?;
+                }
+            }
+        }
+    }
+}
+
+/// A job moves to the compiling thread and back.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<RegionJob>();
+};
