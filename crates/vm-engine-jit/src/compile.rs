@@ -78,14 +78,15 @@ impl RegionJob {
             return;
         }
         let start = Instant::now();
-        let outcome = match self.ctx.compile(self.isa, &mut cranelift_codegen::control::ControlPlane::default()) {
-            Err(e) => Outcome::Failed(format!("{:?}", e.inner)),
-            Ok(code) if self.guarded => match fault::redirects(code) {
-                Ok(r) => Outcome::Code(r),
-                Err(bad) => Outcome::Unredirectable(bad),
-            },
-            Ok(_) => Outcome::Code(Vec::new()),
-        };
+        let outcome =
+            match self.ctx.compile(self.isa, &mut cranelift_codegen::control::ControlPlane::default()) {
+                Err(e) => Outcome::Failed(format!("{:?}", e.inner)),
+                Ok(code) if self.guarded => match fault::redirects(code) {
+                    Ok(r) => Outcome::Code(r),
+                    Err(bad) => Outcome::Unredirectable(bad),
+                },
+                Ok(_) => Outcome::Code(Vec::new()),
+            };
         self.outcome = Some(outcome);
         self.compile_time = start.elapsed();
     }
@@ -95,7 +96,11 @@ impl Jit {
     /// Translate `blocks` (verified by the caller; the first is the entry, the rest are reached
     /// from it by direct branches) for [`RegionJob::compile`] and then [`Jit::install`] — the
     /// first steps of [`Jit::compile_region`].
-    pub fn translate_region(&mut self, blocks: &[RegionBlock<'_>], opts: RegionOpts) -> Result<RegionJob, VmError> {
+    pub fn translate_region(
+        &mut self,
+        blocks: &[RegionBlock<'_>],
+        opts: RegionOpts,
+    ) -> Result<RegionJob, VmError> {
         self.translate_with(blocks, opts, LoadRetry::default())
     }
 
@@ -117,8 +122,10 @@ impl Jit {
         let mut ctx = module.make_context();
         let frontend = module.target_config();
         let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
-        let mut alloc = Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
-        let selects = codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
+        let mut alloc =
+            Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
+        let selects =
+            codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
         if dump {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
             ctx.set_disasm(true);
@@ -188,7 +195,11 @@ impl Jit {
 
     /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
     /// from it by direct branches) into one translation, as [`Jit::install`] makes it.
-    pub fn compile_region(&mut self, blocks: &[RegionBlock<'_>], opts: RegionOpts) -> Result<RegionId, VmError> {
+    pub fn compile_region(
+        &mut self,
+        blocks: &[RegionBlock<'_>],
+        opts: RegionOpts,
+    ) -> Result<RegionId, VmError> {
         let mut opts = opts;
         // Loads whose host faults an earlier attempt could not redirect: first their base is
         // loaded earlier, then they keep their probe, and after three attempts every load does.
@@ -200,7 +211,11 @@ impl Jit {
             job.compile();
             let result = match job.outcome {
                 Some(Outcome::Unredirectable(bad)) => {
-                    tracing::debug!(entry_pc = job.entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
+                    tracing::debug!(
+                        entry_pc = job.entry_pc,
+                        loads = bad.count_ones(),
+                        "probe-less loads not redirectable"
+                    );
                     retry.probed |= bad & retry.base_first;
                     retry.base_first |= bad;
                     if let Some(fm) = opts.fast_mem.as_mut().filter(|_| attempts >= 3) {

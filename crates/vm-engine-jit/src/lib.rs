@@ -17,7 +17,9 @@
 //! translations and an indirect-jump lookup table (see [`codegen`]); [`Jit::enter`] runs
 //! translations until one needs the runtime; [`Jit::link`], [`Jit::invalidate`] and
 //! [`Jit::flush`] manage the code cache; [`Jit::region_code`] shows a translation's host code
-//! (for `vm -d out_asm`).
+//! (for `vm -d out_asm`). A translation can also be made in steps ([`Jit::translate_region`],
+//! [`RegionJob::compile`], [`Jit::install`]) so that the expensive middle one runs on another
+//! thread (the runtime's background compiler; see the `compile` module).
 //!
 //! FP arithmetic (RNE) runs inline on the SSE unit, with the guest's `fflags` accrued in MXCSR
 //! (`vm_fpu::env`; see `codegen::fp`); other rounding modes run the interpreter's code for

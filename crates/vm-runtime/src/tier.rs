@@ -781,7 +781,8 @@ mod tests {
     #[test]
     fn without_the_background_compiler_a_region_is_installed_at_once() {
         let (mut mem, mut cache, _, idx) = setup();
-        let mut tier = Tiering::for_mode(ExecMode::Hybrid, &JitConfig::default(), false, false).unwrap().unwrap();
+        let mut tier =
+            Tiering::for_mode(ExecMode::Hybrid, &JitConfig::default(), false, false).unwrap().unwrap();
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(cache.get(idx).pending, 0);
