@@ -10,7 +10,8 @@
 #                QEMU=path (default qemu-riscv64); STARTUP_REPS (default 5*N).
 #
 # What it does:
-#   1. builds guests/bench/linux/build/NAME.x86_64 (native, gcc -O2 -static) if missing;
+#   1. builds guests/bench/linux/build/NAME.x86_64 (native, gcc -O2 -static) and
+#      NAME.x86_64-scalar (the same with -fno-tree-vectorize) if missing;
 #   2. builds vm with `cargo build --release` (target/release/vm);
 #   3. for each repetition, for each kernel, runs each engine in turn (round-robin, so drift in
 #      machine load hits all engines alike):
@@ -19,6 +20,8 @@
 #        hybrid  vm run --mode hybrid ...
 #        qemu    qemu-riscv64 NAME.rv64
 #        native  build/NAME.x86_64
+#        scalar  build/NAME.x86_64-scalar (native without auto-vectorization: the ceiling for a
+#                translator emitting scalar code, as this one and QEMU do)
 #      timing the wall clock of the whole process (bash date +%s.%N before and after);
 #   4. prints the median seconds per (kernel, engine), then ratios.
 # Correctness: each run's "checksum" stdout line must equal the native binary's, else the cell
@@ -29,6 +32,7 @@
 # Ratios (all time ratios, "x" = times as fast / slow):
 #   qemu/jit, qemu/hybrid   > 1 means the JIT / hybrid engine beats qemu
 #   native/jit, native/hyb  fraction of native speed, as a percentage
+#   qemu/scalar             the qemu/jit a translator would reach at native scalar speed
 #   interp/qemu             how many times slower the interpreter is than qemu
 # Exit status: 0 unless setup fails (WRONG or n/a cells do not change it).
 set -euo pipefail
@@ -37,7 +41,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/guests/bench/linux
 hello=$root/guests/linux/bin/hello.rv64
 ALL_KERNELS=(intkernel fpkernel memkernel branchy syscalls)
-ENGINES=(interp jit hybrid qemu native)
+ENGINES=(interp jit hybrid qemu native scalar)
 QEMU=${QEMU:-qemu-riscv64}
 
 reps=3 timeout_s=900 keep_dir="" kernels=("${ALL_KERNELS[@]}")
@@ -66,7 +70,7 @@ fi
 
 # 1. native reference binaries
 for k in "${kernels[@]}"; do
-    if [ ! -x "$bench/build/$k.x86_64" ]; then
+    if [ ! -x "$bench/build/$k.x86_64" ] || [ ! -x "$bench/build/$k.x86_64-scalar" ]; then
         echo "building native kernels (guests/bench/linux/build.sh --native-only)" >&2
         "$bench/build.sh" --native-only >&2
         break
@@ -89,6 +93,7 @@ engine_cmd() {
     interp | jit | hybrid) cmd=("$VM" run --mode "$e" "$guest") ;;
     qemu) cmd=("$QEMU" "$guest") ;;
     native) cmd=("$bench/build/$k.x86_64") ;;
+    scalar) cmd=("$bench/build/$k.x86_64-scalar") ;;
     esac
 }
 
@@ -128,7 +133,7 @@ total=$(((${#kernels[@]} * ${#ENGINES[@]}) * reps))
 n=0
 for ((i = 1; i <= reps; i++)); do
     for k in "${kernels[@]}"; do
-        for e in native interp jit hybrid qemu; do
+        for e in native interp jit hybrid qemu scalar; do
             n=$((n + 1))
             printf '\r[%d/%d] rep %d %-10s %-7s' "$n" "$total" "$i" "$k" "$e" >&2
             run_one "$k" "$e" "$i"
@@ -162,35 +167,37 @@ echo "vm: $VM"
 echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cpus; $($QEMU --version 2>/dev/null | head -1)"
 echo "median wall seconds of $reps runs (startup row: $startup_reps runs)"
 echo
-printf '| %-10s | %8s | %8s | %8s | %8s | %8s |\n' kernel interp jit hybrid qemu native
-printf '|%s|%s|%s|%s|%s|%s|\n' ------------ ---------- ---------- ---------- ---------- ----------
+printf '| %-10s | %8s | %8s | %8s | %8s | %8s | %8s |\n' kernel interp jit hybrid qemu native scalar
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------ ---------- ---------- ---------- ---------- ---------- ----------
 declare -A med
 for k in "${kernels[@]}" hello; do
     row=()
     for e in "${ENGINES[@]}"; do
-        if [ "$k" = hello ] && [ "$e" = native ]; then c=-; else c=$(cell "$k" "$e"); fi
+        if [ "$k" = hello ] && { [ "$e" = native ] || [ "$e" = scalar ]; }; then c=-; else c=$(cell "$k" "$e"); fi
         med[$k/$e]=$c
         row+=("$c")
     done
     label=$k
     [ "$k" = hello ] && label="hello*"
-    printf '| %-10s | %8s | %8s | %8s | %8s | %8s |\n' "$label" "${row[@]}"
+    printf '| %-10s | %8s | %8s | %8s | %8s | %8s | %8s |\n' "$label" "${row[@]}"
 done
 echo "* startup: guests/linux/bin/hello.rv64 (static), no native build"
 echo
-printf '| %-10s | %9s | %11s | %10s | %13s | %11s |\n' kernel qemu/jit qemu/hybrid native/jit native/hybrid interp/qemu
-printf '|%s|%s|%s|%s|%s|%s|\n' ------------ ----------- ------------- ------------ --------------- -------------
+printf '| %-10s | %9s | %11s | %10s | %13s | %11s | %11s |\n' kernel qemu/jit qemu/hybrid native/jit native/hybrid interp/qemu qemu/scalar
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------ ----------- ------------- ------------ --------------- ------------- -------------
 for k in "${kernels[@]}" hello; do
     label=$k
     [ "$k" = hello ] && label="hello*"
-    printf '| %-10s | %9s | %11s | %10s | %13s | %11s |\n' "$label" \
+    printf '| %-10s | %9s | %11s | %10s | %13s | %11s | %11s |\n' "$label" \
         "$(ratio "${med[$k/qemu]}" "${med[$k/jit]}" '%.2fx')" \
         "$(ratio "${med[$k/qemu]}" "${med[$k/hybrid]}" '%.2fx')" \
         "$(ratio "${med[$k/native]}" "${med[$k/jit]}" '%.1f%%' 100)" \
         "$(ratio "${med[$k/native]}" "${med[$k/hybrid]}" '%.1f%%' 100)" \
-        "$(ratio "${med[$k/interp]}" "${med[$k/qemu]}" '%.2fx')"
+        "$(ratio "${med[$k/interp]}" "${med[$k/qemu]}" '%.2fx')" \
+        "$(ratio "${med[$k/qemu]}" "${med[$k/scalar]}" '%.2fx')"
 done
 echo "qemu/X > 1: X is faster than qemu; native/X: X's speed as a % of native; interp/qemu: interp slowdown vs qemu"
+echo "qemu/scalar: what qemu/jit would be if translated code ran as fast as native code without SIMD"
 
 notes=()
 for key in "${!status[@]}"; do

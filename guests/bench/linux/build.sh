@@ -3,6 +3,8 @@
 #   NAME.rv64          riscv64-linux-gnu-gcc -O2 -static   (checked in; reproducible: fixed
 #                      object names, no build id, paths relative to this directory)
 #   build/NAME.x86_64  gcc -O2 -static, native reference    (not checked in; build/ is ignored)
+#   build/NAME.x86_64-scalar  the same with -fno-tree-vectorize: native code without SIMD, the
+#                      ceiling for a translator that, like this one and QEMU, emits scalar code
 # then runs every native binary and the riscv64 one under qemu-riscv64 (if present) and fails
 # unless both print the same checksum. Options:
 #   --native-only   build only build/NAME.x86_64 (no cross compiler needed, no verification)
@@ -32,6 +34,8 @@ for k in "${KERNELS[@]}"; do
     fi
     "$HOSTCC" "${COMMON[@]}" -c "$k.c" -o build/$k.x86_64.o
     "$HOSTCC" -static -o "build/$k.x86_64" build/$k.x86_64.o -lm
+    "$HOSTCC" "${COMMON[@]}" -fno-tree-vectorize -c "$k.c" -o build/$k.x86_64-scalar.o
+    "$HOSTCC" -static -o "build/$k.x86_64-scalar" build/$k.x86_64-scalar.o -lm
 done
 echo "built: ${KERNELS[*]}"
 
@@ -43,11 +47,12 @@ fi
 fail=0
 for k in "${KERNELS[@]}"; do
     native=$(build/$k.x86_64 | grep checksum)
+    scalar=$(build/$k.x86_64-scalar | grep checksum)
     rv=$(qemu-riscv64 "./$k.rv64" | grep checksum)
-    if [ "$native" = "$rv" ]; then
+    if [ "$native" = "$rv" ] && [ "$scalar" = "$rv" ]; then
         echo "ok    $native"
     else
-        echo "DIFF  $k: native '$native' vs riscv64 '$rv'" >&2
+        echo "DIFF  $k: native '$native', scalar '$scalar' vs riscv64 '$rv'" >&2
         fail=1
     fi
 done
