@@ -80,12 +80,7 @@ impl BareMetal {
             max_insns: config.max_insns,
             tracer: if config.trace { Some(Tracer::new(Box::new(std::io::stderr()))) } else { None },
             stats: VmStats { engine: engine_name(config.exec_mode).into(), ..Default::default() },
-            tier: Tiering::for_mode(
-                config.exec_mode,
-                &config.jit,
-                config.max_insns.is_some(),
-                config.background_compile,
-            )?,
+            tier: Tiering::for_config(config)?,
         })
     }
 

@@ -36,20 +36,21 @@
 //! not fit, every translation is dropped and compilation starts over (a generational collector
 //! is future work). Translations covering guest code that changes are invalidated.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use vm_core::{CpuState, FastMem, Mmu};
-use vm_core::{ExecMode, JitConfig, VmError};
-use vm_engine_jit::{
-    dispatch_table_fits, EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts,
-};
+use vm_core::{ExecMode, JitConfig, VmConfig, VmError};
+use vm_engine_jit::{EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts};
 use vm_interp::{CsrHandler, Exception};
-use vm_ir::{CsrOp, Terminator};
+use vm_ir::CsrOp;
 
 use crate::cache::{BlockCache, CachedBlock};
 use crate::compiler::Compiler;
 use crate::engine::{insn_of_op, Csrs};
+
+mod region;
+pub(crate) use region::is_return;
 
 /// Hybrid mode interprets `jit_threshold` times this many instructions before it compiles
 /// anything (100,000 for the default threshold of 100: under a millisecond); jit mode runs
@@ -83,60 +84,6 @@ fn release(cache: &mut BlockCache, picked: &[u32], dropped: bool) {
         b.pending = b.pending.saturating_sub(1);
         b.targets_inlined &= !dropped;
     }
-}
-
-/// Whether `jalr x0, off(base)` is a return (`ret` uses `ra`; `t0` is the alternate link).
-pub(crate) fn is_return(base: u8, off: i64) -> bool {
-    off == 0 && matches!(base, 1 | 5)
-}
-
-/// The blocks of `picked` (the first is the region's entry, which stays) from which one of the
-/// `dispatch` blocks can be reached along the region's edges: direct jumps and branches, and
-/// a dispatch's recorded targets.
-fn dispatch_loop(cache: &BlockCache, picked: Vec<u32>, dispatch: &[u32]) -> Vec<u32> {
-    let nodes: Vec<(u64, Vec<u64>)> = picked
-        .iter()
-        .map(|&i| {
-            let b = cache.get(i);
-            let succ = match &b.lifted.block.term {
-                Terminator::JumpInd { .. } if dispatch.contains(&i) => b.ind_targets.clone(),
-                t => t.jump_targets(),
-            };
-            (b.lifted.block.start_pc, succ)
-        })
-        .collect();
-    let seeds = dispatch.iter().map(|&i| cache.get(i).lifted.block.start_pc).collect();
-    let keep = leads_to(&nodes, seeds);
-    let entry = picked[0];
-    picked
-        .into_iter()
-        .zip(&nodes)
-        .filter(|(i, (pc, _))| *i == entry || keep.contains(pc))
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// The pcs of `nodes` (each a block's pc and its successors' pcs) from which a pc in `seeds`
-/// can be reached, the seeds included.
-fn leads_to(nodes: &[(u64, Vec<u64>)], mut seeds: HashSet<u64>) -> HashSet<u64> {
-    loop {
-        let before = seeds.len();
-        for (pc, succ) in nodes {
-            if succ.iter().any(|s| seeds.contains(s)) {
-                seeds.insert(*pc);
-            }
-        }
-        if seeds.len() == before {
-            return seeds;
-        }
-    }
-}
-
-/// `b` is a dispatch whose targets a translation already holds, and `b` has a translation of its
-/// own to chain to (normally that one): another region leaves to it rather than copy it, since
-/// the copy would go through the lookup table at every dispatch.
-fn runs_own_dispatch(b: &CachedBlock) -> bool {
-    b.targets_inlined && b.compiled.is_some()
 }
 
 /// The engine's name in statistics.
@@ -251,6 +198,13 @@ impl<C: Csrs> CsrHandler for JitCsrs<'_, C> {
 }
 
 impl Tiering {
+    /// The tiering a machine built from `config` runs with (see [`Tiering::for_mode`]): its
+    /// execution mode and JIT tunables, the precise limit when it sets `max_insns`, and its
+    /// `background_compile` choice.
+    pub fn for_config(config: &VmConfig) -> Result<Option<Tiering>, VmError> {
+        Self::for_mode(config.exec_mode, &config.jit, config.max_insns.is_some(), config.background_compile)
+    }
+
     /// The tiering for `mode`, or `None` for the interpreter alone. Errors for modes that do
     /// not run RISC-V guests, a JIT that is switched off, or a code cache too small.
     ///
@@ -343,91 +297,6 @@ impl Tiering {
     /// What compiled code counted (chained exits, indirect lookups).
     pub fn counters(&self) -> JitCounters {
         self.jit.as_ref().map(Jit::counters).unwrap_or_default()
-    }
-
-    /// The blocks of the region starting at cache block `idx`: the blocks that ran and that its
-    /// direct jumps and branches reach, and the targets its indirect jumps took — a bytecode
-    /// interpreter's dispatch loop then runs in one region. That happens once per dispatch
-    /// block and only if every target fits (large handlers, as in Lua, made every region the
-    /// size limit at a high compile cost for little gain). Such a region keeps only the loop:
-    /// blocks that lead back to a dispatch (not the rarely run paths out of the handlers, such
-    /// as the way to `exit`, which made it slower).
-    ///
-    /// With threshold 0 nothing has run yet, so it takes the blocks its branches reach whether
-    /// they ran or not (compiling ahead, as a whole-program JIT would; the differential tests
-    /// use this to put random code into regions).
-    fn gather<M: Mmu>(&self, cache: &mut BlockCache, mem: &mut M, idx: u32) -> Vec<u32> {
-        if let Some((picked, dispatch)) = self.gather_with(cache, mem, idx, true) {
-            if dispatch.is_empty() {
-                return picked;
-            }
-            let picked = dispatch_loop(cache, picked, &dispatch);
-            for i in dispatch {
-                cache.get_mut(i).targets_inlined = true;
-            }
-            return picked;
-        }
-        self.gather_with(cache, mem, idx, false).map(|(p, _)| p).unwrap_or_else(|| vec![idx])
-    }
-
-    /// [`Tiering::gather`] following indirect-jump targets if `expand`; `None` if some target
-    /// did not fit. Also returns the dispatch blocks whose targets it followed.
-    fn gather_with<M: Mmu>(
-        &self,
-        cache: &mut BlockCache,
-        mem: &mut M,
-        idx: u32,
-        expand: bool,
-    ) -> Option<(Vec<u32>, Vec<u32>)> {
-        let mut picked = vec![idx];
-        let mut dispatch = Vec::new();
-        let mut ops = cache.get(idx).lifted.block.ops.len();
-        let mut next = 0;
-        let (mut max_blocks, mut max_ops) = (MAX_REGION_BLOCKS, MAX_REGION_OPS);
-        while next < picked.len() && picked.len() < max_blocks {
-            let b = cache.get(picked[next]);
-            next += 1;
-            let (succ, targets) = match b.lifted.block.term {
-                // Not returns (`jalr x0, 0(ra|t0)`): their targets are call sites, which
-                // would pull whole callers in.
-                Terminator::JumpInd { base, off }
-                    if expand
-                        && !is_return(base.0, off)
-                        && dispatch_table_fits(&b.ind_targets)
-                        && !b.targets_inlined =>
-                {
-                    dispatch.push(picked[next - 1]);
-                    (max_blocks, max_ops) = (MAX_DISPATCH_REGION_BLOCKS, MAX_DISPATCH_REGION_OPS);
-                    (b.ind_targets.clone(), true)
-                }
-                ref t => (t.jump_targets(), false),
-            };
-            for pc in succ {
-                if cache.is_break(pc) {
-                    // The run loop must stop in front of a breakpoint: leave it out.
-                    continue;
-                }
-                // Only paths that ran (whose blocks the cache has), unless nothing has to.
-                let i = if self.threshold == 0 { Some(cache.lookup(pc, mem)) } else { cache.peek(pc) };
-                let Some(i) = i else { continue };
-                if runs_own_dispatch(cache.get(i)) {
-                    continue;
-                }
-                if !self.worth_compiling(&cache.get(i).lifted.block) || picked.contains(&i) {
-                    continue;
-                }
-                let n = cache.get(i).lifted.block.ops.len();
-                if picked.len() >= max_blocks || ops + n > max_ops {
-                    if targets {
-                        return None;
-                    }
-                    continue;
-                }
-                ops += n;
-                picked.push(i);
-            }
-        }
-        Some((picked, dispatch))
     }
 
     /// Compile the region starting at cache block `idx` (in jit mode, at its first run, the
@@ -577,6 +446,15 @@ impl Tiering {
             self.compile_time += job.compile_time();
             let Some(p) = self.pending.remove(&id) else { continue };
             release(cache, &p.picked, false);
+            if self.jit().code_bytes() >= self.cache_size {
+                // Full, as at `compile_or_submit`: the regions in flight were made for this
+                // cache, so they go too, and hot blocks compile again into the empty one.
+                if let Err(e) = self.flush(cache) {
+                    tracing::warn!("dropping the code cache failed: {e}");
+                }
+                self.full_flushes += 1;
+                continue;
+            }
             let start = Instant::now();
             let result = match self.jit().install(job) {
                 Ok(Some(rid)) => {
@@ -654,17 +532,14 @@ impl Tiering {
         if !doomed.is_empty() {
             tracing::debug!("guest code in {lo:#x}..{hi:#x} changed: {} translations dropped", doomed.len());
         }
-        let stale: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.ranges.iter().any(|&(s, e)| s < hi && lo < e))
-            .map(|(&id, _)| id)
-            .collect();
-        for id in stale {
-            // The compiler's result will find no entry and be dropped.
-            let p = self.pending.remove(&id).expect("listed above");
-            release(cache, &p.picked, true);
-        }
+        // A stale region's compiled result will find no entry and be dropped.
+        self.pending.retain(|_, p| {
+            let stale = p.ranges.iter().any(|&(s, e)| s < hi && lo < e);
+            if stale {
+                release(cache, &p.picked, true);
+            }
+            !stale
+        });
         for id in doomed {
             let info = self.regions.remove(&id).expect("listed above");
             self.jit().invalidate(id);
@@ -779,6 +654,23 @@ mod tests {
     }
 
     #[test]
+    fn a_region_finished_into_a_full_code_cache_flushes_it_instead_of_overfilling() {
+        let (mut mem, mut cache, mut tier, idx) = setup();
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        // The cache fills up (here: shrinks) while the region compiles.
+        tier.cache_size = 0;
+        collect_when_done(&mut tier, &mut cache, &mut mem);
+        assert_eq!((tier.translations, tier.full_flushes), (0, 1));
+        assert_eq!((cache.get(idx).compiled, cache.get(idx).pending), (None, 0));
+        assert!(tier.pending.is_empty());
+        // The block compiles again into the emptied cache.
+        tier.cache_size = MIN_CODE_CACHE;
+        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        collect_when_done(&mut tier, &mut cache, &mut mem);
+        assert!(cache.get(idx).compiled.is_some());
+    }
+
+    #[test]
     fn without_the_background_compiler_a_region_is_installed_at_once() {
         let (mut mem, mut cache, _, idx) = setup();
         let mut tier =
@@ -786,23 +678,5 @@ mod tests {
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(cache.get(idx).pending, 0);
-    }
-
-    /// A dispatch at 0x10 with handlers 0x20 (back to it) and 0x30 (back, or on to 0x40, the
-    /// way out, which goes on to 0x50): the loop is the dispatch and both handlers.
-    #[test]
-    fn a_dispatch_loop_is_the_blocks_that_lead_back_to_the_dispatch() {
-        let nodes = vec![
-            (0x10, vec![0x20, 0x30]),
-            (0x20, vec![0x10]),
-            (0x30, vec![0x10, 0x40]),
-            (0x40, vec![0x50]),
-            (0x50, vec![]),
-        ];
-        let keep = leads_to(&nodes, HashSet::from([0x10]));
-        assert_eq!(keep, HashSet::from([0x10, 0x20, 0x30]));
-        // Reached only through a later block: found on a later pass.
-        let nodes = vec![(0x60, vec![0x70]), (0x70, vec![0x80]), (0x80, vec![0x10])];
-        assert_eq!(leads_to(&nodes, HashSet::from([0x10])), HashSet::from([0x10, 0x60, 0x70, 0x80]));
     }
 }
