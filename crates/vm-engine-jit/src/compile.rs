@@ -37,6 +37,8 @@ pub struct RegionJob {
     dump: bool,
     /// [`Jit::flushes`] when translated.
     epoch: u64,
+    /// What it was translated with.
+    retry: LoadRetry,
     outcome: Option<Outcome>,
     compile_time: Duration,
 }
@@ -48,6 +50,16 @@ impl std::fmt::Debug for RegionJob {
             .field("compiled", &self.outcome.is_some())
             .finish()
     }
+}
+
+/// What [`Jit::install`] made of a job.
+#[derive(Debug)]
+pub enum Installed {
+    /// A translation.
+    Region(RegionId),
+    /// None: some probe-less loads could not have their host faults redirected. Translate the
+    /// region again with this ([`Jit::translate_region_again`]).
+    Again(LoadRetry),
 }
 
 /// What [`RegionJob::compile`] made.
@@ -101,10 +113,11 @@ impl Jit {
         blocks: &[RegionBlock<'_>],
         opts: RegionOpts,
     ) -> Result<RegionJob, VmError> {
-        self.translate_with(blocks, opts, LoadRetry::default())
+        self.translate_region_again(blocks, opts, LoadRetry::default())
     }
 
-    fn translate_with(
+    /// [`Jit::translate_region`] after [`Jit::install`] asked for another attempt with `retry`.
+    pub fn translate_region_again(
         &mut self,
         blocks: &[RegionBlock<'_>],
         mut opts: RegionOpts,
@@ -115,8 +128,11 @@ impl Jit {
         if let Some(fm) = opts.fast_mem.as_mut() {
             // Probe-less loads need the fault handler, the block layout that only the
             // optimizing ISA reports, and guest address = offset (see `fault::redirects`).
-            fm.guarded &=
-                fm.lo == 0 && (fm.pages << 12).is_power_of_two() && opts.optimize && fault::available();
+            fm.guarded &= fm.lo == 0
+                && (fm.pages << 12).is_power_of_two()
+                && opts.optimize
+                && fault::available()
+                && !retry.probe_all();
         }
         let module = self.module.as_mut().expect("module present outside flush");
         let mut ctx = module.make_context();
@@ -139,6 +155,7 @@ impl Jit {
             selects,
             dump,
             epoch: self.flushes,
+            retry,
             outcome: None,
             compile_time: Duration::ZERO,
         })
@@ -146,11 +163,11 @@ impl Jit {
 
     /// Make `job` (compiled now if it was not) a translation. With [`RegionOpts::chain`] it
     /// becomes the indirect-jump lookup table's entry for its start pc (unless
-    /// [`RegionOpts::baseline`]). `Ok(None)`: some of its probe-less loads could not have their
-    /// host faults redirected — compile the region again with [`Jit::compile_region`], which
-    /// retries differently. Errors for a job translated before a [`Jit::flush`] and for code
-    /// Cranelift refused.
-    pub fn install(&mut self, mut job: RegionJob) -> Result<Option<RegionId>, VmError> {
+    /// [`RegionOpts::baseline`]). [`Installed::Again`]: some of its probe-less loads could not
+    /// have their host faults redirected — translate the region again with what it says
+    /// ([`Jit::translate_region_again`]; [`Jit::compile_region`] does that itself). Errors for
+    /// a job translated before a [`Jit::flush`] and for code Cranelift refused.
+    pub fn install(&mut self, mut job: RegionJob) -> Result<Installed, VmError> {
         let entry_pc = job.entry_pc;
         if job.epoch != self.flushes {
             return Err(jit_error(format!("block {entry_pc:#x}: translated for a code cache since flushed")));
@@ -161,7 +178,7 @@ impl Jit {
             Outcome::Failed(e) => return Err(jit_error(format!("block {entry_pc:#x}: {e}"))),
             Outcome::Unredirectable(bad) => {
                 tracing::debug!(entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
-                return Ok(None);
+                return Ok(Installed::Again(job.retry.after(bad)));
             }
         };
         let module = self.module.as_mut().expect("module present outside flush");
@@ -190,7 +207,7 @@ impl Jit {
         if job.lookup {
             self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
         }
-        Ok(Some(rid))
+        Ok(Installed::Region(rid))
     }
 
     /// Compile `blocks` (verified by the caller; the first is the entry, the rest are reached
@@ -200,40 +217,19 @@ impl Jit {
         blocks: &[RegionBlock<'_>],
         opts: RegionOpts,
     ) -> Result<RegionId, VmError> {
-        let mut opts = opts;
-        // Loads whose host faults an earlier attempt could not redirect: first their base is
-        // loaded earlier, then they keep their probe, and after three attempts every load does.
-        let (mut retry, mut attempts) = (LoadRetry::default(), 0);
+        let mut retry = LoadRetry::default();
         loop {
-            attempts += 1;
             let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
-            let mut job = self.translate_with(blocks, opts, retry)?;
-            job.compile();
-            let result = match job.outcome {
-                Some(Outcome::Unredirectable(bad)) => {
-                    tracing::debug!(
-                        entry_pc = job.entry_pc,
-                        loads = bad.count_ones(),
-                        "probe-less loads not redirectable"
-                    );
-                    retry.probed |= bad & retry.base_first;
-                    retry.base_first |= bad;
-                    if let Some(fm) = opts.fast_mem.as_mut().filter(|_| attempts >= 3) {
-                        fm.guarded = false;
-                    }
-                    Ok(None)
-                }
-                _ => self.install(job),
-            };
-            match result {
-                Ok(Some(rid)) => return Ok(rid),
-                Ok(None) | Err(_) => {
-                    // Nothing refers to what the failed attempt allocated.
-                    self.ops.truncate(ops_before);
-                    self.chain.truncate(slots_before);
-                    self.slot_target.truncate(slots_before);
-                    result?;
-                }
+            let result = self.translate_region_again(blocks, opts, retry).and_then(|job| self.install(job));
+            if !matches!(result, Ok(Installed::Region(_))) {
+                // Nothing refers to what the failed attempt allocated.
+                self.ops.truncate(ops_before);
+                self.chain.truncate(slots_before);
+                self.slot_target.truncate(slots_before);
+            }
+            match result? {
+                Installed::Region(rid) => return Ok(rid),
+                Installed::Again(next) => retry = next,
             }
         }
     }

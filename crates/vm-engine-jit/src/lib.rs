@@ -72,8 +72,8 @@ use vm_core::{CpuState, FastMem, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit, UserCsrs};
 use vm_ir::{IRBlock, IROp};
 
-pub use codegen::{dispatch_table_fits, RegionBlock, RegionOpts};
-pub use compile::RegionJob;
+pub use codegen::{dispatch_table_fits, LoadRetry, RegionBlock, RegionOpts};
+pub use compile::{Installed, RegionJob};
 pub use context::{JitContext, LookupEntry, RuntimeTable};
 use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT};
 use stubs::Stubs;

@@ -197,7 +197,7 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
         executed += 1;
         if let Some(t) = tier.as_deref_mut() {
             if t.has_compiled() {
-                t.collect(cache, mem);
+                t.collect(cache);
             }
             let b = cache.get_mut(idx);
             if (b.compiled.is_none() || b.baseline) && !b.jit_failed && b.pending == 0 {

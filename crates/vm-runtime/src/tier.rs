@@ -41,7 +41,9 @@ use std::time::{Duration, Instant};
 
 use vm_core::{CpuState, FastMem, Mmu};
 use vm_core::{ExecMode, JitConfig, VmConfig, VmError};
-use vm_engine_jit::{EnterEnv, Jit, JitCounters, RegionBlock, RegionExit, RegionId, RegionOpts};
+use vm_engine_jit::{
+    EnterEnv, Installed, Jit, JitCounters, LoadRetry, RegionBlock, RegionExit, RegionId, RegionOpts,
+};
 use vm_interp::{CsrHandler, Exception};
 use vm_ir::CsrOp;
 
@@ -326,11 +328,28 @@ impl Tiering {
             self.flush(cache)?;
             self.full_flushes += 1;
         }
-        let fast_mem = *self.fast_mem.get_or_insert_with(|| mem.fast_mem());
+        self.fast_mem.get_or_insert_with(|| mem.fast_mem());
         let baseline = self.baseline_first() && cache.get(idx).compiled.is_none();
         // jit mode without baselines has nothing to run while a region compiles.
         let background = background && !baseline && !(self.jit_mode && self.threshold == 0);
         let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
+        let how = if background { Some(LoadRetry::default()) } else { None };
+        self.translate(cache, idx, picked, baseline, how, start)
+    }
+
+    /// Translate the region of blocks `picked` (entry `idx`; a `baseline` is `[idx]`) and
+    /// compile it here, or, with `background` set, hand it to the compiler (translated with
+    /// that [`LoadRetry`]). `start`: when work on it began on this thread.
+    fn translate(
+        &mut self,
+        cache: &mut BlockCache,
+        idx: u32,
+        picked: Vec<u32>,
+        baseline: bool,
+        background: Option<LoadRetry>,
+        start: Instant,
+    ) -> Result<(), VmError> {
+        let fast_mem = self.fast_mem.flatten();
         // Per op of each block: its instruction's index in the block (for the CSR handler) and
         // its guest pc (for if-conversion).
         let (csr_index, op_pcs): (Vec<Vec<u32>>, Vec<Vec<u64>>) = picked
@@ -375,8 +394,8 @@ impl Tiering {
             baseline,
         };
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
-        if background {
-            let job = self.jit().translate_region(&blocks, opts);
+        if let Some(retry) = background {
+            let job = self.jit().translate_region_again(&blocks, opts, retry);
             drop(blocks);
             let id = self.next_job;
             self.compiler.submit(id, job?)?;
@@ -439,9 +458,10 @@ impl Tiering {
     }
 
     /// Install the regions the background compiler finished (dropping those whose guest code
-    /// changed meanwhile). One that cannot be installed as compiled is compiled again here; a
-    /// region that fails leaves its entry block interpreted, as at [`Tiering::compile_at`].
-    pub(crate) fn collect<M: Mmu>(&mut self, cache: &mut BlockCache, mem: &mut M) {
+    /// changed meanwhile). One that cannot be installed as compiled (the JIT asks for another
+    /// attempt, see [`Installed::Again`]) is translated again and handed back to the compiler;
+    /// a region that fails leaves its entry block interpreted, as at [`Tiering::compile_at`].
+    pub(crate) fn collect(&mut self, cache: &mut BlockCache) {
         while let Some((id, job)) = self.compiler.take() {
             self.compile_time += job.compile_time();
             let Some(p) = self.pending.remove(&id) else { continue };
@@ -457,18 +477,15 @@ impl Tiering {
             }
             let start = Instant::now();
             let result = match self.jit().install(job) {
-                Ok(Some(rid)) => {
+                Ok(Installed::Region(rid)) => {
                     self.adopt(cache, p.idx, rid, p.picked.len(), p.ranges, false, p.spent + start.elapsed());
                     Ok(())
                 }
-                // Some loads' host faults could not be redirected: compile here, which retries.
-                Ok(None) => {
-                    self.compile_time += p.spent + start.elapsed();
-                    for &i in &p.picked {
-                        // Its dispatches may be inlined again.
-                        cache.get_mut(i).targets_inlined = false;
-                    }
-                    self.compile_or_submit(cache, mem, p.idx, false)
+                // Some loads' host faults could not be redirected: the same blocks go back to
+                // the compiler, translated as the JIT asks (the guest runs on meanwhile).
+                Ok(Installed::Again(retry)) => {
+                    self.compile_time += p.spent;
+                    self.translate(cache, p.idx, p.picked, false, Some(retry), start)
                 }
                 Err(e) => {
                     self.compile_time += p.spent + start.elapsed();
@@ -601,13 +618,13 @@ mod tests {
     }
 
     /// Wait (at most a minute) for the compiler to finish a job, then collect.
-    fn collect_when_done(tier: &mut Tiering, cache: &mut BlockCache, mem: &mut PhysMem) {
+    fn collect_when_done(tier: &mut Tiering, cache: &mut BlockCache) {
         let start = Instant::now();
         while !tier.has_compiled() {
             assert!(start.elapsed() < Duration::from_secs(60), "the compiler never finished");
             std::thread::sleep(Duration::from_millis(1));
         }
-        tier.collect(cache, mem);
+        tier.collect(cache);
     }
 
     #[test]
@@ -618,7 +635,7 @@ mod tests {
         assert_eq!(cache.get(idx).compiled, None);
         assert_eq!(cache.get(idx).pending, 1);
         assert_eq!(tier.translations, 0);
-        collect_when_done(&mut tier, &mut cache, &mut mem);
+        collect_when_done(&mut tier, &mut cache);
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(cache.get(idx).pending, 0);
         assert_eq!((tier.translations, tier.compiled), (1, 1));
@@ -632,7 +649,7 @@ mod tests {
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
         crate::engine::invalidate(&mut cache, Some(&mut tier), 0x1004, 0x1006);
         assert!(tier.pending.is_empty());
-        collect_when_done(&mut tier, &mut cache, &mut mem);
+        collect_when_done(&mut tier, &mut cache);
         assert_eq!(tier.translations, 0, "the stale translation was installed");
         // The block is translated again from memory, with nothing pending or compiled.
         let again = cache.lookup(0x1000, &mut mem);
@@ -648,7 +665,7 @@ mod tests {
         assert_eq!(cache.get(idx).pending, 0);
         assert!(!tier.has_compiled());
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
-        collect_when_done(&mut tier, &mut cache, &mut mem);
+        collect_when_done(&mut tier, &mut cache);
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(tier.translations, 1);
     }
@@ -659,14 +676,14 @@ mod tests {
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
         // The cache fills up (here: shrinks) while the region compiles.
         tier.cache_size = 0;
-        collect_when_done(&mut tier, &mut cache, &mut mem);
+        collect_when_done(&mut tier, &mut cache);
         assert_eq!((tier.translations, tier.full_flushes), (0, 1));
         assert_eq!((cache.get(idx).compiled, cache.get(idx).pending), (None, 0));
         assert!(tier.pending.is_empty());
         // The block compiles again into the emptied cache.
         tier.cache_size = MIN_CODE_CACHE;
         tier.compile_at(&mut cache, &mut mem, idx).unwrap();
-        collect_when_done(&mut tier, &mut cache, &mut mem);
+        collect_when_done(&mut tier, &mut cache);
         assert!(cache.get(idx).compiled.is_some());
     }
 

@@ -223,14 +223,34 @@ fn guest_flags() -> MemFlagsData {
 }
 
 /// Loads from guarded memory (by number, bit `i` for the `i`-th) whose host faults an earlier
-/// attempt at a translation could not redirect (the `fault` module), and what to do about it.
+/// attempt at a translation could not redirect (the `fault` module), and what to do about it:
+/// what [`crate::Jit::install`] asks a region to be translated again with.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct LoadRetry {
+pub struct LoadRetry {
     /// Load the guest-memory base in the bounds test's block, so that nothing comes before the
     /// load in its own block (the base was reloaded there).
-    pub base_first: u128,
+    pub(crate) base_first: u128,
     /// Keep the table probe (the allocator still put something before the load).
-    pub probed: u128,
+    pub(crate) probed: u128,
+    /// Failed attempts so far.
+    attempts: u8,
+}
+
+impl LoadRetry {
+    /// The next attempt after this one left loads `bad` unredirectable: their base is loaded
+    /// earlier first, then they keep their probe, and after three attempts every load does.
+    pub(crate) fn after(self, bad: u128) -> LoadRetry {
+        LoadRetry {
+            base_first: self.base_first | bad,
+            probed: self.probed | (bad & self.base_first),
+            attempts: self.attempts.saturating_add(1),
+        }
+    }
+
+    /// Every load keeps its probe.
+    pub(crate) fn probe_all(&self) -> bool {
+        self.attempts >= 3
+    }
 }
 
 /// Flags with trap code `code`: for a guest load from guarded memory (checked only for
@@ -694,4 +714,21 @@ pub(crate) fn out_of_line(op: &vm_ir::IROp) -> bool {
     let mut fp = false;
     op.visit_slots(&mut |slot, _| fp |= matches!(slot, Slot::Fp(_)));
     fp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoadRetry;
+
+    /// A load that stays unredirectable first has its base loaded earlier, then keeps its
+    /// probe; after three failed attempts every load keeps its probe.
+    #[test]
+    fn a_load_retry_escalates_per_load_then_for_all() {
+        let first = LoadRetry::default().after(0b01);
+        assert_eq!((first.base_first, first.probed, first.probe_all()), (0b01, 0, false));
+        let second = first.after(0b11);
+        assert_eq!((second.base_first, second.probed, second.probe_all()), (0b11, 0b01, false));
+        let third = second.after(0b10);
+        assert_eq!((third.base_first, third.probed, third.probe_all()), (0b11, 0b11, true));
+    }
 }
