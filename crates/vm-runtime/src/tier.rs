@@ -26,7 +26,9 @@
 //! Regions compile on a background thread (the `compiler` module) while the guest runs on,
 //! interpreted or in its baselines: the run loop translates a hot region to Cranelift IR,
 //! hands it over, and installs the machine code at a later block dispatch; the blocks of a
-//! region in flight do not start regions of their own meanwhile. Guest code that changes
+//! region in flight do not start regions of their own meanwhile. A region the JIT cannot
+//! install as compiled (some probe-less loads' host faults would not reach their slow paths)
+//! is translated again as it asks and goes back to the compiler. Guest code that changes
 //! while its region is compiled makes the result be dropped. Baselines, and regions in jit
 //! mode with threshold 0 (which has nothing else to run), compile on the spot, as does
 //! everything when `VmConfig::background_compile` is off (which makes what runs compiled
