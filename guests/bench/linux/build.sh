@@ -5,9 +5,9 @@
 #   build/NAME.x86_64  gcc -O2 -static, native reference    (not checked in; build/ is ignored)
 #   build/NAME.x86_64-scalar  the same with -fno-tree-vectorize: native code without SIMD, the
 #                      ceiling for a translator that, like this one and QEMU, emits scalar code
-# then runs every native binary and the riscv64 one under qemu-riscv64 (if present) and fails
-# unless both print the same checksum. Options:
-#   --native-only   build only build/NAME.x86_64 (no cross compiler needed, no verification)
+# then runs both native binaries and the riscv64 one under qemu-riscv64 (if present) and fails
+# unless all three print the same checksum. Options:
+#   --native-only   build only the two native binaries (no cross compiler needed, no verification)
 #   --no-verify     skip the run-and-compare step
 # Iteration counts are compile-time constants in each source (about 1-2 s natively on x86-64).
 set -euo pipefail
