@@ -50,6 +50,9 @@ pub struct VmStats {
     /// Forward branches over a few ALU instructions that translations compute with selects
     /// (host conditional moves) instead of a branch.
     pub if_converted: u64,
+    /// Translations compiled again (not counted in `translations`) because some of their
+    /// probe-less guest loads could not have a host fault sent to their slow path.
+    pub retranslations: u64,
     /// Translations dropped because guest code changed (fence.i after stores, munmap, …).
     pub invalidations: u64,
     /// Times all compiled code was dropped because the code cache was full.
@@ -133,6 +136,11 @@ impl fmt::Display for VmStats {
             writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
             writeln!(f, "host load faults   {} (sent to the load's slow path)", self.load_faults)?;
             writeln!(f, "if-converted       {} branches (compiled as selects)", self.if_converted)?;
+            writeln!(
+                f,
+                "recompiled         {} translations (loads' host faults not redirectable)",
+                self.retranslations
+            )?;
             writeln!(
                 f,
                 "invalidations      {} translations, {} code-cache flushes",

@@ -178,6 +178,7 @@ impl Jit {
             Outcome::Failed(e) => return Err(jit_error(format!("block {entry_pc:#x}: {e}"))),
             Outcome::Unredirectable(bad) => {
                 tracing::debug!(entry_pc, loads = bad.count_ones(), "probe-less loads not redirectable");
+                self.counters.retranslations += 1;
                 return Ok(Installed::Again(job.retry.after(bad)));
             }
         };

@@ -264,3 +264,37 @@ fn a_register_only_the_slow_path_needs_survives_the_fault() {
     assert_eq!(jcpu, icpu);
     assert_eq!(jit.counters().load_faults, 1);
 }
+
+/// Straight-line loads (none of their blocks dominates the next one's) are redirectable at the
+/// first attempt: the guest-memory base is loaded once at the start, not again in front of
+/// each load, which made nearly every optimized region compile twice. The last load faults
+/// through the host, so the redirects are used too.
+#[test]
+fn straight_line_loads_compile_once() {
+    let pages = [Some(Prot::RW), Some(Prot::NONE), None, None, None, None];
+    let block = vm_ir::parse_block(
+        "block 0x2000:
+            ld x10, x5, 0
+            lw x11, x5, 8
+            lhu x12, x5, 16
+            lb x13, x5, 24
+            add x14, x10, x11
+            ld x15, x5, 32
+            addi x5, x5, 4096
+            ld x16, x5, 0
+            ret",
+    )
+    .unwrap();
+    let mut cpu = CpuState::default();
+    cpu.x[5] = WINDOW + 0x40;
+    let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 3));
+    let (mut jcpu, mut jmem) = (cpu, space(&pages, 3));
+    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+    let mut jit = Jit::new();
+    let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
+    assert!(matches!(iexit, Exit::Fault { op_index: 7, .. }), "{iexit:?}");
+    assert_eq!(jexit, iexit);
+    assert_eq!(jcpu, icpu);
+    assert_eq!(jit.counters().load_faults, 1, "the last load faulted on the host");
+    assert_eq!(jit.counters().retranslations, 0, "compiled at the first attempt");
+}

@@ -472,7 +472,17 @@ impl Gen<'_, '_> {
         }
         self.written = written & !1;
         if let Some(fm) = self.opts.fast_mem {
-            let host = self.ctx_const(offset_of!(JitContext, mem_host));
+            // With probe-less loads the base is loaded once, here, where it cannot move: as a
+            // movable load the optimizer would load it again in every load's own block (the
+            // blocks outside loops do not dominate each other), in front of the load, which
+            // then could not have its host fault redirected (`fault::redirects`) and the whole
+            // region was compiled twice. Now only a base the register allocator spills is
+            // reloaded there (`LoadRetry` deals with those).
+            let host = if fm.guarded {
+                self.load_ctx(offset_of!(JitContext, mem_host))
+            } else {
+                self.ctx_const(offset_of!(JitContext, mem_host))
+            };
             // Only loaded when the table is not at a fixed distance from guest memory.
             let table = if i32::try_from((fm.table as i64).wrapping_sub(fm.host as i64)).is_ok() {
                 host
