@@ -24,6 +24,8 @@ pub struct CachedBlock {
     /// Times the run loop dispatched to the block on the interpreter or to its baseline
     /// translation (the hotness counter).
     pub runs: u32,
+    /// `instret` at its first counted run: how fast `runs` grew says how hot it is.
+    pub first_run: u64,
     /// The translation that starts at this block, once compiled (jit and hybrid modes).
     pub compiled: Option<RegionId>,
     /// `compiled` is jit mode's first-tier translation of this block alone, which the run
@@ -130,6 +132,7 @@ impl BlockCache {
                     lifted,
                     n_insns,
                     runs: 0,
+                    first_run: 0,
                     compiled: None,
                     baseline: false,
                     jit_failed: false,
@@ -255,6 +258,7 @@ mod tests {
             lifted,
             n_insns: 1,
             runs: 0,
+            first_run: 0,
             compiled: None,
             baseline: false,
             jit_failed: false,

@@ -205,12 +205,15 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                 if hot && !t.worth_compiling(&b.lifted.block) {
                     b.jit_failed = true;
                 } else if hot {
-                    if let Err(e) = t.compile_at(cache, mem, idx) {
+                    if let Err(e) = t.compile_at(cache, mem, idx, cpu.instret) {
                         let b = cache.get_mut(idx);
                         tracing::warn!("block {:#x} stays interpreted: {e}", b.lifted.block.start_pc);
                         b.jit_failed = true;
                     }
                 } else {
+                    if b.runs == 0 {
+                        b.first_run = cpu.instret;
+                    }
                     b.runs = b.runs.saturating_add(1);
                 }
             }

@@ -80,6 +80,15 @@ pub const PROMOTED_REGS: u8 = 6;
 /// `MAX_REGION_OPS` ops compiles to well under this).
 pub const MIN_CODE_CACHE: usize = 256 * 1024;
 
+/// Where a region starting at `entry`, hot at `instret`, goes in the background compiler's
+/// queue: the fewer guest instructions its entry took to reach the threshold since its first
+/// run, the sooner. When hot code appears faster than one thread compiles it (a large program
+/// such as sqlite keeps a hundred or more regions waiting), the hottest then stop being
+/// interpreted first instead of waiting behind every region that got hot before them.
+fn priority(entry: &CachedBlock, instret: u64) -> u64 {
+    u64::MAX - instret.saturating_sub(entry.first_run)
+}
+
 /// The blocks `picked` of a region the compiler had are free to start regions again; if the
 /// region was `dropped`, a dispatch among them may be inlined by another region.
 fn release(cache: &mut BlockCache, picked: &[u32], dropped: bool) {
@@ -140,6 +149,17 @@ struct PendingRegion {
     ranges: Vec<(u64, u64)>,
     /// Time spent on it on this thread (translating).
     spent: Duration,
+    /// Its place in the compiler's queue (see [`priority`]).
+    priority: u64,
+}
+
+/// How a region goes to the background compiler.
+#[derive(Clone, Copy, Debug)]
+struct Background {
+    /// What the translation is made with (after a failed attempt: what the JIT asked for).
+    retry: LoadRetry,
+    /// Its place in the queue (see [`priority`]).
+    priority: u64,
 }
 
 /// The JIT side of an engine, present in jit and hybrid modes.
@@ -312,8 +332,9 @@ impl Tiering {
         cache: &mut BlockCache,
         mem: &mut M,
         idx: u32,
+        instret: u64,
     ) -> Result<(), VmError> {
-        self.compile_or_submit(cache, mem, idx, self.background)
+        self.compile_or_submit(cache, mem, idx, instret, self.background)
     }
 
     fn compile_or_submit<M: Mmu>(
@@ -321,6 +342,7 @@ impl Tiering {
         cache: &mut BlockCache,
         mem: &mut M,
         idx: u32,
+        instret: u64,
         background: bool,
     ) -> Result<(), VmError> {
         let start = Instant::now();
@@ -336,20 +358,21 @@ impl Tiering {
         // jit mode without baselines has nothing to run while a region compiles.
         let background = background && !baseline && !(self.jit_mode && self.threshold == 0);
         let picked = if baseline { vec![idx] } else { self.gather(cache, mem, idx) };
-        let how = if background { Some(LoadRetry::default()) } else { None };
+        let how = background
+            .then(|| Background { retry: LoadRetry::default(), priority: priority(cache.get(idx), instret) });
         self.translate(cache, idx, picked, baseline, how, start)
     }
 
     /// Translate the region of blocks `picked` (entry `idx`; a `baseline` is `[idx]`) and
-    /// compile it here, or, with `background` set, hand it to the compiler (translated with
-    /// that [`LoadRetry`]). `start`: when work on it began on this thread.
+    /// compile it here, or, with `background` set, hand it to the compiler as that says.
+    /// `start`: when work on it began on this thread.
     fn translate(
         &mut self,
         cache: &mut BlockCache,
         idx: u32,
         picked: Vec<u32>,
         baseline: bool,
-        background: Option<LoadRetry>,
+        background: Option<Background>,
         start: Instant,
     ) -> Result<(), VmError> {
         let fast_mem = self.fast_mem.flatten();
@@ -397,16 +420,16 @@ impl Tiering {
             baseline,
         };
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();
-        if let Some(retry) = background {
+        if let Some(Background { retry, priority }) = background {
             let job = self.jit().translate_region_again(&blocks, opts, retry);
             drop(blocks);
             let id = self.next_job;
-            self.compiler.submit(id, job?)?;
+            self.compiler.submit(id, job?, priority)?;
             self.next_job += 1;
             for &i in &picked {
                 cache.get_mut(i).pending += 1;
             }
-            self.pending.insert(id, PendingRegion { idx, picked, ranges, spent: start.elapsed() });
+            self.pending.insert(id, PendingRegion { idx, picked, ranges, spent: start.elapsed(), priority });
             return Ok(());
         }
         let result = self.jit().compile_region(&blocks, opts);
@@ -488,7 +511,8 @@ impl Tiering {
                 // the compiler, translated as the JIT asks (the guest runs on meanwhile).
                 Ok(Installed::Again(retry)) => {
                     self.compile_time += p.spent;
-                    self.translate(cache, p.idx, p.picked, false, Some(retry), start)
+                    let again = Background { retry, priority: p.priority };
+                    self.translate(cache, p.idx, p.picked, false, Some(again), start)
                 }
                 Err(e) => {
                     self.compile_time += p.spent + start.elapsed();
@@ -633,7 +657,7 @@ mod tests {
     #[test]
     fn a_region_compiled_in_the_background_is_installed_when_collected() {
         let (mut mem, mut cache, mut tier, idx) = setup();
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         // Handed over: nothing installed yet, and the block starts nothing else meanwhile.
         assert_eq!(cache.get(idx).compiled, None);
         assert_eq!(cache.get(idx).pending, 1);
@@ -649,7 +673,7 @@ mod tests {
     #[test]
     fn a_region_whose_code_changed_while_compiling_is_dropped() {
         let (mut mem, mut cache, mut tier, idx) = setup();
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         crate::engine::invalidate(&mut cache, Some(&mut tier), 0x1004, 0x1006);
         assert!(tier.pending.is_empty());
         collect_when_done(&mut tier, &mut cache);
@@ -662,12 +686,12 @@ mod tests {
     #[test]
     fn a_stopped_compiler_forgets_its_regions_and_starts_again() {
         let (mut mem, mut cache, mut tier, idx) = setup();
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         tier.stop_compiler(&mut cache);
         assert!(tier.pending.is_empty());
         assert_eq!(cache.get(idx).pending, 0);
         assert!(!tier.has_compiled());
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         collect_when_done(&mut tier, &mut cache);
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(tier.translations, 1);
@@ -676,7 +700,7 @@ mod tests {
     #[test]
     fn a_region_finished_into_a_full_code_cache_flushes_it_instead_of_overfilling() {
         let (mut mem, mut cache, mut tier, idx) = setup();
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         // The cache fills up (here: shrinks) while the region compiles.
         tier.cache_size = 0;
         collect_when_done(&mut tier, &mut cache);
@@ -685,7 +709,7 @@ mod tests {
         assert!(tier.pending.is_empty());
         // The block compiles again into the emptied cache.
         tier.cache_size = MIN_CODE_CACHE;
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         collect_when_done(&mut tier, &mut cache);
         assert!(cache.get(idx).compiled.is_some());
     }
@@ -695,7 +719,7 @@ mod tests {
         let (mut mem, mut cache, _, idx) = setup();
         let mut tier =
             Tiering::for_mode(ExecMode::Hybrid, &JitConfig::default(), false, false).unwrap().unwrap();
-        tier.compile_at(&mut cache, &mut mem, idx).unwrap();
+        tier.compile_at(&mut cache, &mut mem, idx, 0).unwrap();
         assert!(cache.get(idx).compiled.is_some());
         assert_eq!(cache.get(idx).pending, 0);
     }
