@@ -124,10 +124,9 @@ impl Jit {
         retry: LoadRetry,
     ) -> Result<RegionJob, VmError> {
         let entry_pc = blocks.first().ok_or_else(|| jit_error("empty region"))?.block.start_pc;
-        let isa: &'static dyn TargetIsa = if opts.optimize { &*shared()?.1.speed } else { self.quick_isa };
         if let Some(fm) = opts.fast_mem.as_mut() {
             // Probe-less loads need the fault handler, the block layout that only the
-            // optimizing ISA reports, and guest address = offset (see `fault::redirects`).
+            // backtracking register allocator's ISAs report, and guest address = offset (see `fault::redirects`).
             fm.guarded &= fm.lo == 0
                 && (fm.pages << 12).is_power_of_two()
                 && opts.optimize
@@ -140,8 +139,14 @@ impl Jit {
         let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
         let mut alloc =
             Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
-        let selects =
+        let made =
             codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
+        let isas = &shared()?.1;
+        let isa: &'static dyn TargetIsa = match (opts.optimize, opts.chain && !made.has_loop) {
+            (false, _) => self.quick_isa,
+            (true, true) => &*isas.lean,
+            (true, false) => &*isas.speed,
+        };
         if dump {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} CLIF:\n{}", ctx.func.display());
             ctx.set_disasm(true);
@@ -152,7 +157,7 @@ impl Jit {
             entry_pc,
             guarded: opts.fast_mem.is_some_and(|f| f.guarded),
             lookup: opts.chain && !opts.baseline,
-            selects,
+            selects: made.selects,
             dump,
             epoch: self.flushes,
             retry,

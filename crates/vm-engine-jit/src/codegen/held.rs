@@ -74,6 +74,7 @@ impl Gen<'_, '_> {
                 }
             }
         }
+        self.has_loop = !loops.is_empty();
         if loops.is_empty() {
             // Straight-line code (often entered once per indirect jump, as in a bytecode
             // interpreter's handlers) would pay the entry loads and exit stores for nothing.

@@ -109,7 +109,9 @@ pub struct RegionOpts {
     /// Most guest registers kept in host registers across the whole region (the ones used
     /// most, loops weighted up); the others are loaded per block and written through.
     pub promote: u8,
-    /// Run Cranelift's optimizer (`opt_level = speed`). Without it a translation compiles
+    /// Compile with the backtracking register allocator, and with Cranelift's optimizer
+    /// (`opt_level = speed`) if the region has a loop or does not [`RegionOpts::chain`] (a
+    /// loop-free region's code runs once per entry). Without either, a translation compiles
     /// in about two thirds of the time.
     pub optimize: bool,
     /// A first-tier translation whose runs the runtime counts, so it must see every entry:
@@ -335,6 +337,8 @@ pub(crate) struct Gen<'a, 'b> {
     shadow: Option<[Option<Value>; NUM_INT_SLOTS]>,
     /// How many branches became selects.
     selects: usize,
+    /// The region has a loop (`promote` found one).
+    has_loop: bool,
 }
 
 /// How a translation counts retired instructions (`RegionOpts::count`).
@@ -371,7 +375,7 @@ pub(crate) fn translate(
     opts: RegionOpts,
     retry: LoadRetry,
     alloc: &mut dyn Allocator,
-) -> usize {
+) -> Translated {
     let ptr = frontend.pointer_type();
     func.signature = region_signature(frontend);
     let mut b = FunctionBuilder::new(func, fctx);
@@ -417,6 +421,7 @@ pub(crate) fn translate(
         hammocks: HashMap::new(),
         shadow: None,
         selects: 0,
+        has_loop: false,
     };
     g.prologue(blocks);
     g.promote(blocks);
@@ -442,14 +447,23 @@ pub(crate) fn translate(
         g.term(&rb.block.term, rb.n_insns, rb.ind_targets);
     }
     g.emit_exit();
-    let selects = g.selects;
+    let made = Translated { selects: g.selects, has_loop: g.has_loop };
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
     if opts.optimize {
         let n = narrow::narrow_params(func);
         tracing::trace!("region {:#x}: {n} block parameters narrowed to 32 bits", blocks[0].block.start_pc);
     }
-    selects
+    made
+}
+
+/// What [`translate`] made besides the function.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Translated {
+    /// Branches compiled as selects.
+    pub selects: usize,
+    /// The region has a loop (only looked for in regions that chain and hold registers).
+    pub has_loop: bool,
 }
 
 impl Gen<'_, '_> {

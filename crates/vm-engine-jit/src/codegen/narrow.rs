@@ -186,7 +186,7 @@ mod tests {
         b.switch_to_block(exit);
         b.ins().return_(&[acc2]);
         b.seal_all_blocks();
-        b.finalize(crate::host_isa("none").expect("host ISA").frontend_config());
+        b.finalize(crate::host_isa(crate::Level::Quick).expect("host ISA").frontend_config());
         func
     }
 
