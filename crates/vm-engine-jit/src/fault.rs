@@ -7,8 +7,9 @@
 //! load helper, which faults the guest or loads). The load and a never-faulting marker load at
 //! the start of its slow path carry a pair of trap codes ([`load_codes`]), so [`redirects`]
 //! finds both in the compiled code, and names the loads not laid out that way (the caller
-//! compiles those again: first with the guest-memory base loaded before the branch, then with
-//! their probe).
+//! compiles those again with their probe). The guest-memory base is in the pinned register
+//! (the trampoline sets it), read before the branch, so it is never reloaded in front of the
+//! load; what still can be is a guest address the register allocator had spilled.
 //!
 //! When one of these loads faults on the host (SIGSEGV: the page is unmapped or the guest may
 //! not load from it), the process's handler ([`available`] installs it) looks the faulting
@@ -86,8 +87,8 @@ impl Drop for Entered<'_> {
 /// no edge moves sit between the branch and the slow path's first instruction. This checks
 /// that the load is the first instruction of its block. Then every register and stack slot is
 /// as the branch left it when the load faults (the faulting load writes nothing), which is
-/// what the slow path expects. Anything before the load — a reload of the guest-memory base,
-/// an edge move — may have overwritten a register that only the slow path still needs (the
+/// what the slow path expects. Anything before the load — a reload of a spilled address, an
+/// edge move — may have overwritten a register that only the slow path still needs (the
 /// status value of its fault exit, say), so such a load is not redirectable.
 ///
 /// (Cranelift's `bb_edges` are not used: in 0.135 they pair successor lists with the wrong

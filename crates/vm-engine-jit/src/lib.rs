@@ -288,6 +288,9 @@ fn host_isa(level: Level) -> Result<OwnedTargetIsa, VmError> {
     flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(jit_error)?;
     // Cranelift's x86-64 tail calls (chaining between translations) rely on frame pointers.
     flags.set("preserve_frame_pointers", "true").map_err(jit_error)?;
+    // The host address of guest memory lives in the pinned register (set by the trampoline):
+    // never spilled, never reloaded in front of a probe-less load.
+    flags.set("enable_pinned_reg", "true").map_err(jit_error)?;
     if level != Level::Quick {
         // Block offsets and edges of the machine code: where a probe-less load's host fault
         // resumes (the `fault` module).

@@ -266,8 +266,9 @@ fn a_register_only_the_slow_path_needs_survives_the_fault() {
 }
 
 /// Straight-line loads (none of their blocks dominates the next one's) are redirectable at the
-/// first attempt: the guest-memory base is loaded once at the start, not again in front of
-/// each load, which made nearly every optimized region compile twice. The last load faults
+/// first attempt: the guest-memory base is in the pinned register, not loaded again in front
+/// of each load (as a movable context load it was, and nearly every optimized region compiled
+/// twice). The last load faults
 /// through the host, so the redirects are used too.
 #[test]
 fn straight_line_loads_compile_once() {

@@ -155,8 +155,15 @@ pub(crate) fn trampoline(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let (ctx, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    // Translations find guest memory in the pinned register (`r15` on x86-64), which the
+    // caller expects preserved (the register allocator never uses it, so nothing else saves
+    // it): kept here around the call.
+    let caller = b.ins().get_pinned_reg(ptr);
+    let host = b.ins().load(ptr, MemFlagsData::trusted(), ctx, ctx_offset(offset_of!(JitContext, mem_host)));
+    b.ins().set_pinned_reg(host);
     let call = b.ins().call_indirect(target, code, &[ctx]);
     let status = b.inst_results(call)[0];
+    b.ins().set_pinned_reg(caller);
     b.ins().return_(&[status]);
     b.finalize(frontend);
 }
@@ -229,29 +236,23 @@ fn guest_flags() -> MemFlagsData {
 /// what [`crate::Jit::install`] asks a region to be translated again with.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LoadRetry {
-    /// Load the guest-memory base in the bounds test's block, so that nothing comes before the
-    /// load in its own block (the base was reloaded there).
-    pub(crate) base_first: u128,
-    /// Keep the table probe (the allocator still put something before the load).
+    /// Keep the table probe (the register allocator put something before the load: a guest
+    /// address it had spilled, reloaded for the load).
     pub(crate) probed: u128,
     /// Failed attempts so far.
     attempts: u8,
 }
 
 impl LoadRetry {
-    /// The next attempt after this one left loads `bad` unredirectable: their base is loaded
-    /// earlier first, then they keep their probe, and after three attempts every load does.
+    /// The next attempt after this one left loads `bad` unredirectable: they keep their
+    /// probe, and after two attempts every load does (the allocator may have moved others).
     pub(crate) fn after(self, bad: u128) -> LoadRetry {
-        LoadRetry {
-            base_first: self.base_first | bad,
-            probed: self.probed | (bad & self.base_first),
-            attempts: self.attempts.saturating_add(1),
-        }
+        LoadRetry { probed: self.probed | bad, attempts: self.attempts.saturating_add(1) }
     }
 
     /// Every load keeps its probe.
     pub(crate) fn probe_all(&self) -> bool {
-        self.attempts >= 3
+        self.attempts >= 2
     }
 }
 
@@ -287,8 +288,9 @@ pub(crate) struct Gen<'a, 'b> {
     sigs: Sigs,
     opts: RegionOpts,
     alloc: &'b mut dyn Allocator,
-    /// Host address and table of the fast memory path.
-    mem: Option<(Value, Value)>,
+    /// The fast memory path is set up; with the address of its table if that is not at a
+    /// fixed distance from guest memory (whose host address is in the pinned register).
+    mem: Option<Option<Value>>,
     /// Slots written through to `cpu.x` on every write (guest registers; temporaries too for
     /// the single-block API).
     written: u64,
@@ -486,24 +488,13 @@ impl Gen<'_, '_> {
         }
         self.written = written & !1;
         if let Some(fm) = self.opts.fast_mem {
-            // With probe-less loads the base is loaded once, here, where it cannot move: as a
-            // movable load the optimizer would load it again in every load's own block (the
-            // blocks outside loops do not dominate each other), in front of the load, which
-            // then could not have its host fault redirected (`fault::redirects`) and the whole
-            // region was compiled twice. Now only a base the register allocator spills is
-            // reloaded there (`LoadRetry` deals with those).
-            let host = if fm.guarded {
-                self.load_ctx(offset_of!(JitContext, mem_host))
-            } else {
-                self.ctx_const(offset_of!(JitContext, mem_host))
-            };
             // Only loaded when the table is not at a fixed distance from guest memory.
             let table = if i32::try_from((fm.table as i64).wrapping_sub(fm.host as i64)).is_ok() {
-                host
+                None
             } else {
-                self.ctx_const(offset_of!(JitContext, mem_table))
+                Some(self.ctx_const(offset_of!(JitContext, mem_table)))
             };
-            self.mem = Some((host, table));
+            self.mem = Some(table);
         }
     }
 
@@ -744,15 +735,13 @@ pub(crate) fn out_of_line(op: &vm_ir::IROp) -> bool {
 mod tests {
     use super::LoadRetry;
 
-    /// A load that stays unredirectable first has its base loaded earlier, then keeps its
-    /// probe; after three failed attempts every load keeps its probe.
+    /// An unredirectable load keeps its probe at the next attempt; after two failed attempts
+    /// every load keeps its probe.
     #[test]
     fn a_load_retry_escalates_per_load_then_for_all() {
         let first = LoadRetry::default().after(0b01);
-        assert_eq!((first.base_first, first.probed, first.probe_all()), (0b01, 0, false));
-        let second = first.after(0b11);
-        assert_eq!((second.base_first, second.probed, second.probe_all()), (0b11, 0b01, false));
-        let third = second.after(0b10);
-        assert_eq!((third.base_first, third.probed, third.probe_all()), (0b11, 0b11, true));
+        assert_eq!((first.probed, first.probe_all()), (0b01, false));
+        let second = first.after(0b10);
+        assert_eq!((second.probed, second.probe_all()), (0b11, true));
     }
 }

@@ -41,8 +41,6 @@ enum Access {
     Probed,
     /// Bounds test only (a load from guarded memory; its host fault goes to the slow path).
     Guarded,
-    /// As `Guarded`, with the guest-memory base loaded before the bounds test's branch.
-    BaseFirst,
 }
 
 impl Gen<'_, '_> {
@@ -314,7 +312,11 @@ impl Gen<'_, '_> {
         slow: cranelift_codegen::ir::Block,
     ) -> Value {
         let fm = self.opts.fast_mem.expect("fast path configured");
-        let (mut host, table) = self.mem.expect("fast path set up");
+        let table = self.mem.expect("fast path set up");
+        // Read here, before the test's branch, so that nothing comes before a probe-less load
+        // in its block (the register allocator keeps a value this short-lived in a register).
+        let host = self.b.ins().get_pinned_reg(self.ptr);
+        let table = table.unwrap_or(host);
         let guarded = how != Access::Probed;
         let off =
             if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
@@ -342,11 +344,6 @@ impl Gen<'_, '_> {
             }
         };
         if guarded {
-            if how == Access::BaseFirst {
-                // A load that cannot move: it stays here, before the branch.
-                let field = ctx_offset(offset_of!(JitContext, mem_host));
-                host = self.b.ins().load(self.ptr, vm_flags(), self.ctx, field);
-            }
             let fast = self.new_block();
             self.b.ins().brif(bad, slow, &[], fast, &[]);
             self.b.switch_to_block(fast);
@@ -410,7 +407,6 @@ impl Gen<'_, '_> {
                 (fm.guarded && !bit(self.retry.probed)).then(|| crate::fault::load_codes(n)).flatten();
             let how = match codes {
                 None => Access::Probed,
-                Some(_) if bit(self.retry.base_first) => Access::BaseFirst,
                 Some(_) => Access::Guarded,
             };
             let p = self.fast_addr(addr, width, false, how, slow);
