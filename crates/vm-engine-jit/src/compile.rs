@@ -209,7 +209,14 @@ impl Jit {
             self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
         }
         let rid = RegionId(self.regions.len() as u32);
-        self.regions.push(Region { code, entry_pc, size, alive: true, incoming: Vec::new() });
+        self.regions.push(Region {
+            code,
+            entry_pc,
+            size,
+            alive: true,
+            lookup: job.lookup,
+            incoming: Vec::new(),
+        });
         if job.lookup {
             self.lookup[Self::lookup_index(entry_pc)] = LookupEntry { pc: entry_pc, code: code as u64 };
         }

@@ -161,6 +161,9 @@ struct Region {
     /// Host code bytes.
     size: usize,
     alive: bool,
+    /// It is the lookup table's entry for its pc (see [`RegionOpts::chain`] and
+    /// [`RegionOpts::baseline`]).
+    lookup: bool,
     /// Chain slots (of any translation) linked to this one.
     incoming: Vec<u64>,
 }
@@ -531,6 +534,14 @@ impl Jit {
     ) -> RegionExit {
         let region = &self.regions[id.0 as usize];
         assert!(region.alive, "entering an invalidated translation");
+        if region.lookup {
+            // Another translation whose pc shares the slot may have taken it since: the one
+            // the runtime enters now is the one running, so indirect jumps find it again.
+            let entry = &mut self.lookup[Self::lookup_index(region.entry_pc)];
+            if entry.pc != region.entry_pc {
+                *entry = LookupEntry { pc: region.entry_pc, code: region.code as u64 };
+            }
+        }
         let fast = mmu.fast_mem();
         let (mem_host, mem_table) =
             fast.map_or((std::ptr::null_mut(), std::ptr::null()), |f: FastMem| (f.host, f.table));
