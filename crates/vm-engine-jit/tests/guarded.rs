@@ -228,6 +228,20 @@ fn unloadable_pages_fault_through_the_host() {
     }
 }
 
+/// Run `block` from `cpu` on the interpreter and as an optimized region, each on its own copy
+/// of a space with `pages`; assert both end the same (exit and registers). The exit, and the
+/// JIT for its counters.
+fn same_as_interpreter(pages: &[Option<Prot>], block: &IRBlock, cpu: CpuState) -> (Exit, Jit) {
+    let (mut icpu, mut imem) = (cpu.clone(), space(pages, 7));
+    let (mut jcpu, mut jmem) = (cpu, space(pages, 7));
+    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, block);
+    let mut jit = Jit::new();
+    let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, block);
+    assert_eq!(jexit, iexit);
+    assert_eq!(jcpu, icpu);
+    (iexit, jit)
+}
+
 /// Found by the property test: on the fault path, the translation's exit status was a constant
 /// kept in a register since the block's start, which the load's own path no longer needed; a
 /// reload of the guest-memory base right before the load reused that register, so resuming
@@ -254,22 +268,15 @@ fn a_register_only_the_slow_path_needs_survives_the_fault() {
     .unwrap();
     let mut cpu = CpuState::default();
     cpu.x[7] = WINDOW;
-    let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
-    let (mut jcpu, mut jmem) = (cpu, space(&pages, 7));
-    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
-    let mut jit = Jit::new();
-    let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
-    assert!(matches!(iexit, Exit::Fault { op_index: 9, .. }), "{iexit:?}");
-    assert_eq!(jexit, iexit);
-    assert_eq!(jcpu, icpu);
+    let (exit, jit) = same_as_interpreter(&pages, &block, cpu);
+    assert!(matches!(exit, Exit::Fault { op_index: 9, .. }), "{exit:?}");
     assert_eq!(jit.counters().load_faults, 1);
 }
 
 /// Straight-line loads (none of their blocks dominates the next one's) are redirectable at the
 /// first attempt: the guest-memory base is in the pinned register, not loaded again in front
 /// of each load (as a movable context load it was, and nearly every optimized region compiled
-/// twice). The last load faults
-/// through the host, so the redirects are used too.
+/// twice). The last load faults through the host, so the redirects are used too.
 #[test]
 fn straight_line_loads_compile_once() {
     let pages = [Some(Prot::RW), Some(Prot::NONE), None, None, None, None];
@@ -288,14 +295,8 @@ fn straight_line_loads_compile_once() {
     .unwrap();
     let mut cpu = CpuState::default();
     cpu.x[5] = WINDOW + 0x40;
-    let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 3));
-    let (mut jcpu, mut jmem) = (cpu, space(&pages, 3));
-    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
-    let mut jit = Jit::new();
-    let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
-    assert!(matches!(iexit, Exit::Fault { op_index: 7, .. }), "{iexit:?}");
-    assert_eq!(jexit, iexit);
-    assert_eq!(jcpu, icpu);
+    let (exit, jit) = same_as_interpreter(&pages, &block, cpu);
+    assert!(matches!(exit, Exit::Fault { op_index: 7, .. }), "{exit:?}");
     assert_eq!(jit.counters().load_faults, 1, "the last load faulted on the host");
     assert_eq!(jit.counters().retranslations, 0, "compiled at the first attempt");
 }

@@ -14,16 +14,7 @@ const RAM: u64 = 0x8000_0000;
 fn compile(jit: &mut Jit, block: &IRBlock) -> RegionId {
     let ci: Vec<u32> = (0..block.ops.len() as u32).collect();
     let rb = RegionBlock { block, csr_index: &ci, op_pcs: &[], n_insns: ci.len() as u64, ind_targets: &[] };
-    let opts = RegionOpts {
-        chain: true,
-        count: true,
-        check_every_block: false,
-        flush_temps: false,
-        fast_mem: None,
-        promote: 6,
-        optimize: true,
-        baseline: false,
-    };
+    let opts = RegionOpts { chain: true, count: true, promote: 6, optimize: true, ..RegionOpts::default() };
     jit.compile_region(&[rb], opts).expect("compiles")
 }
 
