@@ -33,6 +33,10 @@ pub const STATUS_FAULT: u64 = 1;
 /// Status: the block at [`JitContext::exit_block`] ended in a terminator the machine handles
 /// (ecall, trap, ret, …); its ops have run.
 pub const STATUS_TERM: u64 = 2;
+/// Status: like [`STATUS_FAULT`], from code counting fuel, which left `cpu.instret` stale:
+/// it is [`JitContext::fuel_base`] minus [`JitContext::fuel_left`] (the runtime makes it so).
+/// A helper's fault leaves this way, so that its site needs no code of its own.
+pub const STATUS_FAULT_FUEL: u64 = 3;
 
 /// [`JitContext::exit_slot`] when the exit did not go through a chain slot.
 pub const NO_SLOT: u64 = u64::MAX;
@@ -41,9 +45,6 @@ pub const NO_SLOT: u64 = u64::MAX;
 pub const HELPER_OK: u32 = 0;
 /// Helper status: it raised an exception, recorded in `exc_cause` / `exc_tval`.
 pub const HELPER_FAULT: u32 = 1;
-/// Helper status: it succeeded and lowered [`JitContext::stop`] (something wants control
-/// back): the compiled code goes on to its next budget test, which leaves.
-pub const HELPER_STOP: u32 = 2;
 
 /// Entries in the indirect-jump lookup table (a power of two), indexed by `pc / 2`: 64 Ki
 /// entries (1 MiB) keep the regions of a large program apart (sqlite, with 800 regions over
@@ -148,6 +149,12 @@ pub struct JitContext {
     /// An optimized translation's fuel base: `cpu.instret` is this minus the fuel it counts
     /// down in a register (set at each entry from [`JitContext::stop`]; see `codegen`).
     pub fuel_base: u64,
+    /// The fuel of code counting it, stored before it calls a helper: for a fault there
+    /// ([`STATUS_FAULT_FUEL`]), and for a helper that lowers the stop word, which empties it
+    /// (moving [`JitContext::fuel_base`] down by as much, so `instret` stays exact) for the
+    /// caller to load back, so its next budget test leaves. Meaningless to other code, which
+    /// compares `instret` with the stop word itself.
+    pub fuel_left: u64,
     /// The machine's stop word ([`crate::EnterEnv::stop`]): something that wants control back
     /// while a helper runs (a device watch hit) stores 0 there, and every helper copies it
     /// into [`JitContext::stop`] when it is lower.
@@ -156,7 +163,8 @@ pub struct JitContext {
     pub next_pc: u64,
     /// The chain slot of a [`STATUS_NEXT`] exit, or [`NO_SLOT`].
     pub exit_slot: u64,
-    /// Start pc of the block that faulted or ended in a terminator.
+    /// Start pc of the block that faulted or ended in a terminator (stored before each helper
+    /// call, with [`JitContext::fault_op`], in case it faults).
     pub exit_block: u64,
     /// The value of the last successful load helper.
     pub value: u64,

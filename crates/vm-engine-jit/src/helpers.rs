@@ -11,7 +11,7 @@ use vm_core::{CpuState, MemFault, Mmu};
 use vm_interp::{CsrHandler, Exception, Exit};
 use vm_ir::{CsrOp, IRBlock, IROp};
 
-use crate::context::{JitContext, RuntimeTable, HELPER_FAULT, HELPER_OK, HELPER_STOP};
+use crate::context::{JitContext, RuntimeTable, HELPER_FAULT, HELPER_OK};
 
 /// The table every context points at.
 pub static RUNTIME: RuntimeTable =
@@ -35,9 +35,12 @@ unsafe fn mmu<'a>(ctx: *const JitContext) -> &'a mut dyn Mmu {
 
 /// Copy the machine's stop word into the context when it is lower: a helper may have done
 /// something that wants control back (a store to a device's watch window), and compiled code
-/// compares with the context's copy only. `ok` is the status of a helper that succeeded:
-/// [`HELPER_STOP`] if the stop word went down, so that code counting fuel stops too.
-fn refresh_stop(ctx: &mut JitContext, ok: u32) -> u32 {
+/// compares with the context's copy only. If it went down and `empty_fuel` (a helper whose
+/// caller loads [`JitContext::fuel_left`] back: stores and whole ops), the fuel is emptied, so
+/// that code counting fuel stops at its next budget test too: `fuel_base` moves down by the
+/// fuel left, which keeps `instret` (`fuel_base - fuel`) exact. Code that counts no fuel never
+/// reads either field.
+fn refresh_stop(ctx: &mut JitContext, empty_fuel: bool) {
     // SAFETY: `stop_src` is the machine's stop word, valid while compiled code runs (see
     // `EnterEnv::stop`); it is read as an atomic because a signal handler may store to it.
     let src = unsafe { &*(ctx.stop_src as *const AtomicU64) }.load(Ordering::Acquire);
@@ -45,9 +48,11 @@ fn refresh_stop(ctx: &mut JitContext, ok: u32) -> u32 {
     // `fetch_min` is a locked read-modify-write.
     if src < ctx.stop.load(Ordering::Relaxed) {
         ctx.stop.fetch_min(src, Ordering::AcqRel);
-        return HELPER_STOP;
+        if empty_fuel {
+            ctx.fuel_base = ctx.fuel_base.wrapping_sub(ctx.fuel_left);
+            ctx.fuel_left = 0;
+        }
     }
-    ok
 }
 
 macro_rules! load_helper {
@@ -61,9 +66,9 @@ macro_rules! load_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r: Result<u64, MemFault> = unsafe { mmu(ctx) }.$method(addr);
-            // Never `HELPER_STOP`: a load does not lower the stop word (a store to a watch
-            // window does), and one lowered elsewhere is read when the fuel runs out.
-            refresh_stop(ctx, HELPER_OK);
+            // The fuel stays: a load does not lower the stop word (a store to a watch window
+            // does), and one lowered elsewhere is read when the fuel runs out.
+            refresh_stop(ctx, false);
             match r {
                 Ok(v) => {
                     ctx.value = v;
@@ -86,9 +91,9 @@ macro_rules! store_helper {
             let ctx = unsafe { &mut *ctx };
             // SAFETY: the context's MMU pointer is valid for the whole block execution.
             let r = unsafe { mmu(ctx) }.$method(addr, val);
-            let ok = refresh_stop(ctx, HELPER_OK);
+            refresh_stop(ctx, true);
             match r {
-                Ok(()) => ok,
+                Ok(()) => HELPER_OK,
                 Err(f) => fault(ctx, f.into()),
             }
         }
@@ -154,9 +159,9 @@ pub unsafe extern "C" fn exec_op(ctx: *mut JitContext, op_id: u64, csr_index: u6
     };
     // SAFETY: the op is done with the hart; the context is live and borrowed by nothing else.
     let ctx = unsafe { &mut *ctx };
-    let ok = refresh_stop(ctx, HELPER_OK);
+    refresh_stop(ctx, true);
     match result {
-        Ok(()) => ok,
+        Ok(()) => HELPER_OK,
         Err(exc) => fault(ctx, exc),
     }
 }

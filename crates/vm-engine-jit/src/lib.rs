@@ -75,7 +75,7 @@ use vm_ir::{IRBlock, IROp};
 pub use codegen::{dispatch_table_fits, LoadRetry, RegionBlock, RegionOpts};
 pub use compile::{Installed, RegionJob};
 pub use context::{JitContext, LookupEntry, RuntimeTable};
-use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_NEXT};
+use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT};
 use stubs::Stubs;
 
 /// A translation made by [`Jit::compile_region`] (or for one block by [`Jit::compile`]).
@@ -569,6 +569,7 @@ impl Jit {
             // SAFETY: the caller's stop word is valid for this call (see `EnterEnv`).
             stop: AtomicU64::new(unsafe { &*(env.stop as *const AtomicU64) }.load(Ordering::Acquire)),
             fuel_base: 0,
+            fuel_left: 0,
             stop_src: env.stop,
             next_pc: 0,
             exit_slot: NO_SLOT,
@@ -613,6 +614,11 @@ impl Jit {
         self.counters.load_faults += faults.get();
         // SAFETY: compiled code has returned, so nothing else borrows the hart (valid: above).
         unsafe { (*cpu).fflags |= accrued };
+        if status == STATUS_FAULT_FUEL {
+            // SAFETY: compiled code has returned, so nothing else refers to the hart or the
+            // context in it (valid: above).
+            unsafe { (*cpu).instret = (*ctx_ptr).fuel_base.wrapping_sub((*ctx_ptr).fuel_left) };
+        }
         // SAFETY: compiled code has returned; nothing else refers to the context now.
         let ctx = unsafe { &*ctx_ptr };
         self.counters.chained += ctx.chained;
@@ -623,7 +629,7 @@ impl Jit {
                 pc: ctx.next_pc,
                 slot: (ctx.exit_slot != NO_SLOT).then_some(ctx.exit_slot),
             },
-            STATUS_FAULT => RegionExit::Fault {
+            STATUS_FAULT | STATUS_FAULT_FUEL => RegionExit::Fault {
                 block_pc: ctx.exit_block,
                 op_index: ctx.fault_op as usize,
                 exc: Exception { cause: ctx.exc_cause, tval: ctx.exc_tval },

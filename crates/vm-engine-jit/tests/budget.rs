@@ -131,3 +131,69 @@ fn a_stop_requested_while_the_loop_runs_is_seen_within_a_slice() {
     assert_eq!(cpu.instret, 1000 + 3 * cpu.x[10]);
     assert_eq!(cpu.x[11], expected_x11(cpu.x[10]));
 }
+
+/// `x10 += 1; [x13] = x10; x13 += 8; loop while x10 != x12` (4 instructions per iteration),
+/// compiled as one optimized, counting region; the store goes through its helper (no fast
+/// memory path).
+fn storing_loop(jit: &mut Jit) -> vm_engine_jit::RegionId {
+    let body = parse_block(
+        "block 0x1000:
+            addi x10, x10, 1
+            sd x10, x13, 0
+            addi x13, x13, 8
+            branch ne, x10, x12, 0x1000, 0x1010",
+    )
+    .unwrap();
+    let done = parse_block("block 0x1010:\n ret").unwrap();
+    let ci = [0u32, 1, 2, 3];
+    let blocks = [
+        RegionBlock { block: &body, csr_index: &ci, op_pcs: &[], n_insns: 4, ind_targets: &[] },
+        RegionBlock { block: &done, csr_index: &ci[..0], op_pcs: &[], n_insns: 1, ind_targets: &[] },
+    ];
+    let opts = RegionOpts { chain: true, count: true, promote: 6, optimize: true, ..RegionOpts::default() };
+    jit.compile_region(&blocks, opts).expect("compiles")
+}
+
+#[test]
+fn a_store_that_lowers_the_stop_word_stops_the_loop_at_its_next_edge() {
+    let mut jit = Jit::new();
+    let id = storing_loop(&mut jit);
+    let mut mem = PhysMem::new(RAM, 0x1000).unwrap();
+    // Stores to the second half of RAM hit the watch window (as a bare-metal guest's
+    // `tohost`), which lowers the machine's stop word: the helper empties the loop's fuel.
+    mem.set_watch(RAM + 0x800, 0x800);
+    let mut cpu = CpuState { pc: 0x1000, instret: 1000, ..Default::default() };
+    cpu.x[12] = 1_000_000;
+    cpu.x[13] = RAM + 0x800 - 3 * 8;
+    let stop = mem.stop_word(u64::MAX);
+    // SAFETY: `stop` points into `mem`, which outlives the call and is not moved.
+    let exit = jit.enter(id, &mut cpu, &mut mem, &mut UserCsrs, EnterEnv { stop: unsafe { &*stop } });
+    // Three iterations store below the window; the fourth stores into it and is the last.
+    assert!(matches!(exit, RegionExit::Next { pc: 0x1000, .. }), "{exit:?}");
+    assert_eq!(cpu.x[10], 4);
+    assert_eq!(cpu.instret, 1000 + 4 * 4);
+    assert!(mem.take_watch_hit());
+}
+
+#[test]
+fn a_store_fault_inside_the_loop_leaves_exact_registers_and_instret() {
+    let mut jit = Jit::new();
+    let id = storing_loop(&mut jit);
+    let mut mem = PhysMem::new(RAM, 0x1000).unwrap();
+    let mut cpu = CpuState { pc: 0x1000, instret: 1000, ..Default::default() };
+    cpu.x[12] = 1_000_000;
+    // Two stores fit below the end of RAM; the third faults.
+    cpu.x[13] = RAM + 0x1000 - 2 * 8;
+    let never = u64::MAX;
+    let exit = jit.enter(id, &mut cpu, &mut mem, &mut UserCsrs, EnterEnv { stop: &never });
+    match exit {
+        RegionExit::Fault { block_pc: 0x1000, op_index: 1, .. } => {}
+        other => panic!("expected the store (op 1) to fault: {other:?}"),
+    }
+    // As the interpreter leaves it: the third iteration's `addi` ran, nothing after it; the
+    // instructions counted are the two whole iterations (the runtime adds the block's ops
+    // before the fault).
+    assert_eq!(cpu.x[10], 3);
+    assert_eq!(cpu.x[13], RAM + 0x1000);
+    assert_eq!(cpu.instret, 1000 + 2 * 4);
+}

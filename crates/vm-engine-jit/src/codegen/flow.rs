@@ -10,8 +10,8 @@ use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, Val
 use vm_core::CpuState;
 use vm_ir::{Cond, Terminator};
 
-use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_NEXT, EXIT_TERM};
-use crate::context::{JitContext, LookupEntry, HELPER_STOP, LOOKUP_ENTRIES, NO_SLOT};
+use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_FAULT_FUEL, EXIT_NEXT, EXIT_TERM};
+use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
 
 impl Gen<'_, '_> {
     /// Jump to the region's shared exit block with exit `code` (an `EXIT_*`); the exit's other
@@ -30,37 +30,52 @@ impl Gen<'_, '_> {
         self.goto_exit(EXIT_FAULT);
     }
 
-    /// After a helper: branch to a cold fault exit for op `op_index` if `status` says it
-    /// faulted; continue with the fuel emptied if the helper lowered the stop word (`stops`: it
-    /// may say so; load helpers never do, as only a store lowers it).
-    pub(super) fn check(&mut self, status: Value, op_index: usize, stops: bool) {
-        if !stops {
+    /// Before a helper call for op `op_index` of the current block: record the op as the
+    /// fault site, and leave what makes `instret` exact there: with fuel, the fuel (which a
+    /// helper that lowers the stop word empties, see [`Gen::check`]); a counted `instret`, itself.
+    pub(super) fn before_helper(&mut self, op_index: usize) {
+        self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+        self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
+        match self.counter {
+            Counter::Fuel(var) => {
+                let fuel = self.b.use_var(var);
+                self.store_ctx(offset_of!(JitContext, fuel_left), fuel);
+            }
+            Counter::Instret(_) => {
+                self.sync_instret();
+            }
+            Counter::Memory => {}
+        }
+    }
+
+    /// After a helper ([`Gen::before_helper`]): leave if `status` says it faulted — straight
+    /// to the shared exit block, as the site is recorded and the registers are in memory,
+    /// unless the block holds some it wrote (they are stored first, on a cold path). With
+    /// `stops` (the helper may lower the stop word) the fuel is loaded back: the helper
+    /// emptied it if so, and the next budget test leaves.
+    pub(super) fn check(&mut self, status: Value, stops: bool) {
+        let code = match self.counter {
+            Counter::Fuel(_) => EXIT_FAULT_FUEL,
+            _ => EXIT_FAULT,
+        };
+        let cont = self.new_block();
+        let dirty = self.cur_held & self.held_dirty;
+        if dirty == 0 {
+            let c = self.b.ins().iconst(I64, code as i64);
+            self.b.ins().brif(status, self.exit, &[c.into()], cont, &[]);
+        } else {
             let fault = self.new_block();
-            let cont = self.new_block();
             self.b.ins().brif(status, fault, &[], cont, &[]);
             self.b.set_cold_block(fault);
             self.b.switch_to_block(fault);
-            self.fault_exit(op_index);
-            self.b.switch_to_block(cont);
-            return;
+            self.store_slots(dirty);
+            self.goto_exit(code);
         }
-        let not_ok = self.new_block();
-        let stop = self.new_block();
-        let fault = self.new_block();
-        let cont = self.new_block();
-        self.b.ins().brif(status, not_ok, &[], cont, &[]);
-        self.b.set_cold_block(not_ok);
-        self.b.switch_to_block(not_ok);
-        let is_stop = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(HELPER_STOP));
-        self.b.ins().brif(is_stop, stop, &[], fault, &[]);
-        self.b.set_cold_block(stop);
-        self.b.switch_to_block(stop);
-        self.empty_fuel();
-        self.b.ins().jump(cont, &[]);
-        self.b.set_cold_block(fault);
-        self.b.switch_to_block(fault);
-        self.fault_exit(op_index);
         self.b.switch_to_block(cont);
+        if let (true, Counter::Fuel(var)) = (stops, self.counter) {
+            let fuel = self.load_ctx(offset_of!(JitContext, fuel_left));
+            self.b.def_var(var, fuel);
+        }
     }
 
     /// Return to the runtime to continue at `pc` (`STATUS_NEXT`).
@@ -215,17 +230,35 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// At an exit, once the state is synced (`instret`: as [`Gen::sync_out`] stored it): when
+    /// counting, branch to `out` if `instret` reached the stop word; continue in a new block.
+    /// Fuel needs no refill here: the translation the exit goes to fills its own at entry.
+    fn leave_if_over_budget(&mut self, instret: Option<Value>, out: Block) {
+        if !self.opts.count {
+            return;
+        }
+        let spent = match instret {
+            Some(instret) => {
+                let stop = self.load_ctx(offset_of!(JitContext, stop));
+                self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, instret, stop)
+            }
+            None => self.over_budget(),
+        };
+        let go = self.new_block();
+        self.b.ins().brif(spent, out, &[], go, &[]);
+        self.b.switch_to_block(go);
+    }
+
     /// Leave for constant `target` outside the region through a fresh chain slot: tail-call the
     /// slot's translation if the runtime linked one and the budget allows, else return
     /// `STATUS_NEXT` with the slot so the runtime can link it. Each exit site has its own host
     /// jump, which the branch predictor tells apart.
     pub(super) fn chain_exit(&mut self, target: u64) {
-        self.sync_out();
+        let instret = self.sync_out();
         let slot = self.alloc.slot(target);
         let out = self.new_block();
         self.b.set_cold_block(out);
-        let step = self.unless_over_budget(out);
-        self.take_step(step);
+        self.leave_if_over_budget(instret, out);
         let chain = self.ctx_const(offset_of!(JitContext, chain));
         let at = self.b.ins().iadd_imm_s(chain, (slot * 8) as i64);
         let code = self.b.ins().load(I64, MemFlagsData::trusted(), at, 0);
@@ -243,11 +276,10 @@ impl Gen<'_, '_> {
     /// Leave for computed `pc` (an indirect jump): tail-call the translation the lookup table
     /// has for it if the budget allows, else return `STATUS_NEXT` to the runtime.
     pub(super) fn indirect_exit(&mut self, pc: Value) {
-        self.sync_out();
+        let instret = self.sync_out();
         let out = self.new_block();
         self.b.set_cold_block(out);
-        let step = self.unless_over_budget(out);
-        self.take_step(step);
+        self.leave_if_over_budget(instret, out);
         let table = self.ctx_const(offset_of!(JitContext, lookup));
         let idx = self.b.ins().ushr_imm_s(pc, 1);
         let idx = self.b.ins().band_imm_s(idx, (LOOKUP_ENTRIES - 1) as i64);

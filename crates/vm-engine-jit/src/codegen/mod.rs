@@ -51,7 +51,7 @@ use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::{CpuState, FastMem};
 use vm_ir::{IRBlock, Slot};
 
-use crate::context::{JitContext, STATUS_FAULT, STATUS_NEXT, STATUS_TERM};
+use crate::context::{JitContext, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT, STATUS_TERM};
 
 /// Most entries in the host jump table of an indirect jump with targets in the region.
 const MAX_DISPATCH_TABLE: u64 = 1024;
@@ -65,10 +65,11 @@ pub fn dispatch_table_fits(targets: &[u64]) -> bool {
     }
 }
 
-/// Exit codes passed to the shared exit block: the first three are returned as they are.
+/// Exit codes passed to the shared exit block, which returns them as they are.
 const EXIT_NEXT: u64 = STATUS_NEXT;
 const EXIT_FAULT: u64 = STATUS_FAULT;
 const EXIT_TERM: u64 = STATUS_TERM;
+const EXIT_FAULT_FUEL: u64 = STATUS_FAULT_FUEL;
 
 /// One block of a region, with what codegen needs to know about it.
 #[derive(Clone, Copy, Debug)]
@@ -358,8 +359,8 @@ enum Counter {
     /// ahead; when the fuel runs out, a cold path reads the stop word and leaves if `instret`
     /// reached it, or fills the fuel again. So a stop that a host signal handler requests while
     /// a loop runs (it lowers `JitContext::stop`) is seen within that many instructions. A
-    /// helper that lowers the stop word returns [`crate::context::HELPER_STOP`], which empties
-    /// the fuel.
+    /// helper that lowers the stop word empties the fuel, which the code keeps in
+    /// [`JitContext::fuel_left`] around helper calls.
     Fuel(Variable),
 }
 
@@ -630,9 +631,10 @@ impl Gen<'_, '_> {
     }
 
     /// Store `instret` from its variable, so a helper or the runtime sees it.
-    fn sync_instret(&mut self) {
+    /// Returns the value stored (`None`: nothing to store, `instret` is counted in memory).
+    fn sync_instret(&mut self) -> Option<Value> {
         let v = match self.counter {
-            Counter::Memory => return,
+            Counter::Memory => return None,
             Counter::Instret(var) => self.b.use_var(var),
             Counter::Fuel(var) => {
                 let fuel = self.b.use_var(var);
@@ -641,6 +643,7 @@ impl Gen<'_, '_> {
             }
         };
         self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
+        Some(v)
     }
 
     /// Count the `n` instructions of the block that just completed.
@@ -677,25 +680,12 @@ impl Gen<'_, '_> {
         self.b.def_var(var, fuel);
     }
 
-    /// A helper lowered the stop word ([`crate::context::HELPER_STOP`]): run out of fuel, so
-    /// the next budget test leaves (`fuel_base` moves down by the fuel left, which keeps
-    /// `instret` exact). The other counters compare with the stop word itself.
-    fn empty_fuel(&mut self) {
-        if let Counter::Fuel(var) = self.counter {
-            let fuel = self.b.use_var(var);
-            let base = self.load_ctx(offset_of!(JitContext, fuel_base));
-            let base = self.b.ins().isub(base, fuel);
-            self.store_ctx(offset_of!(JitContext, fuel_base), base);
-            let zero = self.b.ins().iconst(I64, 0);
-            self.b.def_var(var, zero);
-        }
-    }
-
     /// Make `cpu` architecturally current before control leaves compiled code: store the
     /// promoted registers the region writes and `instret`.
-    fn sync_out(&mut self) {
+    /// Returns `instret` as stored (see [`Gen::sync_instret`]).
+    fn sync_out(&mut self) -> Option<Value> {
         self.store_slots(self.cur_held & self.held_dirty);
-        self.sync_instret();
+        self.sync_instret()
     }
 
     /// Switch to a new block (sealed later).

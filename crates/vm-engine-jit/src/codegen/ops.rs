@@ -247,7 +247,10 @@ impl Gen<'_, '_> {
         // Written-through slots are current in memory; temporaries and promoted registers may
         // not be. CSR reads of the counters need `instret`.
         self.store_slots(reads & (!self.written | self.promoted_mask()));
-        self.sync_instret();
+        // `Gen::before_helper` stores a counted `instret`, but not one counted as fuel.
+        if let super::Counter::Fuel(_) = self.counter {
+            self.sync_instret();
+        }
         let id = self.alloc.op_id(self.cur_pc, op);
         let id = self.b.ins().iconst(I64, id as i64);
         let ci = self.b.ins().iconst(I64, i64::from(csr_index));
@@ -255,19 +258,20 @@ impl Gen<'_, '_> {
         // clobber the caller-saved registers, and the register allocator then keeps the
         // context and the FP values of the whole translation on the stack, since inline FP
         // ops have such a call on their cold paths.
-        let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci]);
-        self.check(status, index, true);
+        let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci], index);
+        self.check(status, true);
         self.reload_slots(writes);
     }
 
-    /// Call runtime-table entry at `field` with `args` (one or two, stored in
-    /// `ctx.helper_args`; the wrapper passes them on after the context) through its
-    /// `preserve_all` wrapper; returns the helper's status.
+    /// Call runtime-table entry at `field` for op `op_index` with `args` (one or two, stored
+    /// in `ctx.helper_args`; the wrapper passes them on after the context) through its
+    /// `preserve_all` wrapper; returns the helper's status ([`Gen::check`] it).
     ///
     /// The helper's address is loaded at the call, with plain loads: as movable loads the
     /// optimizer hoisted them to the region's entry and kept addresses used only on cold paths
     /// in registers across hot loops (intkernel's matrix loop spilled a guest register for it).
-    fn call(&mut self, field: usize, args: &[Value]) -> Value {
+    fn call(&mut self, field: usize, args: &[Value], op_index: usize) -> Value {
+        self.before_helper(op_index);
         let wrappers =
             self.b.ins().load(self.ptr, vm_flags(), self.ctx, offset_of!(JitContext, helpers) as i32);
         let f = self.b.ins().load(self.ptr, vm_flags(), wrappers, field as i32);
@@ -437,8 +441,8 @@ impl Gen<'_, '_> {
             4 => offset_of!(RuntimeTable, load32),
             _ => offset_of!(RuntimeTable, load64),
         };
-        let status = self.call(field, &[addr]);
-        self.check(status, index, false);
+        let status = self.call(field, &[addr], index);
+        self.check(status, false);
         self.cold_if_fast_path();
         let mut v = self.load_ctx(offset_of!(JitContext, value));
         if signed && width < 8 {
@@ -500,8 +504,8 @@ impl Gen<'_, '_> {
             4 => offset_of!(RuntimeTable, store32),
             _ => offset_of!(RuntimeTable, store64),
         };
-        let status = self.call(field, &[addr, val]);
-        self.check(status, index, true);
+        let status = self.call(field, &[addr, val], index);
+        self.check(status, true);
         self.cold_if_fast_path();
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
