@@ -137,8 +137,12 @@ impl Jit {
         let mut ctx = module.make_context();
         let frontend = module.target_config();
         let dump = tracing::enabled!(target: "vm_engine_jit::code", tracing::Level::TRACE);
-        let mut alloc =
-            Alloc { ops: &mut self.ops, chain: &mut self.chain, slot_target: &mut self.slot_target };
+        let mut alloc = Alloc {
+            ops: &mut self.ops,
+            chain: &mut self.chain,
+            slot_target: &mut self.slot_target,
+            sites: &mut self.sites,
+        };
         let made =
             codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);
         let isas = &shared()?.1;
@@ -232,11 +236,13 @@ impl Jit {
     ) -> Result<RegionId, VmError> {
         let mut retry = LoadRetry::default();
         loop {
-            let (ops_before, slots_before) = (self.ops.len(), self.chain.len());
+            let (ops_before, slots_before, sites_before) =
+                (self.ops.len(), self.chain.len(), self.sites.len());
             let result = self.translate_region_again(blocks, opts, retry).and_then(|job| self.install(job));
             if !matches!(result, Ok(Installed::Region(_))) {
                 // Nothing refers to what the failed attempt allocated.
                 self.ops.truncate(ops_before);
+                self.sites.truncate(sites_before);
                 self.chain.truncate(slots_before);
                 self.slot_target.truncate(slots_before);
             }

@@ -27,7 +27,7 @@ const _: () = assert!(
 /// [`JitContext::exit_slot`] is not [`NO_SLOT`], the exit went through that chain slot, which the
 /// runtime may now point at the target's code.
 pub const STATUS_NEXT: u64 = 0;
-/// Status: op [`JitContext::fault_op`] of the block at [`JitContext::exit_block`] raised the
+/// Status: the op at fault site [`JitContext::fault_site`] raised the
 /// exception in `exc_cause` / `exc_tval`.
 pub const STATUS_FAULT: u64 = 1;
 /// Status: the block at [`JitContext::exit_block`] ended in a terminator the machine handles
@@ -37,6 +37,11 @@ pub const STATUS_TERM: u64 = 2;
 /// it is [`JitContext::fuel_base`] minus [`JitContext::fuel_left`] (the runtime makes it so).
 /// A helper's fault leaves this way, so that its site needs no code of its own.
 pub const STATUS_FAULT_FUEL: u64 = 3;
+/// Status: a *side exit* before the instruction at [`JitContext::next_pc`], in the middle of a
+/// block, whose memory access missed the fast path (in user mode: a fault, or a store to a
+/// page holding translated code); the hart is exact up to it, `instret` included. The runtime
+/// runs that instruction on the interpreter.
+pub const STATUS_SIDE: u64 = 4;
 
 /// [`JitContext::exit_slot`] when the exit did not go through a chain slot.
 pub const NO_SLOT: u64 = u64::MAX;
@@ -159,17 +164,18 @@ pub struct JitContext {
     /// while a helper runs (a device watch hit) stores 0 there, and every helper copies it
     /// into [`JitContext::stop`] when it is lower.
     pub stop_src: *const u64,
-    /// The next pc after [`STATUS_NEXT`].
+    /// The next pc after [`STATUS_NEXT`] or [`STATUS_SIDE`].
     pub next_pc: u64,
     /// The chain slot of a [`STATUS_NEXT`] exit, or [`NO_SLOT`].
     pub exit_slot: u64,
-    /// Start pc of the block that faulted or ended in a terminator (stored before each helper
-    /// call, with [`JitContext::fault_op`], in case it faults).
+    /// Start pc of the block that ended in a terminator.
     pub exit_block: u64,
     /// The value of the last successful load helper.
     pub value: u64,
-    /// The faulting op (index in its block) after [`STATUS_FAULT`].
-    pub fault_op: u64,
+    /// The fault site (an id in the JIT's table of them: block start pc and op index) of the
+    /// op that may fault next, stored before a helper call or a fault exit: the one that did
+    /// after [`STATUS_FAULT`] or [`STATUS_FAULT_FUEL`].
+    pub fault_site: u64,
     /// The exception cause after [`STATUS_FAULT`].
     pub exc_cause: u64,
     /// The exception trap value after [`STATUS_FAULT`].

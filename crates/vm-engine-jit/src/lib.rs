@@ -75,7 +75,7 @@ use vm_ir::{IRBlock, IROp};
 pub use codegen::{dispatch_table_fits, LoadRetry, RegionBlock, RegionOpts};
 pub use compile::{Installed, RegionJob};
 pub use context::{JitContext, LookupEntry, RuntimeTable};
-use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT};
+use context::{LOOKUP_ENTRIES, NO_SLOT, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT, STATUS_SIDE};
 use stubs::Stubs;
 
 /// A translation made by [`Jit::compile_region`] (or for one block by [`Jit::compile`]).
@@ -121,6 +121,15 @@ pub enum RegionExit {
     Term {
         /// Start pc of the block.
         block_pc: u64,
+    },
+    /// A side exit: the translation left before the instruction at `pc` (in the middle of a
+    /// block), whose memory access missed the fast path — in user mode a fault, or a store to
+    /// a page holding translated code. Registers and `instret` are exact up to it; the caller
+    /// runs it on the interpreter (compiled code starting there would miss again). Only
+    /// regions that count fuel over a guarded address space make them.
+    Side {
+        /// Guest pc of the instruction.
+        pc: u64,
     },
 }
 
@@ -187,6 +196,9 @@ pub struct Jit {
     stubs: &'static Stubs,
     /// Single-op blocks for the whole-op helper, by op id.
     ops: Vec<IRBlock>,
+    /// Fault sites of compiled code, by id: the start pc of the block and the index of the op
+    /// (a helper call, or a test such as the FP unit's) that may leave with a fault.
+    sites: Vec<(u64, u32)>,
     /// Chain slots: host code address or 0.
     chain: Vec<u64>,
     /// The translation each linked slot points at.
@@ -350,12 +362,18 @@ struct Alloc<'a> {
     ops: &'a mut Vec<IRBlock>,
     chain: &'a mut Vec<u64>,
     slot_target: &'a mut Vec<Option<RegionId>>,
+    sites: &'a mut Vec<(u64, u32)>,
 }
 
 impl codegen::Allocator for Alloc<'_> {
     fn op_id(&mut self, pc: u64, op: &IROp) -> u64 {
         self.ops.push(helpers::single_op_block(pc, op));
         (self.ops.len() - 1) as u64
+    }
+
+    fn site(&mut self, block_pc: u64, op_index: usize) -> u64 {
+        self.sites.push((block_pc, op_index as u32));
+        (self.sites.len() - 1) as u64
     }
 
     fn slot(&mut self, _target: u64) -> u64 {
@@ -384,6 +402,7 @@ impl Jit {
             fctx: FunctionBuilderContext::new(),
             stubs,
             ops: Vec::new(),
+            sites: Vec::new(),
             chain: Vec::new(),
             slot_target: Vec::new(),
             lookup: vec![LookupEntry::EMPTY; LOOKUP_ENTRIES].into_boxed_slice(),
@@ -491,6 +510,9 @@ impl Jit {
             RegionExit::Next { pc, .. } => Exit::Next(pc),
             RegionExit::Fault { op_index, exc, .. } => Exit::Fault { op_index, exc },
             RegionExit::Term { .. } => Exit::Term(self.singles[handle.0].block.term.clone()),
+            // Never made here: a single block counts no instructions, so it has no fuel and
+            // no side exits (its slow paths call the helpers).
+            RegionExit::Side { pc } => Exit::Next(pc),
         }
     }
 
@@ -575,7 +597,7 @@ impl Jit {
             exit_slot: NO_SLOT,
             exit_block: 0,
             value: 0,
-            fault_op: 0,
+            fault_site: 0,
             exc_cause: 0,
             exc_tval: 0,
             chained: 0,
@@ -629,11 +651,15 @@ impl Jit {
                 pc: ctx.next_pc,
                 slot: (ctx.exit_slot != NO_SLOT).then_some(ctx.exit_slot),
             },
-            STATUS_FAULT | STATUS_FAULT_FUEL => RegionExit::Fault {
-                block_pc: ctx.exit_block,
-                op_index: ctx.fault_op as usize,
-                exc: Exception { cause: ctx.exc_cause, tval: ctx.exc_tval },
-            },
+            STATUS_FAULT | STATUS_FAULT_FUEL => {
+                let (block_pc, op_index) = self.sites[ctx.fault_site as usize];
+                RegionExit::Fault {
+                    block_pc,
+                    op_index: op_index as usize,
+                    exc: Exception { cause: ctx.exc_cause, tval: ctx.exc_tval },
+                }
+            }
+            STATUS_SIDE => RegionExit::Side { pc: ctx.next_pc },
             _ => RegionExit::Term { block_pc: ctx.exit_block },
         }
     }
@@ -679,6 +705,7 @@ impl Jit {
             unsafe { module.free_memory() };
         }
         self.ops.clear();
+        self.sites.clear();
         self.chain.clear();
         self.slot_target.clear();
         self.lookup.fill(LookupEntry::EMPTY);

@@ -138,6 +138,7 @@ fn run_jit(jit: &mut Jit, cpu: &mut CpuState, m: &mut AddressSpace, block: &IRBl
         RegionExit::Next { pc, .. } => Exit::Next(pc),
         RegionExit::Fault { op_index, exc, .. } => Exit::Fault { op_index, exc },
         RegionExit::Term { .. } => Exit::Term(block.term.clone()),
+        RegionExit::Side { pc } => panic!("a region that counts nothing left by a side exit at {pc:#x}"),
     }
 }
 
@@ -299,4 +300,116 @@ fn straight_line_loads_compile_once() {
     assert!(matches!(exit, Exit::Fault { op_index: 7, .. }), "{exit:?}");
     assert_eq!(jit.counters().load_faults, 1, "the last load faulted on the host");
     assert_eq!(jit.counters().retranslations, 0, "compiled at the first attempt");
+}
+
+/// Run `block` as an optimized region that counts fuel, with one instruction per op at pc
+/// `start + 4 i` (so a memory access that misses the fast path leaves through a side exit at
+/// its pc), then, after a side exit at op `k`, the rest of the block on the interpreter as the
+/// runtime does; reported as the interpreter's [`run_block`] reports the whole block. Returns
+/// the exit, the instructions counted and whether a side exit was taken.
+fn run_jit_counting(
+    jit: &mut Jit,
+    cpu: &mut CpuState,
+    m: &mut AddressSpace,
+    block: &IRBlock,
+) -> (Exit, u64, bool) {
+    let n = block.ops.len();
+    let csr_index: Vec<u32> = (0..n as u32).collect();
+    let pcs: Vec<u64> = (0..n as u64).map(|i| block.start_pc + 4 * i).collect();
+    let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &pcs, n_insns: n as u64, ind_targets: &[] };
+    let opts = RegionOpts {
+        chain: true,
+        count: true,
+        flush_temps: true,
+        fast_mem: m.fast_mem(),
+        promote: 8,
+        optimize: true,
+        ..RegionOpts::default()
+    };
+    let id = jit.compile_region(&[rb], opts).expect("valid block compiles");
+    let never = u64::MAX;
+    let before = cpu.instret;
+    let exit = jit.enter(id, cpu, m, &mut UserCsrs, EnterEnv { stop: &never });
+    let counted = cpu.instret - before;
+    match exit {
+        RegionExit::Side { pc } => {
+            let k = ((pc - block.start_pc) / 4) as usize;
+            assert_eq!((pc, counted), (pcs[k], k as u64), "a side exit leaves at its op's pc");
+            let rest = IRBlock { start_pc: pc, ops: block.ops[k..].to_vec(), term: block.term.clone() };
+            let exit = match run_block(cpu, m, &mut UserCsrs, &rest) {
+                Exit::Fault { op_index, exc } => Exit::Fault { op_index: k + op_index, exc },
+                other => other,
+            };
+            (exit, counted, true)
+        }
+        RegionExit::Next { pc, .. } => (Exit::Next(pc), counted, false),
+        RegionExit::Fault { op_index, exc, .. } => (Exit::Fault { op_index, exc }, counted, false),
+        RegionExit::Term { .. } => (Exit::Term(block.term.clone()), counted, false),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases() / 2))]
+
+    /// The same blocks in a region that counts fuel, where a memory access that misses the
+    /// fast path (a fault here) leaves the region at its pc with exact state and `instret`.
+    #[test]
+    fn side_exits_leave_the_interpreters_state(
+        block in vm_ir::arbitrary::valid_block(32),
+        sel in prop::collection::vec(any::<u16>(), 1..16),
+        pages in arb_pages(),
+        cpu in arb_cpu(),
+        seed in any::<u64>(),
+    ) {
+        let block = aim_at_window(block, &sel);
+        prop_assume!(vm_ir::verify(&block).is_ok());
+        // One pass over the block, as the interpreter makes: no edge back to its start.
+        prop_assume!(!block.term.successors().contains(&block.start_pc));
+        let (mut icpu, mut imem) = (cpu.clone(), space(&pages, seed));
+        let (mut jcpu, mut jmem) = (cpu, space(&pages, seed));
+        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+        let mut jit = Jit::new();
+        let (jexit, counted, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+        prop_assert_eq!(&jexit, &iexit, "exit differs for {:?}\n{}", pages, block);
+        // Without a side exit the region counted the block if it ran to its end (a fault
+        // counts nothing here: the runtime counts the ops before it).
+        if !side && matches!(iexit, Exit::Next(_)) {
+            prop_assert_eq!(counted, block.ops.len() as u64, "instret differs for {:?}\n{}", pages, block);
+        }
+        jcpu.instret = icpu.instret;
+        prop_assert_eq!(&jcpu, &icpu, "state differs for {:?}\n{}", pages, block);
+        prop_assert!(window(&mut jmem) == window(&mut imem), "memory differs for {:?}\n{}", pages, block);
+    }
+}
+
+/// In a region counting fuel, a load from an unloadable page (through its host fault) and a
+/// misaligned load (the fast path's test) leave at the load's pc, with the instructions
+/// before it counted, for the runtime to run it.
+#[test]
+fn a_load_off_the_fast_path_leaves_at_its_pc() {
+    let block = vm_ir::parse_block(
+        "block 0x1000:
+            ld x10, x5, 0
+            addi x5, x5, 4096
+            lw x11, x5, 8
+            addi x12, x11, 1
+            ret",
+    )
+    .unwrap();
+    for (ptr, host_faults) in [(WINDOW + 0x10, 1), (WINDOW + 0x11, 0)] {
+        let pages = [Some(Prot::RW), Some(Prot::NONE), None, None, None, None];
+        let mut cpu = CpuState::default();
+        cpu.x[5] = ptr;
+        let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
+        let (mut jcpu, mut jmem) = (cpu, space(&pages, 7));
+        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+        let mut jit = Jit::new();
+        let (jexit, counted, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+        let first = if host_faults == 0 { 0 } else { 2 };
+        assert!(side && counted == first, "{ptr:#x}: side exit {side} after {counted}");
+        assert_eq!(jexit, iexit, "{ptr:#x}");
+        jcpu.instret = icpu.instret;
+        assert_eq!(jcpu, icpu, "{ptr:#x}");
+        assert_eq!(jit.counters().load_faults, host_faults, "{ptr:#x}");
+    }
 }

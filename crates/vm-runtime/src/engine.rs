@@ -188,6 +188,8 @@ pub(crate) fn run_short<Mm: Mmu + ?Sized, C: Csrs>(
 pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs>, stop_at: u64) -> Pending {
     let Parts { cpu, mem, csrs, cache, stats, mut tier, .. } = p;
     let mut executed = 0u64;
+    // The last region entered left by a side exit: interpret the block from there.
+    let mut interpret_once = false;
     let result = loop {
         if cache.is_break(cpu.pc) {
             // A debugger's breakpoint: stop before the block that starts there.
@@ -217,7 +219,8 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                     b.runs = b.runs.saturating_add(1);
                 }
             }
-            if let Some(rid) = cache.get(idx).compiled {
+            let skip_compiled = std::mem::take(&mut interpret_once);
+            if let Some(rid) = cache.get(idx).compiled.filter(|_| !skip_compiled) {
                 let env = EnterEnv { stop: M::stop_word(mem, stop_at) };
                 if M::wants_attention(mem) {
                     // Something arrived before the stop word was set: serve it first.
@@ -228,6 +231,17 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                 }
                 let before = cpu.instret;
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
+                    RegionExit::Side { pc } => {
+                        // A memory access missed the fast path (a fault, or a store to a page
+                        // holding translated code): the interpreter runs it, not compiled code
+                        // starting there, which would miss again.
+                        cpu.pc = pc;
+                        interpret_once = true;
+                        if cpu.instret >= stop_at || M::wants_attention(mem) {
+                            break None;
+                        }
+                        continue;
+                    }
                     RegionExit::Next { pc, slot } => {
                         let b = cache.get_mut(idx);
                         if b.baseline && slot.is_none() && cpu.instret - before == b.n_insns {

@@ -6,14 +6,72 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, JumpTableData, MemFlagsData, TrapCode, Value};
 use vm_core::CpuState;
 use vm_ir::{Cond, Terminator};
 
-use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_FAULT_FUEL, EXIT_NEXT, EXIT_TERM};
+use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_FAULT_FUEL, EXIT_NEXT, EXIT_SIDE, EXIT_TERM};
 use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
 
+/// A cold path that leaves the region before op `pc` runs, for the runtime to run it: the slow
+/// path of a guest-memory access in user mode, where it means a fault (or a store to a page
+/// holding translated code), so compiled code need not call a helper and join back.
+pub(super) struct SideExit {
+    /// Its block (a branch target of the access's fast-path test).
+    pub block: Block,
+    /// The trap code of a probe-less load's slow-path marker (the `fault` module).
+    pub marker: Option<TrapCode>,
+    /// Guest pc of the access.
+    pub pc: u64,
+    /// Instructions of the block before it.
+    pub before: u32,
+}
+
 impl Gen<'_, '_> {
+    /// Whether op `index` of the current block can leave through a side exit when its memory
+    /// access misses the fast path: user-mode guest memory (guarded), fuel counting, and
+    /// the op the first of its instruction (nothing of the instruction has run before it).
+    pub(super) fn side_exit_at(&self, index: usize) -> Option<(u64, u32)> {
+        let guarded = self.opts.fast_mem.is_some_and(|f| f.guarded);
+        let first =
+            index == 0 || self.cur_ops.get(index - 1).map(|o| o.1) != self.cur_ops.get(index).map(|o| o.1);
+        match (guarded, self.counter, first) {
+            (true, Counter::Fuel(_), true) => self.cur_ops.get(index).copied(),
+            _ => None,
+        }
+    }
+
+    /// Fill the current block's side exits: each (after a probe-less load's marker) stores the
+    /// registers the block holds and wrote, then jumps to the shared tail with its pc.
+    pub(super) fn emit_side_exits(&mut self) {
+        for exit in std::mem::take(&mut self.side_exits) {
+            self.b.switch_to_block(exit.block);
+            self.b.set_cold_block(exit.block);
+            if let Some(code) = exit.marker {
+                // Never faults (the context is valid); only its trap record matters.
+                self.b.ins().uload8(I32, MemFlagsData::new().with_trap_code(Some(code)), self.ctx, 0);
+            }
+            self.store_slots(self.cur_held & self.held_dirty);
+            let tail = self.side_tail();
+            let pc = self.b.ins().iconst(I64, exit.pc as i64);
+            let before = self.b.ins().iconst(I64, i64::from(exit.before));
+            self.b.ins().jump(tail, &[pc.into(), before.into()]);
+        }
+    }
+
+    /// The shared tail of side exits, made at the first use: `instret` is the fuel's count
+    /// plus the instructions before the exit in its block; return `STATUS_SIDE` at its pc.
+    fn side_tail(&mut self) -> Block {
+        if let Some(blk) = self.side_tail {
+            return blk;
+        }
+        let blk = self.b.create_block();
+        self.b.append_block_param(blk, I64);
+        self.b.append_block_param(blk, I64);
+        self.side_tail = Some(blk);
+        blk
+    }
+
     /// Jump to the region's shared exit block with exit `code` (an `EXIT_*`); the exit's other
     /// details are already in the context.
     pub(super) fn goto_exit(&mut self, code: u64) {
@@ -25,8 +83,7 @@ impl Gen<'_, '_> {
     /// stored the exception) and leave through the exit block.
     pub(super) fn fault_exit(&mut self, op_index: usize) {
         self.sync_out();
-        self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
-        self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
+        self.record_site(op_index);
         self.goto_exit(EXIT_FAULT);
     }
 
@@ -34,8 +91,7 @@ impl Gen<'_, '_> {
     /// fault site, and leave what makes `instret` exact there: with fuel, the fuel (which a
     /// helper that lowers the stop word empties, see [`Gen::check`]); a counted `instret`, itself.
     pub(super) fn before_helper(&mut self, op_index: usize) {
-        self.store_ctx_imm(offset_of!(JitContext, exit_block), self.cur_pc);
-        self.store_ctx_imm(offset_of!(JitContext, fault_op), op_index as u64);
+        self.record_site(op_index);
         match self.counter {
             Counter::Fuel(var) => {
                 let fuel = self.b.use_var(var);
@@ -48,34 +104,49 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// After a helper ([`Gen::before_helper`]): leave if `status` says it faulted — straight
-    /// to the shared exit block, as the site is recorded and the registers are in memory,
-    /// unless the block holds some it wrote (they are stored first, on a cold path). With
-    /// `stops` (the helper may lower the stop word) the fuel is loaded back: the helper
-    /// emptied it if so, and the next budget test leaves.
-    pub(super) fn check(&mut self, status: Value, stops: bool) {
-        let code = match self.counter {
-            Counter::Fuel(_) => EXIT_FAULT_FUEL,
-            _ => EXIT_FAULT,
-        };
-        let cont = self.new_block();
-        let dirty = self.cur_held & self.held_dirty;
-        if dirty == 0 {
-            let c = self.b.ins().iconst(I64, code as i64);
-            self.b.ins().brif(status, self.exit, &[c.into()], cont, &[]);
-        } else {
-            let fault = self.new_block();
-            self.b.ins().brif(status, fault, &[], cont, &[]);
-            self.b.set_cold_block(fault);
-            self.b.switch_to_block(fault);
-            self.store_slots(dirty);
-            self.goto_exit(code);
-        }
-        self.b.switch_to_block(cont);
+    /// Store the id of fault site `op_index` of the current block in the context.
+    fn record_site(&mut self, op_index: usize) {
+        let site = self.alloc.site(self.cur_pc, op_index);
+        self.store_ctx_imm(offset_of!(JitContext, fault_site), site);
+    }
+
+    /// After a helper ([`Gen::before_helper`]): leave if `status` says it faulted, else go on
+    /// to `then` (with its arguments), or to a new block if `None` — the block the builder is
+    /// in afterwards. A fault goes straight to the region's fault exit, as the site is recorded
+    /// and the registers are in memory, unless the block holds some it wrote (they are stored
+    /// first, on a cold path). With `stops` (the helper may lower the stop word) the fuel is
+    /// loaded back first: the helper emptied it if so, and the next budget test leaves.
+    pub(super) fn check(&mut self, status: Value, stops: bool, then: Option<(Block, &[Value])>) {
         if let (true, Counter::Fuel(var)) = (stops, self.counter) {
             let fuel = self.load_ctx(offset_of!(JitContext, fuel_left));
             self.b.def_var(var, fuel);
         }
+        let dirty = self.cur_held & self.held_dirty;
+        let fault = if dirty == 0 { self.site_fault_exit() } else { self.new_block() };
+        let (cont, args) = match then {
+            Some((blk, args)) => (blk, args.iter().map(|&v| v.into()).collect::<Vec<_>>()),
+            None => (self.new_block(), Vec::new()),
+        };
+        self.b.ins().brif(status, fault, &[], cont, &args);
+        if dirty != 0 {
+            self.b.set_cold_block(fault);
+            self.b.switch_to_block(fault);
+            self.store_slots(dirty);
+            let code = match self.counter {
+                Counter::Fuel(_) => EXIT_FAULT_FUEL,
+                _ => EXIT_FAULT,
+            };
+            self.goto_exit(code);
+        }
+        if then.is_none() {
+            self.b.switch_to_block(cont);
+        }
+    }
+
+    /// The region's block that leaves with a fault whose site and count are recorded
+    /// ([`Gen::before_helper`]): made at the first use, filled by [`Gen::emit_exit`].
+    fn site_fault_exit(&mut self) -> Block {
+        *self.site_fault.get_or_insert_with(|| self.b.create_block())
     }
 
     /// Return to the runtime to continue at `pc` (`STATUS_NEXT`).
@@ -154,8 +225,26 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The shared exit block: return its status to the runtime.
+    /// The shared exit block: return its status to the runtime; and the fault exit, if used.
     pub(super) fn emit_exit(&mut self) {
+        if let Some(blk) = self.side_tail {
+            self.b.switch_to_block(blk);
+            self.b.set_cold_block(blk);
+            let (pc, before) = (self.b.block_params(blk)[0], self.b.block_params(blk)[1]);
+            // Side exits are only made when counting fuel (`Gen::side_exit_at`).
+            self.sync_instret_plus(Some(before));
+            self.store_ctx(offset_of!(JitContext, next_pc), pc);
+            self.goto_exit(EXIT_SIDE);
+        }
+        if let Some(blk) = self.site_fault {
+            self.b.switch_to_block(blk);
+            self.b.set_cold_block(blk);
+            let code = match self.counter {
+                Counter::Fuel(_) => EXIT_FAULT_FUEL,
+                _ => EXIT_FAULT,
+            };
+            self.goto_exit(code);
+        }
         let exit = self.exit;
         self.b.switch_to_block(exit);
         self.b.set_cold_block(exit);

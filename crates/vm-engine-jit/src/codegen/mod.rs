@@ -11,7 +11,11 @@
 //! parameter that only ever receives sign-extended 32-bit values is narrowed to 32 bits
 //! (`narrow`). `instret` is counted in a variable too (a load-add-store per block chained
 //! every block through memory): as *fuel* counted down in an optimized translation (see
-//! [`Counter`]). Memory slow paths call their
+//! [`Counter`]). In a user-mode address space (guarded, see `vm_mem`), where missing the
+//! fast path means a fault (or a store to a page holding translated code), a memory access's
+//! slow path is a *side exit*: it leaves the region at the access's pc, `instret` counted up
+//! to it, for the runtime to run the instruction (no helper call, no join back: a quarter less
+//! code to compile). Other memory slow paths call their
 //! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
 //! the register allocator need not keep values on the stack around it; so is the whole-op
 //! helper (atomics, CSRs other than the FP ones, and FP ops the `fp` module has no fast path
@@ -51,7 +55,7 @@ use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::{CpuState, FastMem};
 use vm_ir::{IRBlock, Slot};
 
-use crate::context::{JitContext, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT, STATUS_TERM};
+use crate::context::{JitContext, STATUS_FAULT, STATUS_FAULT_FUEL, STATUS_NEXT, STATUS_SIDE, STATUS_TERM};
 
 /// Most entries in the host jump table of an indirect jump with targets in the region.
 const MAX_DISPATCH_TABLE: u64 = 1024;
@@ -70,6 +74,7 @@ const EXIT_NEXT: u64 = STATUS_NEXT;
 const EXIT_FAULT: u64 = STATUS_FAULT;
 const EXIT_TERM: u64 = STATUS_TERM;
 const EXIT_FAULT_FUEL: u64 = STATUS_FAULT_FUEL;
+const EXIT_SIDE: u64 = STATUS_SIDE;
 
 /// One block of a region, with what codegen needs to know about it.
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +130,8 @@ pub struct RegionOpts {
 pub(crate) trait Allocator {
     /// Id in the JIT's op table of a single-op block running `op` (of the block at `pc`).
     fn op_id(&mut self, pc: u64, op: &vm_ir::IROp) -> u64;
+    /// Id of a fault site: op `op_index` of the block at `block_pc`.
+    fn site(&mut self, block_pc: u64, op_index: usize) -> u64;
     /// A fresh chain slot for an exit to `target`.
     fn slot(&mut self, target: u64) -> u64;
 }
@@ -342,6 +349,16 @@ pub(crate) struct Gen<'a, 'b> {
     selects: usize,
     /// The region has a loop (`promote` found one).
     has_loop: bool,
+    /// The block that leaves with a recorded fault ([`Gen::check`]), once made.
+    site_fault: Option<Block>,
+    /// Per op of the block being emitted: the guest pc of its instruction and how many of the
+    /// block's instructions come before that one (empty if unknown).
+    cur_ops: Vec<(u64, u32)>,
+    /// Side exits of the block being emitted, filled after its terminator (`flow.rs`).
+    side_exits: Vec<flow::SideExit>,
+    /// The shared tail of side exits (parameters: guest pc, instructions before it in the
+    /// block), once made.
+    side_tail: Option<Block>,
 }
 
 /// How a translation counts retired instructions (`RegionOpts::count`).
@@ -425,6 +442,10 @@ pub(crate) fn translate(
         shadow: None,
         selects: 0,
         has_loop: false,
+        site_fault: None,
+        cur_ops: Vec::new(),
+        side_exits: Vec::new(),
+        side_tail: None,
     };
     g.prologue(blocks);
     g.promote(blocks);
@@ -444,10 +465,16 @@ pub(crate) fn translate(
         g.fknown = [fp::FpKnown::default(); 32];
         g.fs_dirty = false;
         g.fuel_step = None;
+        g.cur_ops = if rb.op_pcs.len() == rb.block.ops.len() && rb.csr_index.len() == rb.block.ops.len() {
+            rb.op_pcs.iter().copied().zip(rb.csr_index.iter().copied()).collect()
+        } else {
+            Vec::new()
+        };
         for (i, op) in rb.block.ops.iter().enumerate() {
             g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
         }
         g.term(&rb.block.term, rb.n_insns, rb.ind_targets);
+        g.emit_side_exits();
     }
     g.emit_exit();
     let made = Translated { selects: g.selects, has_loop: g.has_loop };
@@ -633,6 +660,12 @@ impl Gen<'_, '_> {
     /// Store `instret` from its variable, so a helper or the runtime sees it.
     /// Returns the value stored (`None`: nothing to store, `instret` is counted in memory).
     fn sync_instret(&mut self) -> Option<Value> {
+        self.sync_instret_plus(None)
+    }
+
+    /// [`Gen::sync_instret`] with `extra` instructions more (retired in the current block
+    /// before a side exit).
+    fn sync_instret_plus(&mut self, extra: Option<Value>) -> Option<Value> {
         let v = match self.counter {
             Counter::Memory => return None,
             Counter::Instret(var) => self.b.use_var(var),
@@ -641,6 +674,10 @@ impl Gen<'_, '_> {
                 let base = self.load_ctx(offset_of!(JitContext, fuel_base));
                 self.b.ins().isub(base, fuel)
             }
+        };
+        let v = match extra {
+            Some(n) => self.b.ins().iadd(v, n),
+            None => v,
         };
         self.b.ins().store(vm_flags(), v, self.cpu, offset_of!(CpuState, instret) as i32);
         Some(v)

@@ -259,7 +259,7 @@ impl Gen<'_, '_> {
         // context and the FP values of the whole translation on the stack, since inline FP
         // ops have such a call on their cold paths.
         let status = self.call(offset_of!(RuntimeTable, exec_op), &[id, ci], index);
-        self.check(status, true);
+        self.check(status, true, None);
         self.reload_slots(writes);
     }
 
@@ -382,25 +382,16 @@ impl Gen<'_, '_> {
         self.b.ins().iadd(host, off)
     }
 
-    /// With the fast path, the rest of a slow path (after its helper returned) is cold too, so
-    /// the fast path falls through to the code after the access instead of jumping over it.
-    fn cold_if_fast_path(&mut self) {
-        if self.opts.fast_mem.is_some() {
-            let cont = self.b.current_block().expect("in a block");
-            self.b.set_cold_block(cont);
-        }
-    }
-
     fn load(&mut self, index: usize, dst: Loaded, base: u8, off: i64, width: u64, signed: bool) {
         if let Loaded::Fp(..) = dst {
             self.fp_enabled(index);
         }
         let base = self.get(base);
         let addr = self.b.ins().iadd_imm_s(base, off);
-        let done = self.new_block();
-        self.b.append_block_param(done, I64);
         let slow = self.new_block();
         let mut marker = None;
+        let side = self.side_exit_at(index);
+        let done = self.b.create_block();
         if let Some(fm) = self.opts.fast_mem {
             // A probe-less load and its slow path carry a pair of trap codes, by which the
             // load's host fault finds the slow path (the `fault` module).
@@ -425,9 +416,27 @@ impl Gen<'_, '_> {
                 (4, true) => self.b.ins().sload32(flags, p, 0),
                 _ => self.b.ins().load(I64, flags, p, 0),
             };
+            if let Some((pc, before)) = side {
+                // The slow path leaves the region. A probe-less load stays alone in its block
+                // (what comes after it goes on in the next one), so that the register
+                // allocator puts nothing before it there (see `fault::redirects`).
+                self.side_exits.push(super::flow::SideExit { block: slow, marker, pc, before });
+                let v = if marker.is_some() {
+                    self.b.append_block_param(done, I64);
+                    self.b.ins().jump(done, &[v.into()]);
+                    self.b.switch_to_block(done);
+                    self.b.block_params(done)[0]
+                } else {
+                    v
+                };
+                self.loaded(dst, v);
+                return;
+            }
+            self.b.append_block_param(done, I64);
             self.b.ins().jump(done, &[v.into()]);
             self.b.set_cold_block(slow);
         } else {
+            self.b.append_block_param(done, I64);
             self.b.ins().jump(slow, &[]);
         }
         self.b.switch_to_block(slow);
@@ -442,8 +451,8 @@ impl Gen<'_, '_> {
             _ => offset_of!(RuntimeTable, load64),
         };
         let status = self.call(field, &[addr], index);
-        self.check(status, false);
-        self.cold_if_fast_path();
+        // Read before the status test (meaningless after a fault, which leaves), so that the
+        // slow path joins `done` from its branch.
         let mut v = self.load_ctx(offset_of!(JitContext, value));
         if signed && width < 8 {
             let ty = match width {
@@ -454,9 +463,14 @@ impl Gen<'_, '_> {
             let n = self.b.ins().ireduce(ty, v);
             v = self.b.ins().sextend(I64, n);
         }
-        self.b.ins().jump(done, &[v.into()]);
+        self.check(status, false, Some((done, &[v])));
         self.b.switch_to_block(done);
         let v = self.b.block_params(done)[0];
+        self.loaded(dst, v);
+    }
+
+    /// Write the value `v` a load got to its destination.
+    fn loaded(&mut self, dst: Loaded, v: Value) {
         match dst {
             Loaded::Int(rd) => self.set(rd, v),
             Loaded::Fp(fd, fmt) => {
@@ -485,6 +499,7 @@ impl Gen<'_, '_> {
         let done = self.new_block();
         let slow = self.new_block();
         if self.opts.fast_mem.is_some() {
+            let side = self.side_exit_at(index);
             let p = self.fast_addr(addr, width, true, Access::Probed, slow);
             match width {
                 1 => self.b.ins().istore8(guest_flags(), val, p, 0),
@@ -492,6 +507,11 @@ impl Gen<'_, '_> {
                 4 => self.b.ins().istore32(guest_flags(), val, p, 0),
                 _ => self.b.ins().store(guest_flags(), val, p, 0),
             };
+            if let Some((pc, before)) = side {
+                // The slow path (a fault, or a page holding translated code) leaves the region.
+                self.side_exits.push(super::flow::SideExit { block: slow, marker: None, pc, before });
+                return;
+            }
             self.b.ins().jump(done, &[]);
             self.b.set_cold_block(slow);
         } else {
@@ -505,9 +525,7 @@ impl Gen<'_, '_> {
             _ => offset_of!(RuntimeTable, store64),
         };
         let status = self.call(field, &[addr, val], index);
-        self.check(status, true);
-        self.cold_if_fast_path();
-        self.b.ins().jump(done, &[]);
+        self.check(status, true, Some((done, &[])));
         self.b.switch_to_block(done);
     }
 }
