@@ -155,11 +155,21 @@ impl Gen<'_, '_> {
         self.leave_synced(pc, NO_SLOT);
     }
 
-    /// [`Gen::leave`] once the state is synced, with the chain `slot` the exit went through.
+    /// [`Gen::leave`] once the state is synced, with the chain `slot` the exit went through:
+    /// through the region's shared tail that stores both and returns `STATUS_NEXT`.
     pub(super) fn leave_synced(&mut self, pc: Value, slot: u64) {
-        self.store_ctx(offset_of!(JitContext, next_pc), pc);
-        self.store_ctx_imm(offset_of!(JitContext, exit_slot), slot);
-        self.goto_exit(EXIT_NEXT);
+        let tail = match self.leave_tail {
+            Some(blk) => blk,
+            None => {
+                let blk = self.b.create_block();
+                self.b.append_block_param(blk, I64);
+                self.b.append_block_param(blk, I64);
+                self.leave_tail = Some(blk);
+                blk
+            }
+        };
+        let slot = self.b.ins().iconst(I64, slot as i64);
+        self.b.ins().jump(tail, &[pc.into(), slot.into()]);
     }
 
     /// If `instret` reached the stop word (budget spent, or the machine wants control), branch to a cold block that
@@ -225,8 +235,17 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The shared exit block: return its status to the runtime; and the fault exit, if used.
+    /// The shared exit block: return its status to the runtime; and the shared tails of
+    /// exits, side exits and faults that were used.
     pub(super) fn emit_exit(&mut self) {
+        if let Some(blk) = self.leave_tail {
+            self.b.switch_to_block(blk);
+            self.b.set_cold_block(blk);
+            let (pc, slot) = (self.b.block_params(blk)[0], self.b.block_params(blk)[1]);
+            self.store_ctx(offset_of!(JitContext, next_pc), pc);
+            self.store_ctx(offset_of!(JitContext, exit_slot), slot);
+            self.goto_exit(EXIT_NEXT);
+        }
         if let Some(blk) = self.side_tail {
             self.b.switch_to_block(blk);
             self.b.set_cold_block(blk);

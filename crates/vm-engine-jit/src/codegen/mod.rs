@@ -359,6 +359,8 @@ pub(crate) struct Gen<'a, 'b> {
     /// The shared tail of side exits (parameters: guest pc, instructions before it in the
     /// block), once made.
     side_tail: Option<Block>,
+    /// The shared tail of exits to the runtime (parameters: next pc, chain slot), once made.
+    leave_tail: Option<Block>,
 }
 
 /// How a translation counts retired instructions (`RegionOpts::count`).
@@ -446,6 +448,7 @@ pub(crate) fn translate(
         cur_ops: Vec::new(),
         side_exits: Vec::new(),
         side_tail: None,
+        leave_tail: None,
     };
     g.prologue(blocks);
     g.promote(blocks);
