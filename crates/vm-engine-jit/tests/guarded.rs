@@ -207,21 +207,26 @@ proptest! {
     }
 }
 
+/// A load at `x5` (op 0), then one a page further on (op 2).
+fn loads_a_page_apart() -> IRBlock {
+    vm_ir::parse_block(
+        "block 0x1000:
+            ld x10, x5, 0
+            addi x5, x5, 4096
+            lw x11, x5, 8
+            addi x12, x11, 1
+            ret",
+    )
+    .unwrap()
+}
+
 /// A load from each kind of unloadable page faults exactly as in the interpreter, through the
 /// host fault of a probe-less load (counted), and leaves the registers as they were.
 #[test]
 fn unloadable_pages_fault_through_the_host() {
     for prot in [None, Some(Prot::NONE), Some(Prot::EXEC)] {
         let pages = [Some(Prot::RW), prot, Some(Prot::READ), None, None, None];
-        let block = vm_ir::parse_block(
-            "block 0x1000:
-                ld x10, x5, 0
-                addi x5, x5, 4096
-                lw x11, x5, 8
-                addi x12, x11, 1
-                ret",
-        )
-        .unwrap();
+        let block = loads_a_page_apart();
         let mut cpu = CpuState::default();
         cpu.x[5] = WINDOW + 0x10;
         let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
@@ -374,15 +379,7 @@ fn run_jit_counting(
 /// before it counted, for the runtime to run it.
 #[test]
 fn a_load_off_the_fast_path_leaves_at_its_pc() {
-    let block = vm_ir::parse_block(
-        "block 0x1000:
-            ld x10, x5, 0
-            addi x5, x5, 4096
-            lw x11, x5, 8
-            addi x12, x11, 1
-            ret",
-    )
-    .unwrap();
+    let block = loads_a_page_apart();
     for (ptr, host_faults) in [(WINDOW + 0x10, 1), (WINDOW + 0x11, 0)] {
         let pages = [Some(Prot::RW), Some(Prot::NONE), None, None, None, None];
         let mut cpu = CpuState::default();
