@@ -38,8 +38,8 @@ pub const STATUS_TERM: u64 = 2;
 /// A helper's fault leaves this way, so that its site needs no code of its own.
 pub const STATUS_FAULT_FUEL: u64 = 3;
 /// Status: a *side exit* before the instruction at [`JitContext::next_pc`], in the middle of a
-/// block, whose memory access missed the fast path (in user mode: a fault, or a store to a
-/// page holding translated code); the hart is exact up to it, `instret` included. The runtime
+/// block, whose memory access missed the fast path (in user mode: a fault, a misaligned
+/// access, or a store to a page holding translated code); the hart is exact up to it, `instret` included. The runtime
 /// runs that instruction on the interpreter.
 pub const STATUS_SIDE: u64 = 4;
 

@@ -232,9 +232,9 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                 let before = cpu.instret;
                 match t.enter(rid, cpu, &mut *mem, &mut *csrs, cache, env) {
                     RegionExit::Side { pc } => {
-                        // A memory access missed the fast path (a fault, or a store to a page
-                        // holding translated code): the interpreter runs it, not compiled code
-                        // starting there, which would miss again.
+                        // A memory access missed the fast path (a fault, a misaligned access, a
+                        // store to a page holding translated code): the interpreter runs it,
+                        // not compiled code starting there, which would miss again.
                         cpu.pc = pc;
                         interpret_once = true;
                         if cpu.instret >= stop_at || M::wants_attention(mem) {

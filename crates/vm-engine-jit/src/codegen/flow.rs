@@ -14,8 +14,9 @@ use super::{vm_flags, Counter, Gen, EXIT_FAULT, EXIT_FAULT_FUEL, EXIT_NEXT, EXIT
 use crate::context::{JitContext, LookupEntry, LOOKUP_ENTRIES, NO_SLOT};
 
 /// A cold path that leaves the region before op `pc` runs, for the runtime to run it: the slow
-/// path of a guest-memory access in user mode, where it means a fault (or a store to a page
-/// holding translated code), so compiled code need not call a helper and join back.
+/// path of a guest-memory access in user mode, where it means a fault (or a misaligned access,
+/// or a store to a page holding translated code: rare), so compiled code need not call a
+/// helper and join back.
 pub(super) struct SideExit {
     /// Its block (a branch target of the access's fast-path test).
     pub block: Block,
