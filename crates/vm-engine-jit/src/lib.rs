@@ -124,9 +124,9 @@ pub enum RegionExit {
     },
     /// A side exit: the translation left before the instruction at `pc` (in the middle of a
     /// block), whose memory access missed the fast path — in user mode a fault, a misaligned
-    /// access, or a store to a page holding translated code. Registers and `instret` are exact up to it; the caller
-    /// runs it on the interpreter (compiled code starting there would miss again). Only
-    /// regions that count fuel over a guarded address space make them.
+    /// access, or a store to a page holding translated code. Registers and `instret` are exact
+    /// up to it; the caller runs it on the interpreter (compiled code starting there would miss
+    /// again). Only regions that count fuel over a guarded address space make them.
     Side {
         /// Guest pc of the instruction.
         pc: u64,

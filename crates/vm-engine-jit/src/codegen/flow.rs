@@ -63,13 +63,20 @@ impl Gen<'_, '_> {
     /// The shared tail of side exits, made at the first use: `instret` is the fuel's count
     /// plus the instructions before the exit in its block; return `STATUS_SIDE` at its pc.
     fn side_tail(&mut self) -> Block {
-        if let Some(blk) = self.side_tail {
-            return blk;
+        match self.side_tail {
+            Some(blk) => blk,
+            None => {
+                let blk = self.tail_block();
+                *self.side_tail.insert(blk)
+            }
         }
+    }
+
+    /// A new block for a shared tail: two `i64` parameters, filled by [`Gen::emit_exit`].
+    fn tail_block(&mut self) -> Block {
         let blk = self.b.create_block();
         self.b.append_block_param(blk, I64);
         self.b.append_block_param(blk, I64);
-        self.side_tail = Some(blk);
         blk
     }
 
@@ -133,14 +140,19 @@ impl Gen<'_, '_> {
             self.b.set_cold_block(fault);
             self.b.switch_to_block(fault);
             self.store_slots(dirty);
-            let code = match self.counter {
-                Counter::Fuel(_) => EXIT_FAULT_FUEL,
-                _ => EXIT_FAULT,
-            };
-            self.goto_exit(code);
+            self.goto_exit(self.site_fault_code());
         }
         if then.is_none() {
             self.b.switch_to_block(cont);
+        }
+    }
+
+    /// The exit code of a fault whose site and count [`Gen::before_helper`] recorded: with
+    /// fuel, the runtime derives `instret` from the fuel left.
+    fn site_fault_code(&self) -> u64 {
+        match self.counter {
+            Counter::Fuel(_) => EXIT_FAULT_FUEL,
+            _ => EXIT_FAULT,
         }
     }
 
@@ -162,11 +174,8 @@ impl Gen<'_, '_> {
         let tail = match self.leave_tail {
             Some(blk) => blk,
             None => {
-                let blk = self.b.create_block();
-                self.b.append_block_param(blk, I64);
-                self.b.append_block_param(blk, I64);
-                self.leave_tail = Some(blk);
-                blk
+                let blk = self.tail_block();
+                *self.leave_tail.insert(blk)
             }
         };
         let slot = self.b.ins().iconst(I64, slot as i64);
@@ -259,11 +268,7 @@ impl Gen<'_, '_> {
         if let Some(blk) = self.site_fault {
             self.b.switch_to_block(blk);
             self.b.set_cold_block(blk);
-            let code = match self.counter {
-                Counter::Fuel(_) => EXIT_FAULT_FUEL,
-                _ => EXIT_FAULT,
-            };
-            self.goto_exit(code);
+            self.goto_exit(self.site_fault_code());
         }
         let exit = self.exit;
         self.b.switch_to_block(exit);

@@ -12,11 +12,11 @@
 //! (`narrow`). `instret` is counted in a variable too (a load-add-store per block chained
 //! every block through memory): as *fuel* counted down in an optimized translation (see
 //! [`Counter`]). In a user-mode address space (guarded, see `vm_mem`), where missing the
-//! fast path means a fault (or a store to a page holding translated code), a memory access's
-//! slow path is a *side exit*: it leaves the region at the access's pc, `instret` counted up
-//! to it, for the runtime to run the instruction (no helper call, no join back: a quarter less
-//! code to compile). Other memory slow paths call their
-//! helpers through `preserve_all` wrappers, so a call on a cold path clobbers no register and
+//! fast path means a fault (or a misaligned access, or a store to a page holding translated
+//! code), a memory access's slow path is a *side exit*: it leaves the region at the access's
+//! pc, `instret` counted up to it, for the runtime to run the instruction (no helper call, no
+//! join back: a quarter less code to compile). Other memory slow paths call their helpers
+//! through `preserve_all` wrappers, so a call on a cold path clobbers no register and
 //! the register allocator need not keep values on the stack around it; so is the whole-op
 //! helper (atomics, CSRs other than the FP ones, and FP ops the `fp` module has no fast path
 //! for — that module compiles FP arithmetic inline, with the helper on a cold path of each
