@@ -154,3 +154,97 @@ fn replay() {
     eprintln!("{}", case.describe());
     assert!(case.check(hybrid_threshold(&data)).is_ok(), "{}", report(&data));
 }
+
+/// Found by the fuzzer (CI, shard 2): `sll s8` in a block the inner loop holds registers for,
+/// between an outer loop's blocks, came out unchanged.
+#[test]
+fn regression_held_register_across_nested_loops() {
+    use vm_runtime::difftest::Item;
+    let case = Case {
+        x: [
+            0x0,
+            0x7ff,
+            0x80080938,
+            0x6283b4d16bd641d4,
+            0x2fc078038561fe27,
+            0x80080a40,
+            0x80080270,
+            0x80080de0,
+            0x80080298,
+            0x1,
+            0x6b20af8cf255be9f,
+            0xe2613db974b3308f,
+            0x3559d5e934cc00de,
+            0xffffffffffffffff,
+            0x93159d4ce76c96ac,
+            0x813705f486d562d7,
+            0xd0f885ed136e192f,
+            0xfffffffffffff800,
+            0x3082f1d30eacf470,
+            0x3f,
+            0x10,
+            0xc0ae4e0c8c5a20fa,
+            0x3f,
+            0xfffffffffffffffd,
+            0xf336ead8e63ed8d4,
+            0x3f,
+            0x8,
+            0x1,
+            0x695115ae8bcf2187,
+            0x7fffffffffffffff,
+            0x5ea7905480204369,
+            0xffffffff80000000,
+        ],
+        f: [
+            0x45867a7822d8ed2e,
+            0x7fefffffffffffff,
+            0xffffffffacf04f45,
+            0xffffffff7f800000,
+            0x4f2a831a00000000,
+            0xffffffffbf800000,
+            0x1,
+            0xffffffffff800000,
+            0x800fffffffffffff,
+            0x7ff0000000000000,
+            0xffffffff7fc00000,
+            0xffffffff80000000,
+            0x8000000000000000,
+            0xffffffff00000001,
+            0x303b0ebb7fc00000,
+            0xbff0000000000000,
+            0xdfa05e458ac567ac,
+            0xa105a4e5987640cc,
+            0xffffffffff800000,
+            0xf8433b8600000000,
+            0xd20a5bf1dd7811b4,
+            0xffffffff80000000,
+            0xffffffff7f800000,
+            0x7fefffffffffffff,
+            0xffffffff7f800001,
+            0x8756bca2ffc00001,
+            0xffffffff6df13287,
+            0xffffffff00000001,
+            0xf23adfd7a45989c,
+            0x7ff0000000000001,
+            0xffffffffff800000,
+            0x7ff0000000000000,
+        ],
+        frm: 0,
+        fflags: 0x0,
+        fs: 2,
+        reservation: None,
+        mem_seed: 0x9639ca1e9cfbee9c,
+        items: vec![
+            Item::Insn32(0x018657b3), /* srl a5,a2,s8 */
+            Item::Branch { base: 0x01b50063, target: 3 },
+            Item::Insn32(0x00a59c33), /* sll s8,a1,a0 */
+            Item::Insn32(0xff82b687), /* fld fa3,-8(t0) */
+            Item::Branch { base: 0x008f0063, target: 6 },
+            Item::Branch { base: 0x01c65063, target: 2 },
+            Item::Loop { target: 0 },
+        ],
+    };
+    if let Err(m) = case.check(None) {
+        panic!("{}\n{m}", case.describe());
+    }
+}

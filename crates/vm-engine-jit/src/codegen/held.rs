@@ -147,4 +147,23 @@ impl Gen<'_, '_> {
             }
         }
     }
+
+    /// A block ending in a branch compiled as selects (`hammock`) also writes what the skipped
+    /// ops write: registers it holds that they write are dirty too, or an edge out of its
+    /// loop would not store them (found by the differential fuzzer: an `sll` skipped by a
+    /// `beq`, whose result a nested loop's blocks then read from `cpu.x`).
+    pub(super) fn hammock_writes_dirty(&mut self) {
+        for (pc, h) in &self.hammocks {
+            let Some(&held) = self.held.get(pc) else { continue };
+            let mut writes = 0u64;
+            for op in &h.prefix {
+                op.visit_slots(&mut |slot, access| {
+                    if let (Slot::Int(n), vm_ir::Access::Write) = (slot, access) {
+                        writes |= 1 << n;
+                    }
+                });
+            }
+            self.held_dirty |= held & writes;
+        }
+    }
 }

@@ -454,6 +454,7 @@ pub(crate) fn translate(
     g.promote(blocks);
     if g.if_conversion() {
         g.hammocks = hammock::find(blocks);
+        g.hammock_writes_dirty();
     }
     let first = g.blocks[&blocks[0].block.start_pc];
     g.cur_held = 0;
