@@ -207,6 +207,7 @@ impl Jit {
         if job.dump {
             tracing::trace!(target: "vm_engine_jit::code", "region {entry_pc:#x} is at host {code:p}");
         }
+        crate::perfmap::record(code, size, entry_pc);
         self.code_bytes += size;
         self.counters.if_converted += job.selects as u64;
         for (load, slow) in redirects {

@@ -55,6 +55,7 @@ mod compile;
 pub mod context;
 mod fault;
 pub mod helpers;
+mod perfmap;
 mod stubs;
 
 use std::collections::{BTreeMap, HashMap};
