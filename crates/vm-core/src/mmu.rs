@@ -116,9 +116,10 @@ pub struct FastMem {
     pub store_mask: u8,
     /// Value those bits must have for a store to go straight to host memory.
     pub store_ok: u8,
-    /// Host protections mirror load permission: a host load from `host + (a - lo)` faults
-    /// (SIGSEGV) unless `a`'s table byte allows a load, and never reads anything but guest
-    /// memory. Compiled code may then skip the table test on loads and let the host fault
-    /// send it to the slow path.
+    /// Host protections mirror the table: a host load from `host + (a - lo)` faults (SIGSEGV)
+    /// unless `a`'s table byte allows a load, a host store there faults unless it allows a
+    /// store straight to host memory (`entry & store_mask == store_ok`), and neither ever
+    /// reaches anything but guest memory. Compiled code may then skip the table test and let
+    /// the host fault send the access to its slow path.
     pub guarded: bool,
 }

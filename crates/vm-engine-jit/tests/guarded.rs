@@ -1,11 +1,12 @@
-//! Probe-less loads on a guarded user address space, against the interpreter.
+//! Probe-less loads and stores on a guarded user address space, against the interpreter.
 //!
 //! An optimized region compiled for a [`vm_mem::AddressSpace`] (guarded: host protections
-//! mirror guest load permission) loads with only a bounds test and lets the host fault
-//! (SIGSEGV) send a load from an unloadable page to its slow path. Random blocks whose memory
-//! ops hit a window of pages with random protections (read-write, read-only, none,
-//! execute-only, unmapped), near page edges and misaligned, must leave the same exit, registers
-//! and memory as the interpreter on an identical address space. So must the same blocks in a
+//! mirror guest load and store permission) loads and stores with only a bounds test and lets
+//! the host fault (SIGSEGV) send an access the page does not allow to its slow path. Random
+//! blocks whose memory ops hit a window of pages with random protections (read-write, some
+//! holding translated code, read-only, none, execute-only, unmapped), near page edges and
+//! misaligned, must leave the same exit, registers, memory and reported code writes as the
+//! interpreter on an identical address space. So must the same blocks in a
 //! region that counts fuel, where an access off the fast path is a side exit at its pc that
 //! the interpreter finishes, as the runtime does.
 
@@ -53,8 +54,20 @@ fn space(pages: &[Option<Prot>], seed: u64) -> AddressSpace {
             })
             .collect();
         m.write_force(at, &bytes).unwrap();
+        if prot == Prot::RW && (seed >> (i + 3)) & 1 != 0 {
+            // Translated code on a writable page: host read-only, so a probe-less store
+            // faults to its slow path, which reports the write.
+            m.note_code(at, PAGE_SIZE);
+        }
     }
     m
+}
+
+/// The pages holding code that were written, in order.
+fn code_writes(m: &mut AddressSpace) -> Vec<u64> {
+    let mut pages = m.take_code_writes().expect("a user address space tracks code writes");
+    pages.sort_unstable();
+    pages
 }
 
 /// The window's contents and protections (pages made readable to look at them).
@@ -185,6 +198,8 @@ proptest! {
         let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
         prop_assert_eq!(&jexit, &iexit, "exit differs for {:?}\n{}", pages, block);
         prop_assert_eq!(&jcpu, &icpu, "state differs for {:?}\n{}", pages, block);
+        let icode = code_writes(&mut imem);
+        prop_assert_eq!(&code_writes(&mut jmem), &icode, "code writes differ for {:?}\n{}", pages, block);
         prop_assert!(window(&mut jmem) == window(&mut imem), "memory differs for {:?}\n{}", pages, block);
 
         // The same block in a region that counts fuel, where an access that misses the fast
@@ -202,6 +217,7 @@ proptest! {
             }
             ccpu.instret = icpu.instret;
             prop_assert_eq!(&ccpu, &icpu, "counting: state differs for {:?}\n{}", pages, block);
+            prop_assert_eq!(&code_writes(&mut cmem), &icode, "counting: code writes differ for {:?}\n{}", pages, block);
             prop_assert!(window(&mut cmem) == window(&mut imem), "counting: memory differs for {:?}\n{}", pages, block);
         }
     }
@@ -396,4 +412,51 @@ fn a_load_off_the_fast_path_leaves_at_its_pc() {
         assert_eq!(jcpu, icpu, "{ptr:#x}");
         assert_eq!(jit.counters().load_faults, host_faults, "{ptr:#x}");
     }
+}
+
+/// Probe-less stores: one to a writable page goes straight to memory; one to a writable page
+/// holding translated code faults on the host (the page is host read-only), and its slow path
+/// stores and reports the code write; one to a read-only page faults on the host and then
+/// faults the guest. All as the interpreter does it.
+#[test]
+fn stores_the_page_does_not_allow_go_through_the_host_fault() {
+    let pages = [Some(Prot::RW), Some(Prot::RW), Some(Prot::READ), None, None, None];
+    // Bit 3 + 1: page 1 holds translated code (see `space`).
+    let seed = 1 << 4 | 1;
+    let block = vm_ir::parse_block(
+        "block 0x3000:
+            sd x10, x5, 0
+            addi x5, x5, 4096
+            sd x11, x5, 8
+            addi x5, x5, 4096
+            sw x12, x5, 16
+            ret",
+    )
+    .unwrap();
+    let mut cpu = CpuState::default();
+    (cpu.x[5], cpu.x[10], cpu.x[11], cpu.x[12]) = (WINDOW + 0x20, 0x1111, 0x2222, 0x3333);
+    let (mut icpu, mut imem) = (cpu.clone(), space(&pages, seed));
+    let (mut jcpu, mut jmem) = (cpu, space(&pages, seed));
+    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+    let mut jit = Jit::new();
+    let jexit = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
+    assert!(matches!(iexit, Exit::Fault { op_index: 4, .. }), "{iexit:?}");
+    assert_eq!(jexit, iexit);
+    assert_eq!(jcpu, icpu);
+    assert_eq!(
+        jit.counters().load_faults,
+        2,
+        "the code page's and the read-only page's stores faulted on the host"
+    );
+    assert_eq!(jit.counters().retranslations, 0, "compiled at the first attempt");
+    assert_eq!(code_writes(&mut imem), [WINDOW + PAGE_SIZE]);
+    assert_eq!(code_writes(&mut jmem), [WINDOW + PAGE_SIZE]);
+    assert_eq!(jmem.load64(WINDOW + PAGE_SIZE + 0x28), Ok(0x2222));
+    assert!(window(&mut jmem) == window(&mut imem), "memory differs");
+    // The write reopened the page: a store there no longer faults.
+    jcpu.x[5] = WINDOW + 0x20;
+    let again = run_jit(&mut jit, &mut jcpu, &mut jmem, &block);
+    assert_eq!(again, iexit);
+    assert_eq!(jit.counters().load_faults, 3, "only the read-only page's store faulted");
+    assert!(code_writes(&mut jmem).is_empty());
 }

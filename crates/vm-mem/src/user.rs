@@ -2,17 +2,20 @@
 //!
 //! Layout: one host range of `USER_TOP` bytes is reserved per guest (`PROT_NONE`,
 //! `MAP_NORESERVE`), and guest address `a` lives at host address `base + a`. A guest mapping is a
-//! fresh private anonymous host mapping over its part of the reservation (zero-filled, host
-//! `READ|WRITE` where the guest may load, see below); unmapping
-//! maps `PROT_NONE` over it again, which gives the memory back to the host while keeping the
-//! reservation whole.
+//! fresh private anonymous host mapping over its part of the reservation (zero-filled, with the
+//! host protection described below); unmapping maps `PROT_NONE` over it again, which gives the
+//! memory back to the host while keeping the reservation whole.
 //!
-//! Host protections are *guarded* by default: a mapped page the guest may not load from (guest
-//! `PROT_NONE`, or execute-only) is host `PROT_NONE` too, so every host-readable byte of the
-//! reservation is guest-loadable ([`vm_core::FastMem::guarded`]): compiled code may load
-//! without looking at the table and let the host fault redirect it. The VM's own accesses to
-//! such pages (the loader filling them, instruction fetch from execute-only pages) open them
-//! for the moment (`user_host.rs`).
+//! Host protections are *guarded* by default ([`vm_core::FastMem::guarded`]): a mapped page the
+//! guest may not load from (guest `PROT_NONE`, or execute-only) is host `PROT_NONE` too, and a
+//! page the guest may not store to without the slow path (no guest WRITE, or translated code
+//! on it, see `CODE`) is host read-only. So every host-readable byte of the reservation is
+//! guest-loadable and every host-writable byte guest-storable with nothing to report: compiled
+//! code may load and store without looking at the table and let the host fault redirect it.
+//! Marking a writable page as holding code makes it host read-only; the first store to it
+//! (through the slow path) clears the mark and opens it again. The VM's own accesses to closed
+//! pages (the loader filling them, instruction fetch from execute-only pages) open them for the
+//! moment (`user_host.rs`).
 //! [`AddressSpace::set_guarded`] turns this off for users that map guest memory elsewhere (a
 //! hypervisor, which needs every mapped page host-accessible).
 //!
@@ -117,9 +120,12 @@ pub struct AddressSpace {
     maps: BTreeMap<u64, (u64, Prot)>,
     /// Pages with translated code written since the last [`vm_core::Mmu::take_code_writes`].
     code_writes: Vec<u64>,
-    /// Whether pages the guest may not load from are host `PROT_NONE`
+    /// Whether host protections mirror guest load and store permission
     /// ([`vm_core::FastMem::guarded`]).
     guarded: bool,
+    /// A host protection change for code pages failed: stores to them may have gone
+    /// unreported, so [`vm_core::Mmu::take_code_writes`] says writes are not tracked.
+    code_writes_lost: bool,
 }
 
 // SAFETY: the two host mappings are owned exclusively by this value (no other pointer to them
@@ -152,7 +158,14 @@ impl AddressSpace {
             return Err(VmError::Memory("cannot allocate the guest page table".into()));
         }
         let base = table.wrapping_add(PAGES);
-        Ok(AddressSpace { base, table, maps: BTreeMap::new(), code_writes: Vec::new(), guarded: true })
+        Ok(AddressSpace {
+            base,
+            table,
+            maps: BTreeMap::new(),
+            code_writes: Vec::new(),
+            guarded: true,
+            code_writes_lost: false,
+        })
     }
 
     /// Host address of guest address 0: the start of the `USER_TOP`-byte reservation that
@@ -342,6 +355,8 @@ impl AddressSpace {
         let tail_prot = Prot(tail & 7);
         let new_end = old.checked_add(new_len).filter(|&e| e <= USER_TOP);
         if let Some(new_end) = new_end.filter(|&e| self.is_free(old_end, e)) {
+            // The new pages hold no translated code, whatever the last old page holds.
+            let tail = tail & !CODE;
             if !self.host_map(old_end, new_end, self.host_prot(tail)) {
                 self.forget(old_end, new_end);
                 return Err(MapError::NoMemory);
@@ -434,18 +449,21 @@ impl AddressSpace {
         self.check(addr, data.len() as u64, MAPPED, AccessKind::Store)?;
         self.record_code_writes(addr, data.len() as u64);
         let (start, end) = (addr & !PAGE_MASK, round_up(addr + data.len() as u64).unwrap_or(USER_TOP));
-        let hidden = self.check(addr, data.len() as u64, LOAD_OK, AccessKind::Store).is_err();
-        // Pages the guest may not load from are host PROT_NONE: open them while writing.
+        // Pages the guest may not store to (or load from) are not host-writable: open them
+        // while writing.
+        let closed = (start..end)
+            .step_by(PAGE_SIZE as usize)
+            .any(|p| self.host_prot(self.table_entry_at(p)) != host::RW);
         // SAFETY: the pages are inside the reservation and mapped (checked), and nothing borrows
         // them (`&mut self`).
-        if hidden && !unsafe { host::protect(self.host(start), (end - start) as usize, host::RW) } {
+        if closed && !unsafe { host::protect(self.host(start), (end - start) as usize, host::RW) } {
             return Err(MemFault { addr, access: AccessKind::Store, kind: MemFaultKind::Unmapped });
         }
-        // SAFETY: `check` found every page of the range mapped, so it is host READ|WRITE memory
-        // inside the reservation (opened above if the guest cannot load from it), and `data`
-        // (a Rust slice) cannot overlap it mutably.
+        // SAFETY: `check` found every page of the range mapped, so it is host memory inside
+        // the reservation, READ|WRITE (opened above if it was not), and `data` (a Rust slice)
+        // cannot overlap it mutably.
         unsafe { ptr::copy_nonoverlapping(data.as_ptr(), self.host(addr), data.len()) };
-        if hidden {
+        if closed {
             self.sync_host(start, end);
         }
         Ok(())
@@ -691,18 +709,35 @@ impl AddressSpace {
     }
 
     /// Note stores to `[addr, addr + len)` (already checked writable) on pages holding
-    /// translated code, and clear their code bit so later stores take the fast path again.
+    /// translated code, and clear their code bit so later stores take the fast path again
+    /// (guarded: the host page becomes writable again, before the caller writes).
     fn record_code_writes(&mut self, addr: u64, len: u64) {
         let end = addr.saturating_add(len).min(USER_TOP);
         let mut page = addr & !PAGE_MASK;
+        let mut reopen: Option<(u64, u64)> = None;
         while page < end {
             // SAFETY: `page < USER_TOP`, so its index is inside the table.
             let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
             if *entry & CODE != 0 {
                 *entry &= !CODE;
                 self.code_writes.push(page);
+                reopen = Some((reopen.map_or(page, |r| r.0), page + PAGE_SIZE));
             }
             page += PAGE_SIZE;
+        }
+        if let Some((lo, hi)) = reopen.filter(|_| self.guarded) {
+            self.sync_code_pages(lo, hi);
+        }
+    }
+
+    /// After code bits of `[lo, hi)` changed on a guarded space: give the pages the host
+    /// protection the table now calls for. Should the host refuse, compiled code may store to
+    /// a page holding translated code unnoticed, so code writes are no longer tracked from
+    /// then on: every `fence.i` drops all translations ([`vm_core::Mmu::take_code_writes`]).
+    pub(super) fn sync_code_pages(&mut self, lo: u64, hi: u64) {
+        if !self.sync_host(lo, hi) {
+            tracing::warn!(lo, hi, "host refused a protection change: fence.i now drops every translation");
+            self.code_writes_lost = true;
         }
     }
 

@@ -1,16 +1,20 @@
 //! The host side of an [`AddressSpace`]: mapping fresh host pages into the reservation, and
-//! host protections that mirror guest load permission (guarded spaces, see `user.rs`), which
-//! the VM opens for the moment where it must read or fill a page the guest cannot load from.
+//! host protections that mirror guest load and store permission (guarded spaces, see
+//! `user.rs`), which the VM opens for the moment where it must read a page the guest cannot
+//! load from or fill one it cannot store to.
 
 use std::ptr;
 
 use vm_core::VmError;
 
-use super::{round_up, AddressSpace, HOST_RO, LOAD_OK, MAPPED, PAGE_MASK, PAGE_SIZE, USER_TOP};
+use super::{
+    round_up, AddressSpace, CODE, HOST_RO, LOAD_OK, MAPPED, PAGE_MASK, PAGE_SIZE, STORE_OK, USER_TOP,
+};
 use crate::host;
 
 impl AddressSpace {
-    /// Whether host protections mirror guest load permission (the default; see the module doc).
+    /// Whether host protections mirror guest load and store permission (the default; see the
+    /// module doc).
     /// With `on == false` every mapped page becomes host-accessible, as a hypervisor that maps
     /// guest memory itself needs. Fails only if the host refuses a protection change.
     pub fn set_guarded(&mut self, on: bool) -> Result<(), VmError> {
@@ -35,12 +39,13 @@ impl AddressSpace {
     }
 
     /// The host protection a page with table byte `entry` gets: none where nothing is mapped
-    /// or (guarded) where the guest may not load, read-only for read-only host pages, else
-    /// READ|WRITE.
+    /// or (guarded) where the guest may not load; read-only for read-only host pages and
+    /// (guarded) where a guest store must take the slow path (no guest WRITE, or translated
+    /// code on the page); else READ|WRITE.
     pub(super) fn host_prot(&self, entry: u8) -> libc::c_int {
         if entry & MAPPED == 0 || (self.guarded && entry & LOAD_OK == 0) {
             host::NONE
-        } else if entry & HOST_RO != 0 {
+        } else if entry & HOST_RO != 0 || (self.guarded && entry & (STORE_OK | CODE) != STORE_OK) {
             host::READ
         } else {
             host::RW

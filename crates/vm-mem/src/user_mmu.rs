@@ -62,17 +62,27 @@ impl Mmu for AddressSpace {
     fn note_code(&mut self, addr: u64, len: u64) {
         let end = addr.saturating_add(len.max(1)).min(USER_TOP);
         let mut page = addr & !PAGE_MASK;
+        let mut close: Option<(u64, u64)> = None;
         while page < end {
             // SAFETY: `page < USER_TOP`, so its index is inside the table.
             let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
-            if *entry & MAPPED != 0 {
+            if *entry & (MAPPED | CODE) == MAPPED {
                 *entry |= CODE;
+                if *entry & STORE_OK != 0 {
+                    close = Some((close.map_or(page, |c| c.0), page + PAGE_SIZE));
+                }
             }
             page += PAGE_SIZE;
+        }
+        // Guarded: a writable page that now holds code becomes host read-only, so that a
+        // store compiled without a probe reaches the slow path, which reports it.
+        if let Some((lo, hi)) = close.filter(|_| self.guarded) {
+            self.sync_code_pages(lo, hi);
         }
     }
 
     fn take_code_writes(&mut self) -> Option<Vec<u64>> {
-        Some(std::mem::take(&mut self.code_writes))
+        let pages = std::mem::take(&mut self.code_writes);
+        (!self.code_writes_lost).then_some(pages)
     }
 }

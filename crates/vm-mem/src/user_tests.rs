@@ -2,6 +2,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use std::collections::BTreeSet;
 use vm_core::Mmu;
 
 const P: u64 = PAGE_SIZE;
@@ -164,7 +165,7 @@ fn addresses_at_or_above_user_top_always_fault() {
 }
 
 #[test]
-fn host_protection_mirrors_load_permission_unless_unguarded() {
+fn host_protection_mirrors_guest_permission_unless_unguarded() {
     let mut m = space();
     let a = 0x50_0000;
     m.map_fixed(a, 4 * P, Prot::RW).unwrap();
@@ -174,13 +175,17 @@ fn host_protection_mirrors_load_permission_unless_unguarded() {
     let perms = |m: &AddressSpace| -> Vec<String> {
         (0..4).map(|i| host_perms(m.host_base().wrapping_add((a + i * P) as usize)).unwrap()).collect()
     };
-    assert_eq!(perms(&m), ["rw-", "---", "---", "rw-"]);
+    assert_eq!(perms(&m), ["rw-", "---", "---", "r--"]);
     // The VM itself still fills and fetches from pages the guest cannot load from.
     m.write_force(a + 2 * P - 2, &[0x13, 0, 0x73, 0]).unwrap();
     assert_eq!(m.fetch16(a + 2 * P).unwrap(), 0x73);
     assert_eq!(m.load16(a + 2 * P), Err(unmapped(a + 2 * P, AccessKind::Load)));
     assert_eq!(m.load16(a + 2 * P - 2), Err(unmapped(a + 2 * P - 2, AccessKind::Load)));
-    assert_eq!(perms(&m), ["rw-", "---", "---", "rw-"]);
+    assert_eq!(perms(&m), ["rw-", "---", "---", "r--"]);
+    // ... and fills pages it cannot store to.
+    m.write_force(a + 3 * P + 8, &[0x55]).unwrap();
+    assert_eq!(m.load8(a + 3 * P + 8), Ok(0x55));
+    assert_eq!(perms(&m), ["rw-", "---", "---", "r--"]);
     // A move keeps the contents and the mirroring.
     m.map_fixed(a + 4 * P, P, Prot::READ).unwrap();
     let to = m.remap(a, 4 * P, 8 * P, true).unwrap();
@@ -188,11 +193,11 @@ fn host_protection_mirrors_load_permission_unless_unguarded() {
     assert_eq!(m.fetch16(to + 2 * P).unwrap(), 0x73);
     let moved: Vec<String> =
         (0..5).map(|i| host_perms(m.host_base().wrapping_add((to + i * P) as usize)).unwrap()).collect();
-    assert_eq!(moved, ["rw-", "---", "---", "rw-", "rw-"]);
+    assert_eq!(moved, ["rw-", "---", "---", "r--", "r--"]);
     assert_eq!(host_perms(m.host_base().wrapping_add(a as usize)).unwrap(), "---");
     m.protect(to + P, P, Prot::READ).unwrap();
     assert_eq!(m.load16(to + 2 * P - 2).unwrap(), 0x13);
-    assert_eq!(host_perms(m.host_base().wrapping_add((to + P) as usize)).unwrap(), "rw-");
+    assert_eq!(host_perms(m.host_base().wrapping_add((to + P) as usize)).unwrap(), "r--");
     assert!(m.fast_mem().unwrap().guarded);
     m.set_guarded(false).unwrap();
     assert!(!m.fast_mem().unwrap().guarded);
@@ -495,6 +500,8 @@ enum Op {
     Unmap(u64, u64),
     Protect(u64, u64, u8),
     Remap(u64, u64, u64, bool),
+    /// Translated code now covers these pages (`Mmu::note_code`).
+    NoteCode(u64, u64),
 }
 
 /// Pages 0..MODEL_PAGES at 0x400000 are exercised.
@@ -508,12 +515,21 @@ fn op() -> impl Strategy<Value = Op> {
         (page.clone(), len.clone(), 0..8u8).prop_map(|(p, l, r)| Op::Map(p, l, r)),
         (page.clone(), len.clone()).prop_map(|(p, l)| Op::Unmap(p, l)),
         (page.clone(), len.clone(), 0..8u8).prop_map(|(p, l, r)| Op::Protect(p, l, r)),
-        (page, len.clone(), len, any::<bool>()).prop_map(|(p, o, n, mv)| Op::Remap(p, o, n, mv)),
+        (page.clone(), len.clone(), len.clone(), any::<bool>())
+            .prop_map(|(p, o, n, mv)| Op::Remap(p, o, n, mv)),
+        (page, len).prop_map(|(p, l)| Op::NoteCode(p, l)),
     ]
 }
 
 /// Check every model page (and the guest-visible permission behaviour) against the space.
-fn check_model(m: &mut AddressSpace, model: &BTreeMap<u64, (Prot, u8)>) -> Result<(), TestCaseError> {
+/// `code`: the mapped pages marked as holding translated code; a store through
+/// `host_slice_mut` reports and clears the mark, so this leaves `code` empty.
+fn check_model(
+    m: &mut AddressSpace,
+    model: &BTreeMap<u64, (Prot, u8)>,
+    code: &mut BTreeSet<u64>,
+) -> Result<(), TestCaseError> {
+    let mut reported = BTreeSet::new();
     for page in 0..MODEL_PAGES + 8 {
         let addr = MODEL_BASE + page * P;
         let want = model.get(&page).copied();
@@ -521,6 +537,15 @@ fn check_model(m: &mut AddressSpace, model: &BTreeMap<u64, (Prot, u8)>) -> Resul
         let readable = want.is_some_and(|(p, _)| p.0 & 3 != 0);
         let writable = want.is_some_and(|(p, _)| p.contains(Prot::WRITE));
         let exec = want.is_some_and(|(p, _)| p.contains(Prot::EXEC));
+        // Guarded: the host can read exactly the pages the guest can load from, and write
+        // exactly those it can store to without the slow path (no translated code there).
+        let host = host_perms(m.host_base().wrapping_add(addr as usize));
+        let expect = match (readable, writable && !code.contains(&page)) {
+            (false, _) => "---",
+            (true, false) => "r--",
+            (true, true) => "rw-",
+        };
+        prop_assert_eq!(host.as_deref(), Some(expect), "page {} host", page);
         let loaded = m.load8(addr + 7);
         prop_assert_eq!(loaded.is_ok(), readable, "page {} load", page);
         if let (Ok(v), Some((_, byte))) = (loaded, want) {
@@ -528,10 +553,15 @@ fn check_model(m: &mut AddressSpace, model: &BTreeMap<u64, (Prot, u8)>) -> Resul
         }
         prop_assert_eq!(m.fetch16(addr).is_ok(), exec);
         prop_assert_eq!(m.host_slice_mut(addr, 1).is_ok(), writable);
-        // Guarded: the host can read exactly the pages the guest can load from.
-        let host = host_perms(m.host_base().wrapping_add(addr as usize));
-        prop_assert_eq!(host.as_deref(), Some(if readable { "rw-" } else { "---" }), "page {} host", page);
+        if writable && code.remove(&page) {
+            reported.insert(addr);
+            let host = host_perms(m.host_base().wrapping_add(addr as usize));
+            prop_assert_eq!(host.as_deref(), Some("rw-"), "page {} host after a store", page);
+        }
     }
+    let writes: BTreeSet<u64> = m.take_code_writes().expect("tracked").into_iter().collect();
+    prop_assert_eq!(writes, reported, "code writes");
+    code.clear();
     // mappings(): sorted, merged, and the same pages as the model.
     let maps = m.mappings();
     for w in maps.windows(2) {
@@ -556,6 +586,7 @@ proptest! {
         let mut m = space();
         // page → (prot, byte written at offset 7 of the page).
         let mut model: BTreeMap<u64, (Prot, u8)> = BTreeMap::new();
+        let mut code = BTreeSet::new();
         for (i, op) in ops.iter().enumerate() {
             let tag = i as u8 + 1;
             match *op {
@@ -585,6 +616,10 @@ proptest! {
                             model.get_mut(&q).unwrap().0 = Prot(r);
                         }
                     }
+                }
+                Op::NoteCode(p, l) => {
+                    m.note_code(MODEL_BASE + p * P, l * P);
+                    code.extend((p..p + l).filter(|q| model.contains_key(q)));
                 }
                 Op::Remap(p, o, n, may_move) => {
                     let all = (p..p + o).all(|q| model.contains_key(&q));
@@ -619,7 +654,7 @@ proptest! {
                     }
                 }
             }
-            check_model(&mut m, &model)?;
+            check_model(&mut m, &model, &mut code)?;
         }
     }
 }

@@ -8,7 +8,7 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
-use cranelift_codegen::ir::{InstBuilder, Type, Value};
+use cranelift_codegen::ir::{InstBuilder, TrapCode, Type, Value};
 use vm_core::CpuState;
 use vm_ir::{Fmt, IROp, Slot};
 
@@ -39,7 +39,7 @@ enum Stored {
 enum Access {
     /// Bounds test, then the page table's permission byte.
     Probed,
-    /// Bounds test only (a load from guarded memory; its host fault goes to the slow path).
+    /// Bounds test only (an access to guarded memory; its host fault goes to the slow path).
     Guarded,
 }
 
@@ -304,9 +304,9 @@ impl Gen<'_, '_> {
     /// access lies in one page of the fast region whose table byte passes (`store` picks the
     /// store test); otherwise continues in a new block and returns the host address.
     ///
-    /// A load from guarded memory ([`vm_core::FastMem::guarded`]) that is not `Probed` skips
-    /// the table: the new block holds just the load, whose host fault resumes at `slow` (the
-    /// `fault` module).
+    /// An access to guarded memory ([`vm_core::FastMem::guarded`]) that is not `Probed` skips
+    /// the table: the new block starts with the access, whose host fault resumes at `slow`
+    /// (the `fault` module).
     fn fast_addr(
         &mut self,
         addr: Value,
@@ -382,6 +382,18 @@ impl Gen<'_, '_> {
         self.b.ins().iadd(host, off)
     }
 
+    /// For a memory access about to be emitted on guarded memory: the pair of trap codes its
+    /// host instruction and its slow path's marker carry, by which the access's host fault
+    /// finds the slow path (the `fault` module); `None` if it keeps its probe (memory not
+    /// guarded, out of codes, or an earlier attempt found it not redirectable).
+    fn guarded_codes(&mut self) -> Option<(TrapCode, TrapCode)> {
+        let fm = self.opts.fast_mem?;
+        let n = self.guarded_accesses;
+        self.guarded_accesses = n.saturating_add(u8::from(fm.guarded));
+        let bit = |mask: u128| mask.checked_shr(u32::from(n)).is_some_and(|m| m & 1 != 0);
+        (fm.guarded && !bit(self.retry.probed)).then(|| crate::fault::load_codes(n)).flatten()
+    }
+
     fn load(&mut self, index: usize, dst: Loaded, base: u8, off: i64, width: u64, signed: bool) {
         if let Loaded::Fp(..) = dst {
             self.fp_enabled(index);
@@ -392,18 +404,9 @@ impl Gen<'_, '_> {
         let mut marker = None;
         let side = self.side_exit_at(index);
         let done = self.b.create_block();
-        if let Some(fm) = self.opts.fast_mem {
-            // A probe-less load and its slow path carry a pair of trap codes, by which the
-            // load's host fault finds the slow path (the `fault` module).
-            let n = self.guarded_loads;
-            self.guarded_loads = n.saturating_add(u8::from(fm.guarded));
-            let bit = |mask: u128| mask.checked_shr(u32::from(n)).is_some_and(|m| m & 1 != 0);
-            let codes =
-                (fm.guarded && !bit(self.retry.probed)).then(|| crate::fault::load_codes(n)).flatten();
-            let how = match codes {
-                None => Access::Probed,
-                Some(_) => Access::Guarded,
-            };
+        if self.opts.fast_mem.is_some() {
+            let codes = self.guarded_codes();
+            let how = if codes.is_some() { Access::Guarded } else { Access::Probed };
             let p = self.fast_addr(addr, width, false, how, slow);
             let flags = codes.map_or_else(guest_flags, |(load, _)| trap_flags(load));
             marker = codes.map(|(_, slow)| slow);
@@ -498,24 +501,39 @@ impl Gen<'_, '_> {
         };
         let done = self.new_block();
         let slow = self.new_block();
+        let mut marker = None;
         if self.opts.fast_mem.is_some() {
             let side = self.side_exit_at(index);
-            let p = self.fast_addr(addr, width, true, Access::Probed, slow);
+            let codes = self.guarded_codes();
+            let how = if codes.is_some() { Access::Guarded } else { Access::Probed };
+            let p = self.fast_addr(addr, width, true, how, slow);
+            let flags = codes.map_or_else(guest_flags, |(store, _)| trap_flags(store));
+            marker = codes.map(|(_, slow)| slow);
             match width {
-                1 => self.b.ins().istore8(guest_flags(), val, p, 0),
-                2 => self.b.ins().istore16(guest_flags(), val, p, 0),
-                4 => self.b.ins().istore32(guest_flags(), val, p, 0),
-                _ => self.b.ins().store(guest_flags(), val, p, 0),
+                1 => self.b.ins().istore8(flags, val, p, 0),
+                2 => self.b.ins().istore16(flags, val, p, 0),
+                4 => self.b.ins().istore32(flags, val, p, 0),
+                _ => self.b.ins().store(flags, val, p, 0),
             };
             if let Some((pc, before)) = side {
                 // The slow path (a fault, or a page holding translated code) leaves the region.
-                self.side_exits.push(super::flow::SideExit { block: slow, marker: None, pc, before });
+                // A probe-less store stays alone in its block, as a probe-less load does.
+                self.side_exits.push(super::flow::SideExit { block: slow, marker, pc, before });
+                if marker.is_some() {
+                    self.b.ins().jump(done, &[]);
+                    self.b.switch_to_block(done);
+                }
                 return;
             }
             self.b.ins().jump(done, &[]);
             self.b.set_cold_block(slow);
         } else {
             self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        if let Some(code) = marker {
+            // Never faults (the context is valid); only its trap record matters.
+            self.b.ins().uload8(I32, trap_flags(code), self.ctx, 0);
         }
         self.b.switch_to_block(slow);
         let field = match width {
