@@ -142,6 +142,7 @@ impl Jit {
             chain: &mut self.chain,
             slot_target: &mut self.slot_target,
             sites: &mut self.sites,
+            in_place: &self.in_place,
         };
         let made =
             codegen::translate(&mut ctx.func, &mut self.fctx, frontend, blocks, opts, retry, &mut alloc);

@@ -58,7 +58,7 @@ pub mod helpers;
 mod perfmap;
 mod stubs;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -215,6 +215,8 @@ pub struct Jit {
     load_sites: BTreeMap<usize, usize>,
     /// Times [`Jit::flush`] ran: a [`RegionJob`] translated before the last one is refused.
     flushes: u64,
+    /// Guest pcs whose memory accesses run their slow path in place ([`Jit::access_in_place`]).
+    in_place: HashSet<u64>,
 }
 
 impl std::fmt::Debug for Jit {
@@ -364,6 +366,7 @@ struct Alloc<'a> {
     chain: &'a mut Vec<u64>,
     slot_target: &'a mut Vec<Option<RegionId>>,
     sites: &'a mut Vec<(u64, u32)>,
+    in_place: &'a HashSet<u64>,
 }
 
 impl codegen::Allocator for Alloc<'_> {
@@ -381,6 +384,10 @@ impl codegen::Allocator for Alloc<'_> {
         self.chain.push(0);
         self.slot_target.push(None);
         (self.chain.len() - 1) as u64
+    }
+
+    fn side_exit_ok(&self, pc: u64) -> bool {
+        !self.in_place.contains(&pc)
     }
 }
 
@@ -414,7 +421,17 @@ impl Jit {
             single_cache: HashMap::new(),
             load_sites: BTreeMap::new(),
             flushes: 0,
+            in_place: HashSet::new(),
         })
+    }
+
+    /// Translations made from now on run the slow path of a memory access at guest `pc` in
+    /// place (a helper call, after which the translation goes on) instead of leaving through a
+    /// side exit for the runtime to run the instruction. For accesses that keep missing the
+    /// fast path, such as misaligned ones in a loop, where leaving every time costs far more
+    /// than the call. Translations already made keep their side exit.
+    pub fn access_in_place(&mut self, pc: u64) {
+        self.in_place.insert(pc);
     }
 
     /// How many distinct blocks the single-block API has compiled.

@@ -8,7 +8,9 @@
 //! misaligned, must leave the same exit, registers, memory and reported code writes as the
 //! interpreter on an identical address space. So must the same blocks in a
 //! region that counts fuel, where an access off the fast path is a side exit at its pc that
-//! the interpreter finishes, as the runtime does.
+//! the interpreter finishes, as the runtime does, or (accesses the runtime asked to keep in
+//! place) runs the slow path where it is, and makes misaligned accesses within a page on the
+//! host.
 
 use proptest::prelude::*;
 use vm_core::{CpuState, Mmu};
@@ -207,6 +209,13 @@ proptest! {
         // for the interpreter to finish; one pass, as the interpreter makes (no edge back to
         // the block's start).
         if !block.term.successors().contains(&block.start_pc) {
+            // Some accesses run their slow path in place, as the runtime asks for accesses
+            // that keep leaving (misaligned within a page: straight to the host).
+            for i in 0..block.ops.len() as u64 {
+                if seed.rotate_right(i as u32 * 7) & 3 == 0 {
+                    jit.access_in_place(block.start_pc + 4 * i);
+                }
+            }
             let (mut ccpu, mut cmem) = (cpu0.clone(), space(&pages, seed));
             let (cexit, counted, side) = run_jit_counting(&mut jit, &mut ccpu, &mut cmem, &block);
             prop_assert_eq!(&cexit, &iexit, "counting: exit differs for {:?}\n{}", pages, block);
@@ -459,4 +468,29 @@ fn stores_the_page_does_not_allow_go_through_the_host_fault() {
     assert_eq!(again, iexit);
     assert_eq!(jit.counters().load_faults, 3, "only the read-only page's store faulted");
     assert!(code_writes(&mut jmem).is_empty());
+}
+
+/// Accesses the runtime asked to keep in place (they kept leaving by side exits): misaligned
+/// within a page, they go straight to the host; straddling a page, they take the slow path
+/// where they are. Neither leaves the region, and both load what the interpreter loads.
+#[test]
+fn accesses_kept_in_place_do_not_leave() {
+    let block = loads_a_page_apart();
+    for ptr in [WINDOW + 0x11, WINDOW + 0xffd] {
+        let pages = [Some(Prot::RW), Some(Prot::RW), Some(Prot::RW), None, None, None];
+        let mut cpu = CpuState::default();
+        cpu.x[5] = ptr;
+        let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
+        let (mut jcpu, mut jmem) = (cpu, space(&pages, 7));
+        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+        let mut jit = Jit::new();
+        jit.access_in_place(block.start_pc);
+        jit.access_in_place(block.start_pc + 8);
+        let (jexit, _, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+        assert!(!side, "{ptr:#x}: left by a side exit");
+        assert_eq!(jexit, iexit, "{ptr:#x}");
+        jcpu.instret = icpu.instret;
+        assert_eq!(jcpu, icpu, "{ptr:#x}");
+        assert_eq!(jit.counters().load_faults, 0, "{ptr:#x}");
+    }
 }

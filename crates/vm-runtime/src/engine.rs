@@ -237,6 +237,7 @@ pub(crate) fn run_hot<M: Machine, const EXEC: bool>(p: Parts<'_, M::Mem, M::Csrs
                         // not compiled code starting there, which would miss again.
                         cpu.pc = pc;
                         interpret_once = true;
+                        t.side_exit(cache, pc);
                         if cpu.instret >= stop_at || M::wants_attention(mem) {
                             break None;
                         }

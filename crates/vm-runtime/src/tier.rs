@@ -61,6 +61,9 @@ pub(crate) use region::is_return;
 /// baselines that long before it compiles a region.
 pub const WARMUP_PER_THRESHOLD: u64 = 1000;
 
+/// Side exits at one guest pc after which its access runs its slow path in place
+/// ([`Tiering::side_exit`]).
+pub const SIDE_EXITS_IN_PLACE: u32 = 8;
 /// Most blocks in one translation. 32 holds a merge sort's whole merge loop (about 25 small
 /// blocks): with 16 its hot blocks were split over three translations that chained into each
 /// other (intkernel: 31.8 M chained exits per run, 160 K at 32, and 3 % faster; branchy equal).
@@ -190,7 +193,8 @@ pub struct Tiering {
     pub compile_time: Duration,
     /// Guest instructions retired by compiled code.
     pub compiled_insns: u64,
-    /// Translations invalidated because guest code changed.
+    /// Translations invalidated because guest code changed (or, rarely, because an access in
+    /// them kept leaving through side exits, see [`Tiering::side_exit`]).
     pub invalidations: u64,
     /// Whole-cache flushes because it was full.
     pub full_flushes: u64,
@@ -200,6 +204,8 @@ pub struct Tiering {
     /// Regions the compiler has, by job number.
     pending: HashMap<u64, PendingRegion>,
     next_job: u64,
+    /// Side exits taken so far, by the guest pc of the access (see [`Tiering::side_exit`]).
+    side_exits: HashMap<u64, u32>,
 }
 
 /// The CSR view of compiled code: the JIT passes the instruction's index in its block, and
@@ -282,6 +288,7 @@ impl Tiering {
             compiled_insns: 0,
             invalidations: 0,
             full_flushes: 0,
+            side_exits: HashMap::new(),
             background,
             compiler: Compiler::default(),
             pending: HashMap::new(),
@@ -562,6 +569,35 @@ impl Tiering {
             }
         }
         exit
+    }
+
+    /// A translation left through a side exit at `pc`: a memory access there missed the fast
+    /// path (a guest fault, a misaligned access, a store to a page holding translated code).
+    /// Once one pc has done so [`SIDE_EXITS_IN_PLACE`] times, the access is one that keeps
+    /// missing (misaligned accesses in a loop: each exit costs a trip through the runtime and
+    /// the interpreter, 20 times what qemu takes for them): the translations holding it are
+    /// dropped, and the ones compiled next run its slow path in place. So do the other
+    /// accesses of its block: after a side exit the interpreter runs the rest of the block,
+    /// so they would only be found one at a time, each costing a recompilation.
+    pub(crate) fn side_exit(&mut self, cache: &mut BlockCache, pc: u64) {
+        let n = self.side_exits.entry(pc).or_insert(0);
+        *n += 1;
+        if *n == SIDE_EXITS_IN_PLACE {
+            let (lo, hi) = self
+                .regions
+                .values()
+                .flat_map(|r| r.ranges.iter())
+                .find(|&&(s, e)| s <= pc && pc < e)
+                .map_or((pc, pc + 2), |&(_, e)| (pc, e));
+            tracing::debug!(
+                "the access at {pc:#x} keeps leaving its translations: {lo:#x}..{hi:#x} in place"
+            );
+            // Instructions are 2-byte aligned (C extension): every pc an access may have.
+            for at in (lo..hi).step_by(2) {
+                self.jit().access_in_place(at);
+            }
+            self.invalidate_range(cache, pc, pc + 1);
+        }
     }
 
     /// Drop translations covering any guest code in `[lo, hi)` (call before the cache forgets

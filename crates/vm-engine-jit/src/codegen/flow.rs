@@ -30,14 +30,17 @@ pub(super) struct SideExit {
 
 impl Gen<'_, '_> {
     /// Whether op `index` of the current block can leave through a side exit when its memory
-    /// access misses the fast path: user-mode guest memory (guarded), fuel counting, and
-    /// the op the first of its instruction (nothing of the instruction has run before it).
+    /// access misses the fast path: user-mode guest memory (guarded), fuel counting, the op
+    /// the first of its instruction (nothing of the instruction has run before it), and the
+    /// runtime has not asked for the slow path in place at its pc.
     pub(super) fn side_exit_at(&self, index: usize) -> Option<(u64, u32)> {
         let guarded = self.opts.fast_mem.is_some_and(|f| f.guarded);
         let first =
             index == 0 || self.cur_ops.get(index - 1).map(|o| o.1) != self.cur_ops.get(index).map(|o| o.1);
         match (guarded, self.counter, first) {
-            (true, Counter::Fuel(_), true) => self.cur_ops.get(index).copied(),
+            (true, Counter::Fuel(_), true) => {
+                self.cur_ops.get(index).copied().filter(|&(pc, _)| self.alloc.side_exit_ok(pc))
+            }
             _ => None,
         }
     }

@@ -134,6 +134,9 @@ pub(crate) trait Allocator {
     fn site(&mut self, block_pc: u64, op_index: usize) -> u64;
     /// A fresh chain slot for an exit to `target`.
     fn slot(&mut self, target: u64) -> u64;
+    /// Whether a memory access at guest `pc` that misses the fast path may leave through a
+    /// side exit (else it runs its slow path in place, see [`crate::Jit::access_in_place`]).
+    fn side_exit_ok(&self, pc: u64) -> bool;
 }
 
 /// The signature every translation has.

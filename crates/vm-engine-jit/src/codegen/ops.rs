@@ -41,6 +41,9 @@ enum Access {
     Probed,
     /// Bounds test only (an access to guarded memory; its host fault goes to the slow path).
     Guarded,
+    /// As `Guarded`, for an access that is often misaligned ([`crate::Jit::access_in_place`]):
+    /// only one that straddles a page takes the slow path.
+    GuardedUnaligned,
 }
 
 impl Gen<'_, '_> {
@@ -328,9 +331,21 @@ impl Gen<'_, '_> {
         let bad = if guarded {
             // The mask comes from the context, where the optimizer cannot see it: a constant
             // address's test must stay, or its slow path would go (see `JitContext::mem_masks`).
-            let field = offset_of!(JitContext, mem_masks) + 8 * width.trailing_zeros() as usize;
+            let unaligned = how == Access::GuardedUnaligned && width > 1;
+            let lg = if unaligned { 0 } else { width.trailing_zeros() as usize };
+            let field = offset_of!(JitContext, mem_masks) + 8 * lg;
             let mask = self.b.ins().load(I64, const_flags(), self.ctx, ctx_offset(field));
-            self.b.ins().band(off, mask)
+            let outside = self.b.ins().band(off, mask);
+            if unaligned {
+                // Misaligned within one page is fine for the host; straddling goes slow.
+                let in_page = self.b.ins().band_imm_s(off, 0xfff);
+                let straddles =
+                    self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, in_page, (4096 - width) as i64);
+                let straddles = self.b.ins().uextend(I64, straddles);
+                self.b.ins().bor(outside, straddles)
+            } else {
+                outside
+            }
         } else if span.is_power_of_two() {
             // One test: outside the span, or misaligned (an aligned access never straddles a
             // page; misaligned ones take the slow path, which handles them).
@@ -394,6 +409,17 @@ impl Gen<'_, '_> {
         (fm.guarded && !bit(self.retry.probed)).then(|| crate::fault::load_codes(n)).flatten()
     }
 
+    /// How op `index`'s access reaches memory: `Probed` unless it has trap codes
+    /// ([`Gen::guarded_codes`]); misaligned within a page too if the runtime asked for its
+    /// slow path in place (it kept missing the fast path, as misaligned accesses do).
+    fn guarded_access(&self, index: usize, codes: bool) -> Access {
+        match self.cur_ops.get(index) {
+            _ if !codes => Access::Probed,
+            Some(&(pc, _)) if !self.alloc.side_exit_ok(pc) => Access::GuardedUnaligned,
+            _ => Access::Guarded,
+        }
+    }
+
     fn load(&mut self, index: usize, dst: Loaded, base: u8, off: i64, width: u64, signed: bool) {
         if let Loaded::Fp(..) = dst {
             self.fp_enabled(index);
@@ -406,7 +432,7 @@ impl Gen<'_, '_> {
         let done = self.b.create_block();
         if self.opts.fast_mem.is_some() {
             let codes = self.guarded_codes();
-            let how = if codes.is_some() { Access::Guarded } else { Access::Probed };
+            let how = self.guarded_access(index, codes.is_some());
             let p = self.fast_addr(addr, width, false, how, slow);
             let flags = codes.map_or_else(guest_flags, |(load, _)| trap_flags(load));
             marker = codes.map(|(_, slow)| slow);
@@ -505,7 +531,7 @@ impl Gen<'_, '_> {
         if self.opts.fast_mem.is_some() {
             let side = self.side_exit_at(index);
             let codes = self.guarded_codes();
-            let how = if codes.is_some() { Access::Guarded } else { Access::Probed };
+            let how = self.guarded_access(index, codes.is_some());
             let p = self.fast_addr(addr, width, true, how, slow);
             let flags = codes.map_or_else(guest_flags, |(store, _)| trap_flags(store));
             marker = codes.map(|(_, slow)| slow);
@@ -535,7 +561,6 @@ impl Gen<'_, '_> {
             // Never faults (the context is valid); only its trap record matters.
             self.b.ins().uload8(I32, trap_flags(code), self.ctx, 0);
         }
-        self.b.switch_to_block(slow);
         let field = match width {
             1 => offset_of!(RuntimeTable, store8),
             2 => offset_of!(RuntimeTable, store16),
