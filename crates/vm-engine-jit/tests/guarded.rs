@@ -404,23 +404,35 @@ fn run_jit_counting(
 /// before it counted, for the runtime to run it.
 #[test]
 fn a_load_off_the_fast_path_leaves_at_its_pc() {
-    let block = loads_a_page_apart();
     for (ptr, host_faults) in [(WINDOW + 0x10, 1), (WINDOW + 0x11, 0)] {
         let pages = [Some(Prot::RW), Some(Prot::NONE), None, None, None, None];
-        let mut cpu = CpuState::default();
-        cpu.x[5] = ptr;
-        let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
-        let (mut jcpu, mut jmem) = (cpu, space(&pages, 7));
-        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
-        let mut jit = Jit::new();
-        let (jexit, counted, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+        let (counted, side, jit) = counting_like_interpreter(&pages, ptr, &[]);
         let first = if host_faults == 0 { 0 } else { 2 };
         assert!(side && counted == first, "{ptr:#x}: side exit {side} after {counted}");
-        assert_eq!(jexit, iexit, "{ptr:#x}");
-        jcpu.instret = icpu.instret;
-        assert_eq!(jcpu, icpu, "{ptr:#x}");
         assert_eq!(jit.counters().load_faults, host_faults, "{ptr:#x}");
     }
+}
+
+/// Run [`loads_a_page_apart`] with `x5 = ptr` on the interpreter and as a fuel-counting
+/// region (accesses at the pcs `in_place` kept in place), each on its own space with `pages`;
+/// assert both end the same. The instructions the region counted, whether it left by a side
+/// exit, and the JIT.
+fn counting_like_interpreter(pages: &[Option<Prot>], ptr: u64, in_place: &[u64]) -> (u64, bool, Jit) {
+    let block = loads_a_page_apart();
+    let mut cpu = CpuState::default();
+    cpu.x[5] = ptr;
+    let (mut icpu, mut imem) = (cpu.clone(), space(pages, 7));
+    let (mut jcpu, mut jmem) = (cpu, space(pages, 7));
+    let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
+    let mut jit = Jit::new();
+    for &pc in in_place {
+        jit.access_in_place(pc);
+    }
+    let (jexit, counted, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+    assert_eq!(jexit, iexit, "{ptr:#x}");
+    jcpu.instret = icpu.instret;
+    assert_eq!(jcpu, icpu, "{ptr:#x}");
+    (counted, side, jit)
 }
 
 /// Probe-less stores: one to a writable page goes straight to memory; one to a writable page
@@ -475,22 +487,11 @@ fn stores_the_page_does_not_allow_go_through_the_host_fault() {
 /// where they are. Neither leaves the region, and both load what the interpreter loads.
 #[test]
 fn accesses_kept_in_place_do_not_leave() {
-    let block = loads_a_page_apart();
+    let pc = loads_a_page_apart().start_pc;
     for ptr in [WINDOW + 0x11, WINDOW + 0xffd] {
         let pages = [Some(Prot::RW), Some(Prot::RW), Some(Prot::RW), None, None, None];
-        let mut cpu = CpuState::default();
-        cpu.x[5] = ptr;
-        let (mut icpu, mut imem) = (cpu.clone(), space(&pages, 7));
-        let (mut jcpu, mut jmem) = (cpu, space(&pages, 7));
-        let iexit = run_block(&mut icpu, &mut imem, &mut UserCsrs, &block);
-        let mut jit = Jit::new();
-        jit.access_in_place(block.start_pc);
-        jit.access_in_place(block.start_pc + 8);
-        let (jexit, _, side) = run_jit_counting(&mut jit, &mut jcpu, &mut jmem, &block);
+        let (_, side, jit) = counting_like_interpreter(&pages, ptr, &[pc, pc + 8]);
         assert!(!side, "{ptr:#x}: left by a side exit");
-        assert_eq!(jexit, iexit, "{ptr:#x}");
-        jcpu.instret = icpu.instret;
-        assert_eq!(jcpu, icpu, "{ptr:#x}");
         assert_eq!(jit.counters().load_faults, 0, "{ptr:#x}");
     }
 }
