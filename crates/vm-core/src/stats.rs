@@ -44,16 +44,14 @@ pub struct VmStats {
     pub indirect_hits: u64,
     /// Indirect jumps and returns in compiled code that missed it and went to the runtime.
     pub indirect_misses: u64,
-    /// Guest loads and stores in compiled code that faulted on the host (a guest page that
-    /// does not allow the access, or a writable one holding translated code) and were resumed
-    /// at their slow path, which makes the checks the fast path skipped. (The name predates
-    /// probe-less stores.)
+    /// Guest loads in compiled code that faulted on the host (unmapped or unreadable guest
+    /// page) and were resumed at their slow path, which makes the checks the fast path skipped.
     pub load_faults: u64,
     /// Forward branches over a few ALU instructions that translations compute with selects
     /// (host conditional moves) instead of a branch.
     pub if_converted: u64,
     /// Translations compiled again (not counted in `translations`) because some of their
-    /// probe-less guest loads or stores could not have a host fault sent to their slow path.
+    /// probe-less guest loads could not have a host fault sent to their slow path.
     pub retranslations: u64,
     /// Translations dropped because guest code changed (fence.i after stores, munmap, …).
     pub invalidations: u64,
@@ -136,11 +134,11 @@ impl fmt::Display for VmStats {
             )?;
             writeln!(f, "chained exits      {}", self.chained_exits)?;
             writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
-            writeln!(f, "host mem faults    {} (sent to the access's slow path)", self.load_faults)?;
+            writeln!(f, "host load faults   {} (sent to the load's slow path)", self.load_faults)?;
             writeln!(f, "if-converted       {} branches (compiled as selects)", self.if_converted)?;
             writeln!(
                 f,
-                "recompiled         {} translations (accesses' host faults not redirectable)",
+                "recompiled         {} translations (loads' host faults not redirectable)",
                 self.retranslations
             )?;
             writeln!(

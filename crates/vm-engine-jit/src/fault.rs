@@ -1,31 +1,28 @@
-//! Guest loads and stores without a permission probe: the host fault sends them to their slow
-//! path.
+//! Guest loads without a permission probe: the host fault sends them to their slow path.
 //!
 //! On a guarded memory ([`vm_core::FastMem::guarded`]) every host-readable byte of guest
-//! memory is guest-loadable and every host-writable byte guest-storable (writable pages that
-//! hold translated code are host read-only), so an optimized translation checks only that an
-//! access is aligned and inside guest memory, then makes it. Such an access is the first
-//! instruction of the block the bounds test branches to; the test's other edge goes to the
-//! access's slow path (the runtime's load or store helper, which faults the guest, reports a
-//! write to code, or makes the access). The access and a never-faulting marker load at the
-//! start of its slow path carry a pair of trap codes ([`load_codes`]), so [`redirects`] finds
-//! both in the compiled code, and names the accesses not laid out that way (the caller
-//! compiles those again with their probe). The guest-memory base is in the pinned register
-//! (the trampoline sets it), read before the branch, so it is never reloaded in front of the
-//! access; what still can be is a guest address (or a stored value) the register allocator
-//! had spilled.
+//! memory is guest-loadable, so an optimized translation checks only that a load is aligned
+//! (or, kept in place, within one page) and inside guest memory, then loads. Such a load is
+//! the first instruction of the block the bounds test branches to; the test's other edge goes
+//! to the load's slow path (the runtime's load helper, which faults the guest or loads). The
+//! load and a never-faulting marker load at the start of its slow path carry a pair of trap
+//! codes ([`load_codes`]), so [`redirects`] finds both in the compiled code, and names the
+//! loads not laid out that way (the caller compiles those again with their probe). The
+//! guest-memory base is in the pinned register (the trampoline sets it), read before the
+//! branch, so it is never reloaded in front of the load; what still can be is a guest address
+//! the register allocator had spilled. (Stores could work the same way, since guarded memory
+//! mirrors store permission too, but keep their probe: see `codegen::ops`.)
 //!
-//! When one of these accesses faults on the host (SIGSEGV: the page is unmapped or does not
-//! allow it), the process's handler ([`available`] installs it) looks the faulting host pc up
-//! in the sites of the thread's running [`Jit`](crate::Jit) ([`Entered`]) and resumes at the
-//! slow-path target: the branch's other edge, with every register exactly as the bounds test
-//! left it, since the faulting access changed nothing. Any other SIGSEGV — not on this
+//! When one of these loads faults on the host (SIGSEGV: the page is unmapped or the guest may
+//! not load from it), the process's handler ([`available`] installs it) looks the faulting
+//! host pc up in the sites of the thread's running [`Jit`](crate::Jit) ([`Entered`]) and
+//! resumes at the slow-path target: the branch's other edge, with every register exactly as the
+//! bounds test left it, since the load changed nothing. Any other SIGSEGV — not on this
 //! thread's compiled code, or not at a guest address — goes to the handler that was installed
 //! before (Rust's stack-overflow report, or the default action).
 //!
 //! Only x86-64 Linux hosts have the handler; elsewhere [`available`] is false and every
-//! translation keeps its probes. (Names say "load" for both kinds of access: loads came
-//! first.)
+//! translation keeps its probes.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;

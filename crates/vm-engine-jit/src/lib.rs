@@ -154,12 +154,12 @@ pub struct JitCounters {
     pub lookup_hits: u64,
     /// Indirect jumps that missed it and returned to the runtime.
     pub lookup_misses: u64,
-    /// Probe-less guest loads and stores whose host fault resumed at their slow path.
+    /// Probe-less guest loads whose host fault resumed at their slow path.
     pub load_faults: u64,
     /// Forward branches over a few ALU instructions that translations compute with selects
     /// instead (no host branch to mispredict), counted as they are compiled.
     pub if_converted: u64,
-    /// Translations made again because some of their probe-less loads or stores were laid out so that
+    /// Translations made again because some of their probe-less loads were laid out so that
     /// a host fault could not be sent to their slow path (see [`Installed::Again`]).
     pub retranslations: u64,
 }
@@ -210,8 +210,8 @@ pub struct Jit {
     counters: JitCounters,
     singles: Vec<Single>,
     single_cache: HashMap<u64, Vec<usize>>,
-    /// Probe-less guest loads and stores of every translation: host pc → host pc of the
-    /// access's slow path, where its host fault resumes (the `fault` module).
+    /// Probe-less guest loads of every translation: host pc → host pc of the load's slow
+    /// path, where a host fault of the load resumes (the `fault` module).
     load_sites: BTreeMap<usize, usize>,
     /// Times [`Jit::flush`] ran: a [`RegionJob`] translated before the last one is refused.
     flushes: u64,
@@ -630,7 +630,7 @@ impl Jit {
         // SAFETY: `ctx_ptr` stays valid until the end of this function; the guard (and with it
         // the borrow of the atomic field) drops right after the call.
         let published = vm_core::stop::publish(unsafe { &(*ctx_ptr).stop });
-        // Host faults of probe-less accesses at guest addresses resume at their slow paths.
+        // Host faults of probe-less loads at guest addresses resume at their slow paths.
         let span = fast.map_or(0, |f| (f.pages << 12) as usize);
         let faults = std::cell::Cell::new(0);
         let scope = fault::Scope {

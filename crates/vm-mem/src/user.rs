@@ -11,7 +11,8 @@
 //! page the guest may not store to without the slow path (no guest WRITE, or translated code
 //! on it, see `CODE`) is host read-only. So every host-readable byte of the reservation is
 //! guest-loadable and every host-writable byte guest-storable with nothing to report: compiled
-//! code may load and store without looking at the table and let the host fault redirect it.
+//! code may load and store without looking at the table and let the host fault redirect it
+//! (the JIT does so for loads; its stores keep their probe, see `vm_engine_jit`'s codegen).
 //! Marking a writable page as holding code makes it host read-only; the first store to it
 //! (through the slow path) clears the mark and opens it again. The VM's own accesses to closed
 //! pages (the loader filling them, instruction fetch from execute-only pages) open them for the

@@ -329,10 +329,10 @@ pub(crate) struct Gen<'a, 'b> {
     held: HashMap<u64, u64>,
     /// `held` of the block being emitted.
     cur_held: u64,
-    /// Loads and stores on guarded memory emitted so far: the next one's number, which picks
-    /// its pair of trap codes (`fault::load_codes`).
-    guarded_accesses: u8,
-    /// How earlier attempts at this translation went for its accesses to guarded memory.
+    /// Loads from guarded memory emitted so far: the next one's number, which picks its pair
+    /// of trap codes (`fault::load_codes`).
+    guarded_loads: u8,
+    /// How earlier attempts at this translation went for its loads from guarded memory.
     retry: LoadRetry,
     /// Registers that may be stale in `cpu.x`: held somewhere and written there.
     held_dirty: u64,
@@ -438,7 +438,7 @@ pub(crate) fn translate(
         vars: [None; 32],
         held: HashMap::new(),
         cur_held: 0,
-        guarded_accesses: 0,
+        guarded_loads: 0,
         retry,
         held_dirty: 0,
         counter: Counter::Memory,
