@@ -709,39 +709,6 @@ impl AddressSpace {
         self.store_split(addr, N, val)
     }
 
-    /// Note stores to `[addr, addr + len)` (already checked writable) on pages holding
-    /// translated code, and clear their code bit so later stores take the fast path again
-    /// (guarded: the host page becomes writable again, before the caller writes).
-    fn record_code_writes(&mut self, addr: u64, len: u64) {
-        let end = addr.saturating_add(len).min(USER_TOP);
-        let mut page = addr & !PAGE_MASK;
-        let mut reopen: Option<(u64, u64)> = None;
-        while page < end {
-            // SAFETY: `page < USER_TOP`, so its index is inside the table.
-            let entry = unsafe { &mut *self.table.add((page >> PAGE_SHIFT) as usize) };
-            if *entry & CODE != 0 {
-                *entry &= !CODE;
-                self.code_writes.push(page);
-                reopen = Some((reopen.map_or(page, |r| r.0), page + PAGE_SIZE));
-            }
-            page += PAGE_SIZE;
-        }
-        if let Some((lo, hi)) = reopen.filter(|_| self.guarded) {
-            self.sync_code_pages(lo, hi);
-        }
-    }
-
-    /// After code bits of `[lo, hi)` changed on a guarded space: give the pages the host
-    /// protection the table now calls for. Should the host refuse, compiled code may store to
-    /// a page holding translated code unnoticed, so code writes are no longer tracked from
-    /// then on: every `fence.i` drops all translations ([`vm_core::Mmu::take_code_writes`]).
-    pub(super) fn sync_code_pages(&mut self, lo: u64, hi: u64) {
-        if !self.sync_host(lo, hi) {
-            tracing::warn!(lo, hi, "host refused a protection change: fence.i now drops every translation");
-            self.code_writes_lost = true;
-        }
-    }
-
     /// A store that straddles a page boundary or lies beyond `USER_TOP`: nothing is written
     /// unless both pages are writable.
     #[cold]

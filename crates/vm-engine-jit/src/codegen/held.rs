@@ -155,15 +155,7 @@ impl Gen<'_, '_> {
     pub(super) fn hammock_writes_dirty(&mut self) {
         for (pc, h) in &self.hammocks {
             let Some(&held) = self.held.get(pc) else { continue };
-            let mut writes = 0u64;
-            for op in &h.prefix {
-                op.visit_slots(&mut |slot, access| {
-                    if let (Slot::Int(n), vm_ir::Access::Write) = (slot, access) {
-                        writes |= 1 << n;
-                    }
-                });
-            }
-            self.held_dirty |= held & writes;
+            self.held_dirty |= held & super::int_writes(&h.prefix);
         }
     }
 }

@@ -503,18 +503,25 @@ pub(crate) struct Translated {
     pub has_loop: bool,
 }
 
+/// The integer slots `ops` write, one bit each.
+pub(super) fn int_writes<'o>(ops: impl IntoIterator<Item = &'o vm_ir::IROp>) -> u64 {
+    let mut writes = 0u64;
+    for op in ops {
+        op.visit_slots(&mut |slot, access| {
+            if let (Slot::Int(n), vm_ir::Access::Write) = (slot, access) {
+                writes |= 1 << n;
+            }
+        });
+    }
+    writes
+}
+
 impl Gen<'_, '_> {
     /// Find the written slots, create the host blocks, set up the fast memory path and budget.
     fn prologue(&mut self, blocks: &[RegionBlock<'_>]) {
         let mut written = 0u64;
         for rb in blocks {
-            for op in &rb.block.ops {
-                op.visit_slots(&mut |slot, access| {
-                    if let (Slot::Int(n), vm_ir::Access::Write) = (slot, access) {
-                        written |= 1 << n;
-                    }
-                });
-            }
+            written |= int_writes(&rb.block.ops);
             let blk = self.b.create_block();
             self.blocks.entry(rb.block.start_pc).or_insert(blk);
         }
