@@ -152,6 +152,12 @@ impl BareMetal {
         )
     }
 
+    /// Change the instruction limit (`VmConfig::max_insns`): a later [`BareMetal::run`] stops
+    /// once `instret` reaches `limit`.
+    pub fn set_max_insns(&mut self, limit: Option<u64>) {
+        self.max_insns = limit;
+    }
+
     /// Run until the guest exits, an error stops it, or the instruction limit is reached.
     pub fn run(&mut self) -> Result<RunOutcome, VmError> {
         let start = Instant::now();
