@@ -70,6 +70,38 @@ fn alu_and_immediates() {
     assert_eq!(c.x[26], 2);
 }
 
+/// Bitwise ops on W results run on the low halves (see `Gen::bitwise`): the results must
+/// still be the 64-bit RISC-V values, for every mix of W and full-width operands.
+#[test]
+fn bitwise_ops_on_w_results() {
+    let cpu = cpu_with(&[(1, 0xffff_ffff_8000_0001), (2, 0x1234_5678_9abc_def0), (3, 0x7fff_ffff)]);
+    let (_, c, _) = both(
+        "block 0x1000:
+            addw x4, x1, x0
+            addiw x5, x3, 1
+            andi x10, x4, -16
+            ori x11, x5, 2047
+            xori x12, x4, -1
+            and x13, x4, x5
+            or x14, x4, x5
+            xor x15, x4, x5
+            and x16, x4, x2
+            xor x17, x2, x5
+            andi x18, x4, 127
+            mulw x19, x18, x5
+            ret",
+        &cpu,
+    );
+    let (w4, w5) = (0xffff_ffff_8000_0001u64, 0xffff_ffff_8000_0000u64);
+    assert_eq!(c.x[10], w4 & !15);
+    assert_eq!(c.x[11], w5 | 2047);
+    assert_eq!(c.x[12], !w4);
+    assert_eq!((c.x[13], c.x[14], c.x[15]), (w4 & w5, w4 | w5, w4 ^ w5));
+    assert_eq!((c.x[16], c.x[17]), (w4 & 0x1234_5678_9abc_def0, 0x1234_5678_9abc_def0 ^ w5));
+    assert_eq!(c.x[18], 1);
+    assert_eq!(c.x[19], w5);
+}
+
 #[test]
 fn mul_div_rem_edge_cases() {
     let min = i64::MIN as u64;

@@ -8,7 +8,7 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
-use cranelift_codegen::ir::{InstBuilder, TrapCode, Type, Value};
+use cranelift_codegen::ir::{InstBuilder, InstructionData, Opcode, TrapCode, Type, Value, ValueDef};
 use vm_core::CpuState;
 use vm_ir::{Fmt, IROp, Slot};
 
@@ -78,6 +78,47 @@ impl Gen<'_, '_> {
         self.b.ins().select(zero, on_zero, r)
     }
 
+    /// `x` if `v` is `sextend` of a 32-bit `x` (the result of a W instruction).
+    fn sext_of(&self, v: Value) -> Option<Value> {
+        let dfg = &self.b.func.dfg;
+        match dfg.value_def(dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, 0) => match dfg.insts[inst] {
+                InstructionData::Unary { opcode: Opcode::Sextend, arg } if dfg.value_type(arg) == I32 => {
+                    Some(arg)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `a & b`, `a | b` or `a ^ b` (`op`; `b` a value or an immediate). Bitwise ops commute
+    /// with sign extension, so on two sign-extended 32-bit values the op runs on their low
+    /// halves and the result is extended: it stays a W value, which a W instruction reading
+    /// it uses without extending again and a loop carries in 32 bits (see `narrow`). The
+    /// bit-extraction `sraw t,x,5; andi t,t,127; mulw` then computes `t` once, not once
+    /// for `mulw` and again 64 bits wide for the register.
+    fn bitwise(&mut self, op: Opcode, a: Value, b: Result<Value, i64>) -> Value {
+        let narrow_b = match b {
+            Ok(v) => self.sext_of(v).map(Ok),
+            Err(imm) => i32::try_from(imm).ok().map(Err),
+        };
+        let (ty, x, y) = match (self.sext_of(a), narrow_b) {
+            (Some(x), Some(y)) => (I32, x, y.unwrap_or_else(|imm| self.b.ins().iconst(I32, i64::from(imm)))),
+            _ => (I64, a, b.unwrap_or_else(|imm| self.b.ins().iconst(I64, imm))),
+        };
+        let r = match op {
+            Opcode::Band => self.b.ins().band(x, y),
+            Opcode::Bor => self.b.ins().bor(x, y),
+            _ => self.b.ins().bxor(x, y),
+        };
+        if ty == I32 {
+            self.b.ins().sextend(I64, r)
+        } else {
+            r
+        }
+    }
+
     pub(super) fn op(&mut self, index: usize, op: &IROp, csr_index: u32) {
         use IROp::*;
         macro_rules! rr {
@@ -134,9 +175,9 @@ impl Gen<'_, '_> {
             Sra { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().sshr(a, b)),
             Slt { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::SignedLessThan, a, b)),
             Sltu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bool64(IntCC::UnsignedLessThan, a, b)),
-            Xor { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().bxor(a, b)),
-            Or { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().bor(a, b)),
-            And { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().band(a, b)),
+            Xor { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bitwise(Opcode::Bxor, a, Ok(b))),
+            Or { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bitwise(Opcode::Bor, a, Ok(b))),
+            And { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.bitwise(Opcode::Band, a, Ok(b))),
             Mul { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().imul(a, b)),
             Mulh { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().smulhi(a, b)),
             Mulhu { rd, rs1, rs2 } => rr!(rd, rs1, rs2, |g, a, b| g.b.ins().umulhi(a, b)),
@@ -172,9 +213,9 @@ impl Gen<'_, '_> {
                 let c = g.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, a, *imm);
                 g.b.ins().uextend(I64, c)
             }),
-            XorI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().bxor_imm_s(a, *imm)),
-            OrI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().bor_imm_s(a, *imm)),
-            AndI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().band_imm_s(a, *imm)),
+            XorI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.bitwise(Opcode::Bxor, a, Err(*imm))),
+            OrI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.bitwise(Opcode::Bor, a, Err(*imm))),
+            AndI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.bitwise(Opcode::Band, a, Err(*imm))),
             SllI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().ishl_imm_u(a, *imm & 63)),
             SrlI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().ushr_imm_u(a, *imm & 63)),
             SraI { rd, rs1, imm } => ri!(rd, rs1, |g, a| g.b.ins().sshr_imm_u(a, *imm & 63)),
