@@ -249,6 +249,29 @@ fn regression_held_register_across_nested_loops() {
     }
 }
 
+/// `Case::check` lets engines disagree on a case that runs code stored to without `fence.i`;
+/// that must stay a rare accident of random code, not hide a share of the cases.
+#[test]
+fn unsynchronized_code_is_rare() {
+    let mut s = 0x1234_5678_9abc_def0u64;
+    let cases = 2000;
+    let flagged = (0..cases)
+        .filter(|_| {
+            let data: Vec<u8> = (0..800)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    s as u8
+                })
+                .collect();
+            Case::from_bytes(&data).fetches_unsynchronized_code()
+        })
+        .count();
+    eprintln!("{flagged} of {cases} random cases run code stored to without fence.i");
+    assert!(flagged * 100 <= cases, "{flagged} of {cases}");
+}
+
 /// Found by the fuzzer (CI, shard 3): `jr 8(a5)` lands in the middle of an instruction, whose
 /// second half is `sd a3,56(a5)` over the sequence's own code; later the code it wrote runs
 /// without a `fence.i` in between. The JIT had decoded that block (as part of a region) before
