@@ -253,18 +253,13 @@ fn regression_held_register_across_nested_loops() {
 /// that must stay a rare accident of random code, not hide a share of the cases.
 #[test]
 fn unsynchronized_code_is_rare() {
-    let mut s = 0x1234_5678_9abc_def0u64;
+    // The shards' cases, from a fixed seed.
+    let mut runner = TestRunner::deterministic();
+    let bytes = vec(any::<u8>(), 0..1600);
     let cases = 2000;
     let flagged = (0..cases)
         .filter(|_| {
-            let data: Vec<u8> = (0..800)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 7;
-                    s ^= s << 17;
-                    s as u8
-                })
-                .collect();
+            let data = bytes.new_tree(&mut runner).expect("a case").current();
             Case::from_bytes(&data).fetches_unsynchronized_code()
         })
         .count();
