@@ -575,8 +575,9 @@ impl Tiering {
     /// path (a guest fault, a misaligned access, a store to a page holding translated code).
     /// Once one pc has done so [`SIDE_EXITS_IN_PLACE`] times, the access is one that keeps
     /// missing (misaligned accesses in a loop: each exit costs a trip through the runtime and
-    /// the interpreter: a loop of misaligned loads ran 25 times slower than under qemu): the translations holding it are
-    /// dropped, and the ones compiled next run its slow path in place. So do the other
+    /// the interpreter; a loop of misaligned loads ran 25 times slower than under qemu): the
+    /// translations holding it are dropped, and the ones compiled next run its slow path in
+    /// place. So do the other
     /// accesses of its block: after a side exit the interpreter runs the rest of the block,
     /// so they would only be found one at a time, each costing a recompilation.
     pub(crate) fn side_exit(&mut self, cache: &mut BlockCache, pc: u64) {

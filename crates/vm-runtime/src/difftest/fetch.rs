@@ -12,6 +12,7 @@
 //! with RAM as it was at the last `fence.i` (or at the start).
 
 use vm_core::{ExecMode, GetStats, VmError};
+use vm_frontend::riscv64::{decode, Op};
 
 use super::{Case, MAX_INSNS};
 use crate::baremetal::BareMetal;
@@ -44,7 +45,7 @@ pub(super) fn fetches_unsynchronized_code(case: &Case) -> bool {
         if trapped && changed_since(&m, &synced, base, m.csrs.mtvec & !3) {
             return true;
         }
-        if !trapped && raw.is_some_and(|w| w & 0x707f == 0x100f) {
+        if !trapped && raw.is_some_and(|w| decode(w).op == Op::FenceI) {
             if let Some(ram) = m.mem.slice(base, m.mem.size()) {
                 synced.copy_from_slice(ram);
             }
