@@ -50,6 +50,9 @@ pub struct VmStats {
     /// Forward branches over a few ALU instructions that translations compute with selects
     /// (host conditional moves) instead of a branch.
     pub if_converted: u64,
+    /// Counted loops that translations compiled with an unchecked copy (no bounds or budget
+    /// test per pass once a test at the loop's entry passes).
+    pub counted_loops: u64,
     /// Translations compiled again (not counted in `translations`) because some of their
     /// probe-less guest loads could not have a host fault sent to their slow path.
     pub retranslations: u64,
@@ -136,6 +139,11 @@ impl fmt::Display for VmStats {
             writeln!(f, "indirect lookups   {} hits, {} misses", self.indirect_hits, self.indirect_misses)?;
             writeln!(f, "host load faults   {} (sent to the load's slow path)", self.load_faults)?;
             writeln!(f, "if-converted       {} branches (compiled as selects)", self.if_converted)?;
+            writeln!(
+                f,
+                "counted loops      {} (an unchecked copy behind an entry test)",
+                self.counted_loops
+            )?;
             writeln!(
                 f,
                 "recompiled         {} translations (loads' host faults not redirectable)",

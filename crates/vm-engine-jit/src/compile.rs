@@ -33,6 +33,8 @@ pub struct RegionJob {
     lookup: bool,
     /// Branches compiled as selects.
     selects: usize,
+    /// Counted loops compiled with an unchecked copy.
+    counted: usize,
     /// Trace the host code (`vm_engine_jit::code` at trace level was on).
     dump: bool,
     /// [`Jit::flushes`] when translated.
@@ -163,6 +165,7 @@ impl Jit {
             guarded: opts.fast_mem.is_some_and(|f| f.guarded),
             lookup: opts.chain && !opts.baseline,
             selects: made.selects,
+            counted: made.counted,
             dump,
             epoch: self.flushes,
             retry,
@@ -211,6 +214,7 @@ impl Jit {
         crate::perfmap::record(code, size, entry_pc);
         self.code_bytes += size;
         self.counters.if_converted += job.selects as u64;
+        self.counters.counted_loops += job.counted as u64;
         for (load, slow) in redirects {
             self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
         }

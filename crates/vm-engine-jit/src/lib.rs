@@ -159,6 +159,8 @@ pub struct JitCounters {
     /// Forward branches over a few ALU instructions that translations compute with selects
     /// instead (no host branch to mispredict), counted as they are compiled.
     pub if_converted: u64,
+    /// Counted loops compiled with an unchecked copy (the `counted` codegen module).
+    pub counted_loops: u64,
     /// Translations made again because some of their probe-less loads were laid out so that
     /// a host fault could not be sent to their slow path (see [`Installed::Again`]).
     pub retranslations: u64,

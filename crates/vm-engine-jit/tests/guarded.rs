@@ -488,3 +488,183 @@ fn accesses_kept_in_place_do_not_leave() {
         assert_eq!(jit.counters().load_faults, 0, "{ptr:#x}");
     }
 }
+
+/// One memory access of a generated counted loop: `(op, base register, offset in widths,
+/// after the step)`. Bases: x10 (the counter), x12 and x13 (stepping by their own stride),
+/// x14 (fixed).
+type LoopAccess = (&'static str, u8, i64, bool);
+
+/// A counted loop at 0x5000 (`branch ne, x10, x11` back to itself): `accesses` around x10's
+/// step of `step`, x12 and x13 stepping by `strides`, loaded values summed into x15.
+fn counted_loop(step: i64, strides: (i64, i64), accesses: &[LoopAccess]) -> IRBlock {
+    let width = |op: &str| match &op[1..] {
+        "b" | "bu" => 1,
+        "h" | "hu" => 2,
+        "w" | "wu" => 4,
+        _ => 8,
+    };
+    let mut text = String::from("block 0x5000:\n");
+    let mut stepped = false;
+    let emit_step = |text: &mut String| {
+        text.push_str(&format!(
+            "addi x10, x10, {step}\naddi x12, x12, {}\naddi x13, x13, {}\n",
+            strides.0, strides.1
+        ));
+    };
+    for (i, &(op, base, off, after)) in accesses.iter().enumerate() {
+        if after && !stepped {
+            emit_step(&mut text);
+            stepped = true;
+        }
+        let off = off * width(op);
+        if op.starts_with('l') {
+            let rd = 16 + i;
+            text.push_str(&format!("{op} x{rd}, x{base}, {off}\nadd x15, x15, x{rd}\n"));
+        } else {
+            text.push_str(&format!("{op} x15, x{base}, {off}\naddi x15, x15, 3\n"));
+        }
+    }
+    if !stepped {
+        emit_step(&mut text);
+    }
+    text.push_str("branch ne, x10, x11, 0x5000, 0x6000");
+    vm_ir::parse_block(&text).expect("generated loop parses")
+}
+
+fn arb_access() -> impl Strategy<Value = LoopAccess> {
+    (
+        prop::sample::select(vec!["lb", "lbu", "lh", "lhu", "lw", "lwu", "ld", "sb", "sh", "sw", "sd"]),
+        prop::sample::select(vec![10u8, 12, 13, 14]),
+        -3i64..4,
+        any::<bool>(),
+    )
+}
+
+/// Run the counted loop `block` as a fuel-counting region with stop word `instret + budget`
+/// from `cpu` on `m`; then the interpreter from `cpu0` on `m0` for as many passes as the region
+/// counted (and, after a side exit, the ops before it): both must agree.
+fn counted_like_interpreter(
+    block: &IRBlock,
+    (cpu, mut m): (CpuState, AddressSpace),
+    (cpu0, mut m0): (CpuState, AddressSpace),
+    budget: u64,
+) -> Result<Jit, TestCaseError> {
+    let mut jit = Jit::new();
+    let n = block.ops.len();
+    let csr_index: Vec<u32> = (0..n as u32).collect();
+    let pcs: Vec<u64> = (0..n as u64).map(|i| block.start_pc + 4 * i).collect();
+    let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &pcs, n_insns: n as u64, ind_targets: &[] };
+    let opts = RegionOpts {
+        chain: true,
+        count: true,
+        flush_temps: true,
+        fast_mem: m.fast_mem(),
+        promote: 8,
+        optimize: true,
+        ..RegionOpts::default()
+    };
+    let id = jit.compile_region(&[rb], opts).expect("valid block compiles");
+    let mut jcpu = cpu;
+    let stop = jcpu.instret + budget;
+    let exit = jit.enter(id, &mut jcpu, &mut m, &mut UserCsrs, EnterEnv { stop: &stop });
+    let counted = jcpu.instret - cpu0.instret;
+    let (passes, part) = (counted / n as u64, (counted % n as u64) as usize);
+    let mut icpu = cpu0;
+    let mut last = None;
+    for _ in 0..passes {
+        let e = run_block(&mut icpu, &mut m0, &mut UserCsrs, block);
+        prop_assert!(matches!(e, Exit::Next(_)), "pass ended by {:?}\n{}", e, block);
+        last = Some(e);
+    }
+    if part > 0 {
+        let prefix = IRBlock {
+            start_pc: block.start_pc,
+            ops: block.ops[..part].to_vec(),
+            term: vm_ir::Terminator::Ret,
+        };
+        let e = run_block(&mut icpu, &mut m0, &mut UserCsrs, &prefix);
+        prop_assert_eq!(e, Exit::Term(vm_ir::Terminator::Ret), "prefix of a pass\n{}", block);
+    }
+    match exit {
+        RegionExit::Side { pc } => prop_assert_eq!(pc, pcs[part], "side exit at its op's pc"),
+        RegionExit::Next { pc, .. } => {
+            prop_assert_eq!(part, 0, "left in the middle of a pass");
+            let expect = last.unwrap_or(Exit::Next(block.start_pc));
+            prop_assert_eq!(Exit::Next(pc), expect, "exit differs\n{}", block);
+            if pc == block.start_pc {
+                prop_assert!(jcpu.instret >= stop, "left the loop before the budget\n{}", block);
+            }
+        }
+        other => prop_assert!(false, "unexpected exit {:?}\n{}", other, block),
+    }
+    icpu.instret = jcpu.instret;
+    prop_assert_eq!(&jcpu, &icpu, "state differs\n{}", block);
+    prop_assert_eq!(code_writes(&mut m), code_writes(&mut m0), "code writes differ\n{}", block);
+    prop_assert!(window(&mut m) == window(&mut m0), "memory differs\n{}", block);
+    Ok(jit)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Counted loops (the `counted` codegen module) walking the window of random pages: trip
+    /// counts that fit or do not (the counter steps past its limit), bases that step or stay,
+    /// ranges that cross into pages the access may not touch, stores to pages holding code,
+    /// budgets that run out before the loop ends. Whatever copy the entry test picks, the
+    /// state after the passes the region counted is the interpreter's.
+    #[test]
+    fn counted_loops_match_the_interpreter(
+        step in prop::sample::select(vec![1i64, -1, 2, 3, 8, 16, 48, -8, -24, 5]),
+        strides in (prop::sample::select(vec![0i64, 8, -8, 16, 48]), prop::sample::select(vec![8i64, 24, -16])),
+        accesses in prop::collection::vec(arb_access(), 1..4),
+        trips in 0u64..40,
+        miss in prop::sample::select(vec![0i64, 0, 0, 0, 1, -1, 7]),
+        starts in prop::collection::vec(0..PAGES * PAGE_SIZE / 8, 4),
+        pages in arb_pages(),
+        budget in prop::sample::select(vec![1u64 << 20, 1 << 20, 5000, 300, 7]),
+        seed in any::<u64>(),
+    ) {
+        let block = counted_loop(step, strides, &accesses);
+        prop_assume!(vm_ir::verify(&block).is_ok());
+        let mut cpu = CpuState::default();
+        cpu.x[10] = WINDOW + 8 * starts[0];
+        cpu.x[11] = cpu.x[10].wrapping_add((trips as i64 * step + miss) as u64);
+        cpu.x[12] = WINDOW + 8 * starts[1];
+        cpu.x[13] = WINDOW + 8 * starts[2];
+        cpu.x[14] = WINDOW + 8 * starts[3];
+        cpu.instret = 1000;
+        counted_like_interpreter(
+            &block,
+            (cpu.clone(), space(&pages, seed)),
+            (cpu, space(&pages, seed)),
+            budget,
+        )?;
+    }
+}
+
+/// A counted loop that fits runs its unchecked copy (the translation has one); one that
+/// stores to a page holding code, or walks into a page it may not load from, runs the
+/// ordinary copy, which reports the code write or faults at the right pass.
+#[test]
+fn counted_loops_take_the_unchecked_copy_only_when_safe() {
+    let block = counted_loop(8, (8, 8), &[("ld", 10, 0, false), ("sd", 12, 0, false)]);
+    // Page 1 holds code (seed bit 4), page 3 is unmapped.
+    let pages = [Some(Prot::RW), Some(Prot::RW), Some(Prot::RW), None, None, None];
+    let seed = 1 << 4 | 1;
+    for (x10, x12, trips) in [
+        (WINDOW, WINDOW + 2 * PAGE_SIZE, 64), // all on writable pages without code
+        (WINDOW, WINDOW + PAGE_SIZE - 64, 32), // stores into the page holding code
+        (WINDOW + 2 * PAGE_SIZE + 0xf00, WINDOW, 64), // loads run into the unmapped page
+    ] {
+        let mut cpu = CpuState::default();
+        (cpu.x[10], cpu.x[11], cpu.x[12]) = (x10, x10 + 8 * trips, x12);
+        let jit = counted_like_interpreter(
+            &block,
+            (cpu.clone(), space(&pages, seed)),
+            (cpu, space(&pages, seed)),
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(jit.counters().counted_loops, 1, "the loop has an unchecked copy");
+    }
+}

@@ -127,6 +127,7 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
         indirect_misses: c.lookup_misses,
         load_faults: c.load_faults,
         if_converted: c.if_converted,
+        counted_loops: c.counted_loops,
         retranslations: c.retranslations,
         invalidations: t.invalidations,
         code_cache_flushes: t.full_flushes,

@@ -35,6 +35,7 @@
 //! entries. Everything else returns to the runtime. See `ops.rs` for the
 //! ops themselves, including the inline guest-memory fast path.
 
+mod counted;
 mod flow;
 mod fp;
 mod hammock;
@@ -313,6 +314,16 @@ pub(crate) struct Gen<'a, 'b> {
     exit: Block,
     /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
+    /// Emitting the unchecked copy of a counted loop (`counted`): memory accesses go straight
+    /// to the host.
+    unchecked: bool,
+    /// Emitting a copy of a counted loop: where its edge back to itself goes, and whether
+    /// that edge tests the budget.
+    self_loop: Option<(Block, bool)>,
+    /// The host address of guest memory in the unchecked copy, read before its loop.
+    unchecked_host: Option<Value>,
+    /// Counted loops emitted so far.
+    counted: usize,
     /// What the block being emitted knows of each FP register (`fp::FpKnown`).
     fknown: [fp::FpKnown; 32],
     /// Whether the block being emitted knows the FP unit is on and dirty (`mstatus.FS` = 3)
@@ -432,6 +443,10 @@ pub(crate) fn translate(
         opts,
         alloc,
         mem: None,
+        unchecked: false,
+        self_loop: None,
+        unchecked_host: None,
+        counted: 0,
         written: 0,
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
@@ -466,25 +481,19 @@ pub(crate) fn translate(
     for rb in blocks {
         let blk = g.blocks[&rb.block.start_pc];
         g.b.switch_to_block(blk);
-        g.cur_pc = rb.block.start_pc;
-        g.cur_held = g.held.get(&g.cur_pc).copied().unwrap_or(0);
-        g.local = [None; NUM_INT_SLOTS];
-        g.fknown = [fp::FpKnown::default(); 32];
-        g.fs_dirty = false;
-        g.fuel_step = None;
-        g.cur_ops = if rb.op_pcs.len() == rb.block.ops.len() && rb.csr_index.len() == rb.block.ops.len() {
-            rb.op_pcs.iter().copied().zip(rb.csr_index.iter().copied()).collect()
+        g.begin_block(rb);
+        let counted = if g.counted_applies() && !g.hammocks.contains_key(&rb.block.start_pc) {
+            counted::analyze(rb.block)
         } else {
-            Vec::new()
+            None
         };
-        for (i, op) in rb.block.ops.iter().enumerate() {
-            g.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
+        match counted {
+            Some(c) => g.counted_loop(rb, &c),
+            None => g.block_body(rb),
         }
-        g.term(&rb.block.term, rb.n_insns, rb.ind_targets);
-        g.emit_side_exits();
     }
     g.emit_exit();
-    let made = Translated { selects: g.selects, has_loop: g.has_loop };
+    let made = Translated { selects: g.selects, counted: g.counted, has_loop: g.has_loop };
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
     if opts.optimize {
@@ -499,6 +508,8 @@ pub(crate) fn translate(
 pub(crate) struct Translated {
     /// Branches compiled as selects.
     pub selects: usize,
+    /// Counted loops compiled with an unchecked copy.
+    pub counted: usize,
     /// The region has a loop (only looked for in regions that chain and hold registers).
     pub has_loop: bool,
 }
@@ -517,6 +528,31 @@ pub(super) fn int_writes<'o>(ops: impl IntoIterator<Item = &'o vm_ir::IROp>) -> 
 }
 
 impl Gen<'_, '_> {
+    /// Start emitting region block `rb` in the current host block: nothing is known yet of
+    /// the registers' values.
+    fn begin_block(&mut self, rb: &RegionBlock<'_>) {
+        self.cur_pc = rb.block.start_pc;
+        self.cur_held = self.held.get(&self.cur_pc).copied().unwrap_or(0);
+        self.local = [None; NUM_INT_SLOTS];
+        self.fknown = [fp::FpKnown::default(); 32];
+        self.fs_dirty = false;
+        self.fuel_step = None;
+        self.cur_ops = if rb.op_pcs.len() == rb.block.ops.len() && rb.csr_index.len() == rb.block.ops.len() {
+            rb.op_pcs.iter().copied().zip(rb.csr_index.iter().copied()).collect()
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// Emit the ops and the terminator of region block `rb`, and its side exits.
+    fn block_body(&mut self, rb: &RegionBlock<'_>) {
+        for (i, op) in rb.block.ops.iter().enumerate() {
+            self.op(i, op, rb.csr_index.get(i).copied().unwrap_or(i as u32));
+        }
+        self.term(&rb.block.term, rb.n_insns, rb.ind_targets);
+        self.emit_side_exits();
+    }
+
     /// Find the written slots, create the host blocks, set up the fast memory path and budget.
     fn prologue(&mut self, blocks: &[RegionBlock<'_>]) {
         let mut written = 0u64;
@@ -712,6 +748,8 @@ impl Gen<'_, '_> {
                 let v = self.b.ins().iadd_imm_s(v, n as i64);
                 self.b.def_var(var, v);
             }
+            // The unchecked copy of a counted loop counted all its passes at its entry.
+            Counter::Fuel(_) if self.unchecked => {}
             Counter::Fuel(var) => {
                 let before = self.b.use_var(var);
                 let v = self.b.ins().iadd_imm_s(before, (n as i64).wrapping_neg());

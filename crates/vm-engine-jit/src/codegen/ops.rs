@@ -467,6 +467,20 @@ impl Gen<'_, '_> {
         }
         let base = self.get(base);
         let addr = self.b.ins().iadd_imm_s(base, off);
+        if self.unchecked {
+            let p = self.unchecked_addr(addr);
+            let v = match (width, signed) {
+                (1, false) => self.b.ins().uload8(I64, guest_flags(), p, 0),
+                (1, true) => self.b.ins().sload8(I64, guest_flags(), p, 0),
+                (2, false) => self.b.ins().uload16(I64, guest_flags(), p, 0),
+                (2, true) => self.b.ins().sload16(I64, guest_flags(), p, 0),
+                (4, false) => self.b.ins().uload32(guest_flags(), p, 0),
+                (4, true) => self.b.ins().sload32(guest_flags(), p, 0),
+                _ => self.b.ins().load(I64, guest_flags(), p, 0),
+            };
+            self.loaded(dst, v);
+            return;
+        }
         let slow = self.new_block();
         let mut marker = None;
         let side = self.side_exit_at(index);
@@ -539,6 +553,16 @@ impl Gen<'_, '_> {
         self.loaded(dst, v);
     }
 
+    /// Store the low `width` bytes of `val` at host address `p` (checked before).
+    fn store_to(&mut self, width: u64, val: Value, p: Value) {
+        match width {
+            1 => self.b.ins().istore8(guest_flags(), val, p, 0),
+            2 => self.b.ins().istore16(guest_flags(), val, p, 0),
+            4 => self.b.ins().istore32(guest_flags(), val, p, 0),
+            _ => self.b.ins().store(guest_flags(), val, p, 0),
+        };
+    }
+
     /// Write the value `v` a load got to its destination.
     fn loaded(&mut self, dst: Loaded, v: Value) {
         match dst {
@@ -566,6 +590,11 @@ impl Gen<'_, '_> {
             Stored::Int(r) => self.get(r),
             Stored::Fp(r) => self.fp_raw(r),
         };
+        if self.unchecked {
+            let p = self.unchecked_addr(addr);
+            self.store_to(width, val, p);
+            return;
+        }
         let done = self.new_block();
         let slow = self.new_block();
         if self.opts.fast_mem.is_some() {
@@ -576,12 +605,7 @@ impl Gen<'_, '_> {
             // unredirectable and the translation compile a second time (sqlite: 28 -> 267
             // translations compiled twice, 12 % slower; memkernel 5 % faster).
             let p = self.fast_addr(addr, width, true, Access::Probed, slow);
-            match width {
-                1 => self.b.ins().istore8(guest_flags(), val, p, 0),
-                2 => self.b.ins().istore16(guest_flags(), val, p, 0),
-                4 => self.b.ins().istore32(guest_flags(), val, p, 0),
-                _ => self.b.ins().store(guest_flags(), val, p, 0),
-            };
+            self.store_to(width, val, p);
             if let Some((pc, before)) = side {
                 // The slow path (a fault, or a page holding translated code) leaves the region.
                 self.side_exits.push(super::flow::SideExit { block: slow, marker: None, pc, before });

@@ -1,0 +1,424 @@
+//! Counted loops: a block that loops to itself (`bne iv, limit, start`), where `iv` steps by a
+//! constant once per pass and everything its memory accesses use as an address either steps
+//! the same way or stays put, runs a second, *unchecked* copy of itself when a test at the
+//! loop's entry shows that every pass will stay on the fast path.
+//!
+//! The entry test works out the trip count `n` from `iv`, `limit` and the step, then, for
+//! each access, the range of addresses it will touch over the `n` passes: inside guest
+//! memory, aligned, on at most two pages whose table bytes allow the access (for stores: no
+//! translated code there). It also makes sure the fuel outlasts the `n` passes. If all of that
+//! holds, no access of the loop can fault or take a slow path and the budget cannot run out
+//! inside it, so the unchecked copy makes its accesses with no bounds test and goes round
+//! with no budget test (it still counts its instructions, so `instret` stays exact); else
+//! the ordinary copy runs. The ops allowed in such a loop are integer arithmetic and integer
+//! loads and stores: nothing else that could leave the loop or change the page table.
+//!
+//! intkernel's matrix loops are of this kind (`lh a7,0(t3); lh s10,0(t0); add t3,t3,48; add
+//! t0,t0,2; ... bne t3,s4,loop`): with the bounds tests, the budget test and the jump back to
+//! them gone, a pass is the guest's own arithmetic and the two loads.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
+use vm_ir::{Cond, IRBlock, IROp, Slot, Terminator};
+
+use super::{vm_flags, Counter, Gen};
+
+/// Most passes a counted loop may make to run unchecked (keeps every product in the entry
+/// test far from overflow).
+const MAX_TRIPS: i64 = 1 << 16;
+/// Most memory accesses in a counted loop (each adds a dozen instructions to the entry test).
+const MAX_ACCESSES: usize = 4;
+
+/// What the entry test needs to know about a counted loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Counted {
+    /// The register counted, its step per pass, and what it is compared with (not written in
+    /// the loop).
+    pub iv: u8,
+    pub step: i64,
+    pub limit: u8,
+    /// The loop's memory accesses.
+    pub spans: Vec<Span>,
+}
+
+/// One memory access of a counted loop: in pass `k` (from 0) it touches `width` bytes at
+/// `base + off + k * step`, `base` being the register's value at the loop's entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub base: u8,
+    pub off: i64,
+    pub step: i64,
+    pub width: u64,
+    pub store: bool,
+}
+
+/// Whether an op is integer arithmetic that cannot leave the block or touch memory.
+fn arithmetic(op: &IROp) -> bool {
+    use IROp::*;
+    matches!(
+        op,
+        Li { .. }
+            | Add { .. }
+            | Sub { .. }
+            | Sll { .. }
+            | Slt { .. }
+            | Sltu { .. }
+            | Xor { .. }
+            | Srl { .. }
+            | Sra { .. }
+            | Or { .. }
+            | And { .. }
+            | Mul { .. }
+            | Mulh { .. }
+            | Mulhsu { .. }
+            | Mulhu { .. }
+            | Div { .. }
+            | Divu { .. }
+            | Rem { .. }
+            | Remu { .. }
+            | AddW { .. }
+            | SubW { .. }
+            | SllW { .. }
+            | SrlW { .. }
+            | SraW { .. }
+            | MulW { .. }
+            | DivW { .. }
+            | DivuW { .. }
+            | RemW { .. }
+            | RemuW { .. }
+            | AddI { .. }
+            | SltI { .. }
+            | SltuI { .. }
+            | XorI { .. }
+            | OrI { .. }
+            | AndI { .. }
+            | SllI { .. }
+            | SrlI { .. }
+            | SraI { .. }
+            | AddIW { .. }
+            | SllIW { .. }
+            | SrlIW { .. }
+            | SraIW { .. }
+    )
+}
+
+/// An integer load or store: `(base, off, width, store)`.
+fn access(op: &IROp) -> Option<(u8, i64, u64, bool)> {
+    use IROp::*;
+    Some(match op {
+        Lb { base, off, .. } | Lbu { base, off, .. } => (base.0, *off, 1, false),
+        Lh { base, off, .. } | Lhu { base, off, .. } => (base.0, *off, 2, false),
+        Lw { base, off, .. } | Lwu { base, off, .. } => (base.0, *off, 4, false),
+        Ld { base, off, .. } => (base.0, *off, 8, false),
+        Sb { base, off, .. } => (base.0, *off, 1, true),
+        Sh { base, off, .. } => (base.0, *off, 2, true),
+        Sw { base, off, .. } => (base.0, *off, 4, true),
+        Sd { base, off, .. } => (base.0, *off, 8, true),
+        _ => return None,
+    })
+}
+
+/// The counted loop `block` is, if it is one.
+pub(crate) fn analyze(block: &IRBlock) -> Option<Counted> {
+    let Terminator::Branch { cond: Cond::Ne, rs1, rs2, taken, .. } = &block.term else { return None };
+    if *taken != block.start_pc {
+        return None;
+    }
+    // Per slot: how many ops write it, and the step of the one that adds a constant to it.
+    let mut writes = [0u32; 64];
+    let mut steps: [Option<(i64, usize)>; 64] = [None; 64];
+    for (i, op) in block.ops.iter().enumerate() {
+        if !arithmetic(op) && access(op).is_none() {
+            return None;
+        }
+        op.visit_slots(&mut |slot, acc| {
+            if let (Slot::Int(n), vm_ir::Access::Write) = (slot, acc) {
+                writes[n as usize] += 1;
+            }
+        });
+        if let IROp::AddI { rd, rs1, imm } = op {
+            if rd.0 == rs1.0 && *imm != 0 {
+                steps[rd.0 as usize] = Some((*imm, i));
+            }
+        }
+    }
+    let fixed = |n: u8| n < 32 && writes[n as usize] == 0;
+    let step = |n: u8| match steps[n as usize] {
+        Some(s) if n < 32 && writes[n as usize] == 1 => Some(s),
+        _ => None,
+    };
+    let (iv, limit) = match (step(rs1.0), step(rs2.0)) {
+        (Some(_), None) if fixed(rs2.0) => (rs1.0, rs2.0),
+        (None, Some(_)) if fixed(rs1.0) => (rs2.0, rs1.0),
+        _ => return None,
+    };
+    let mut spans = Vec::new();
+    for (i, op) in block.ops.iter().enumerate() {
+        let Some((base, off, width, store)) = access(op) else { continue };
+        let span = if fixed(base) {
+            Span { base, off, step: 0, width, store }
+        } else {
+            let (s, at) = step(base)?;
+            // An access after the register's step sees it one step on.
+            let off = if at < i { off.checked_add(s)? } else { off };
+            if s % width as i64 != 0 {
+                return None;
+            }
+            Span { base, off, step: s, width, store }
+        };
+        spans.push(span);
+    }
+    if spans.len() > MAX_ACCESSES {
+        return None;
+    }
+    Some(Counted { iv, step: step(iv)?.0, limit, spans })
+}
+
+impl Gen<'_, '_> {
+    /// Whether counted loop `c` of `n_insns` instructions per pass may be translated with an
+    /// unchecked copy: an optimized translation that counts fuel and has the fast memory path,
+    /// without a budget test before every block.
+    pub(super) fn counted_applies(&self) -> bool {
+        matches!(self.counter, Counter::Fuel(_))
+            && self.opts.fast_mem.is_some()
+            && !self.opts.check_every_block
+            && !self.opts.baseline
+    }
+
+    /// Emit counted loop `c` (region block `rb`, whose host block is current): the entry
+    /// test, then the unchecked copy and the ordinary one, each going round in itself.
+    pub(super) fn counted_loop(&mut self, rb: &super::RegionBlock<'_>, c: &Counted) {
+        self.counted += 1;
+        let fast = self.new_block();
+        let checked = self.new_block();
+        let need = self.counted_entry(c, rb.n_insns, checked);
+        if let Counter::Fuel(fuel) = self.counter {
+            // All the passes' instructions at once, before the loop: nothing leaves the
+            // unchecked copy before its last pass.
+            let left = self.b.use_var(fuel);
+            let left = self.b.ins().isub(left, need);
+            self.b.def_var(fuel, left);
+        }
+        // The base of guest memory, read once for the whole loop.
+        self.unchecked_host = Some(self.b.ins().get_pinned_reg(self.ptr));
+        self.b.ins().jump(fast, &[]);
+        for (blk, unchecked) in [(fast, true), (checked, false)] {
+            self.b.switch_to_block(blk);
+            self.begin_block(rb);
+            self.unchecked = unchecked;
+            self.self_loop = Some((blk, !unchecked));
+            self.block_body(rb);
+        }
+        self.unchecked = false;
+        self.unchecked_host = None;
+        self.self_loop = None;
+    }
+
+    /// Go on in a new block if `ok`, else to `fail`.
+    fn guard(&mut self, ok: Value, fail: Block) {
+        let next = self.new_block();
+        self.b.ins().brif(ok, next, &[], fail, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    /// At the loop's entry: the test that lets the unchecked copy run (see the module doc),
+    /// going to `fail` where it does not hold. Returns the instructions the passes retire.
+    fn counted_entry(&mut self, c: &Counted, n_insns: u64, fail: Block) -> Value {
+        let fm = self.opts.fast_mem.expect("counted loops need the fast path");
+        let Counter::Fuel(fuel) = self.counter else { unreachable!("counted loops count fuel") };
+        let iv = self.get(c.iv);
+        let limit = self.get(c.limit);
+        let d = self.b.ins().isub(limit, iv);
+        // Passes: `d / step`, exactly (else `iv` would step past `limit`), from 1 up.
+        let n = match c.step {
+            1 => d,
+            -1 => self.b.ins().ineg(d),
+            s => {
+                let s = self.b.ins().iconst(I64, s);
+                self.b.ins().sdiv(d, s)
+            }
+        };
+        if c.step.unsigned_abs() > 1 {
+            let back = self.b.ins().imul_imm_s(n, c.step);
+            let exact = self.b.ins().icmp(IntCC::Equal, back, d);
+            self.guard(exact, fail);
+        }
+        let n1 = self.b.ins().iadd_imm_s(n, -1);
+        let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n1, MAX_TRIPS);
+        self.guard(few, fail);
+        // The fuel lasts: `fuel - n * n_insns > 0` after the last pass.
+        let need = self.b.ins().imul_imm_s(n, n_insns as i64);
+        let left = self.b.use_var(fuel);
+        let lasts = self.b.ins().icmp(IntCC::SignedGreaterThan, left, need);
+        self.guard(lasts, fail);
+        let span_bytes = fm.pages << 12;
+        for s in &c.spans {
+            let base = self.get(s.base);
+            let first = self.b.ins().iadd_imm_s(base, s.off.wrapping_sub(fm.lo as i64));
+            let last = if s.step == 0 {
+                first
+            } else {
+                let walk = self.b.ins().imul_imm_s(n1, s.step);
+                self.b.ins().iadd(first, walk)
+            };
+            let (lo, hi) = if s.step < 0 { (last, first) } else { (first, last) };
+            // Both ends inside the span and aligned (the step keeps the alignment): the walk
+            // between them is short, so it did not wrap around the address space either.
+            if span_bytes.is_power_of_two() {
+                let ends = self.b.ins().bor(first, last);
+                let bad = self.b.ins().band_imm_s(ends, (!(span_bytes - 1) | (s.width - 1)) as i64);
+                let good = self.b.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+                self.guard(good, fail);
+            } else {
+                let ordered = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, lo, hi);
+                self.guard(ordered, fail);
+                let inside = self.b.ins().icmp_imm_s(
+                    IntCC::UnsignedLessThanOrEqual,
+                    hi,
+                    span_bytes.wrapping_sub(s.width) as i64,
+                );
+                self.guard(inside, fail);
+                let low_bits = self.b.ins().band_imm_s(first, s.width as i64 - 1);
+                let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low_bits, 0);
+                self.guard(aligned, fail);
+            }
+            // On at most two pages, each allowing the access.
+            let end = self.b.ins().iadd_imm_s(hi, s.width as i64 - 1);
+            let lo_page = self.b.ins().ushr_imm_u(lo, 12);
+            let hi_page = self.b.ins().ushr_imm_u(end, 12);
+            let pages = self.b.ins().isub(hi_page, lo_page);
+            let two = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, pages, 1);
+            self.guard(two, fail);
+            for page in [lo_page, hi_page] {
+                let allowed = self.page_allows(page, s.store);
+                self.guard(allowed, fail);
+            }
+        }
+        need
+    }
+
+    /// Whether the table byte of page `page` (an index into the fast region) lets a load
+    /// (or, `store`, a store) go straight to host memory, as a truth value.
+    pub(super) fn page_allows(&mut self, page: Value, store: bool) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let host = self.b.ins().get_pinned_reg(self.ptr);
+        let delta = (fm.table as i64).wrapping_sub(fm.host as i64);
+        let entry = match (i32::try_from(delta), self.mem.flatten()) {
+            (Ok(d), _) => {
+                let at = self.b.ins().iadd(host, page);
+                self.b.ins().uload8(I32, vm_flags(), at, d)
+            }
+            (Err(_), Some(table)) => {
+                let at = self.b.ins().iadd(table, page);
+                self.b.ins().uload8(I32, vm_flags(), at, 0)
+            }
+            (Err(_), None) => unreachable!("a table out of reach is loaded at the entry"),
+        };
+        if store {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
+            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
+        } else {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+        }
+    }
+
+    /// The host address of guest address `addr` in the unchecked copy of a counted loop,
+    /// whose entry test showed the access inside guest memory and allowed.
+    pub(super) fn unchecked_addr(&mut self, addr: Value) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let host = self.unchecked_host.expect("set at the loop's entry");
+        let off =
+            if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
+        self.b.ins().iadd(host, off)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(text: &str) -> IRBlock {
+        vm_ir::parse_block(text).expect("valid block")
+    }
+
+    /// intkernel's bit-extraction loop: two strided loads, a counter compared with a fixed
+    /// limit.
+    #[test]
+    fn the_matrix_loop_is_counted() {
+        let b = block(
+            "block 0x108d8:
+                lh x17, x28, 0
+                lh x26, x5, 0
+                addi x28, x28, 48
+                addi x5, x5, 2
+                mulw x26, x26, x17
+                sraiw x17, x26, 2
+                addw x1, x17, x1
+                branch ne, x28, x20, 0x108d8, 0x10906",
+        );
+        let c = analyze(&b).expect("counted");
+        assert_eq!((c.iv, c.step, c.limit), (28, 48, 20));
+        assert_eq!(
+            c.spans,
+            vec![
+                Span { base: 28, off: 0, step: 48, width: 2, store: false },
+                Span { base: 5, off: 0, step: 2, width: 2, store: false },
+            ]
+        );
+    }
+
+    /// An access after its register's step starts one step on; a fixed base does not move.
+    #[test]
+    fn accesses_after_the_step_and_fixed_bases() {
+        let b = block(
+            "block 0x1000:
+                addi x11, x11, 4
+                sw x12, x11, -4
+                ld x13, x2, 8
+                branch ne, x20, x11, 0x1000, 0x1010",
+        );
+        let c = analyze(&b).expect("counted");
+        assert_eq!((c.iv, c.step, c.limit), (11, 4, 20));
+        assert_eq!(
+            c.spans,
+            vec![
+                Span { base: 11, off: 0, step: 4, width: 4, store: true },
+                Span { base: 2, off: 8, step: 0, width: 8, store: false },
+            ]
+        );
+    }
+
+    /// Not counted: a limit written in the loop, a base written by anything but its step, a
+    /// step that misaligns, a branch elsewhere or on another condition, an op that may leave.
+    #[test]
+    fn what_is_not_counted() {
+        for text in [
+            "block 0x1000:
+                addi x5, x5, 1
+                addi x6, x6, 1
+                branch ne, x5, x6, 0x1000, 0x1010",
+            "block 0x1000:
+                ld x6, x6, 0
+                addi x5, x5, 8
+                branch ne, x5, x7, 0x1000, 0x1010",
+            "block 0x1000:
+                lw x6, x5, 0
+                addi x5, x5, 2
+                branch ne, x5, x7, 0x1000, 0x1010",
+            "block 0x1000:
+                addi x5, x5, 8
+                branch ne, x5, x7, 0x2000, 0x1010",
+            "block 0x1000:
+                addi x5, x5, 8
+                branch lt, x5, x7, 0x1000, 0x1010",
+            "block 0x1000:
+                fld f1, x5, 0
+                addi x5, x5, 8
+                branch ne, x5, x7, 0x1000, 0x1010",
+        ] {
+            assert_eq!(analyze(&block(text)), None, "{text}");
+        }
+    }
+}
