@@ -491,12 +491,13 @@ fn accesses_kept_in_place_do_not_leave() {
 
 /// One memory access of a generated counted loop: `(op, base register, offset in widths,
 /// after the step)`. Bases: x10 (the counter), x12 and x13 (stepping by their own stride),
-/// x14 (fixed).
+/// x14 (fixed), x9 (set to a constant address in the window right before: no counted loop).
 type LoopAccess = (&'static str, u8, i64, bool);
 
 /// A counted loop at 0x5000 (`branch ne, x10, x11` back to itself): `accesses` around x10's
-/// step of `step`, x12 and x13 stepping by `strides`, loaded values summed into x15.
-fn counted_loop(step: i64, strides: (i64, i64), accesses: &[LoopAccess]) -> IRBlock {
+/// step of `step` (a 32-bit add if `w`), x12 and x13 stepping by `strides`, loaded values
+/// summed into x15; x9 is set to `konst` before an access through it.
+fn counted_loop(step: i64, w: bool, strides: (i64, i64), accesses: &[LoopAccess], konst: u64) -> IRBlock {
     let width = |op: &str| match &op[1..] {
         "b" | "bu" => 1,
         "h" | "hu" => 2,
@@ -507,8 +508,10 @@ fn counted_loop(step: i64, strides: (i64, i64), accesses: &[LoopAccess]) -> IRBl
     let mut stepped = false;
     let emit_step = |text: &mut String| {
         text.push_str(&format!(
-            "addi x10, x10, {step}\naddi x12, x12, {}\naddi x13, x13, {}\n",
-            strides.0, strides.1
+            "{} x10, x10, {step}\naddi x12, x12, {}\naddi x13, x13, {}\n",
+            if w { "addiw" } else { "addi" },
+            strides.0,
+            strides.1
         ));
     };
     for (i, &(op, base, off, after)) in accesses.iter().enumerate() {
@@ -517,6 +520,9 @@ fn counted_loop(step: i64, strides: (i64, i64), accesses: &[LoopAccess]) -> IRBl
             stepped = true;
         }
         let off = off * width(op);
+        if base == 9 {
+            text.push_str(&format!("li x9, {konst}\n"));
+        }
         if op.starts_with('l') {
             let rd = 16 + i;
             text.push_str(&format!("{op} x{rd}, x{base}, {off}\nadd x15, x15, x{rd}\n"));
@@ -534,7 +540,7 @@ fn counted_loop(step: i64, strides: (i64, i64), accesses: &[LoopAccess]) -> IRBl
 fn arb_access() -> impl Strategy<Value = LoopAccess> {
     (
         prop::sample::select(vec!["lb", "lbu", "lh", "lhu", "lw", "lwu", "ld", "sb", "sh", "sw", "sd"]),
-        prop::sample::select(vec![10u8, 12, 13, 14]),
+        prop::sample::select(vec![10u8, 12, 13, 14, 9]),
         -3i64..4,
         any::<bool>(),
     )
@@ -615,6 +621,8 @@ proptest! {
     #[test]
     fn counted_loops_match_the_interpreter(
         step in prop::sample::select(vec![1i64, -1, 2, 3, 8, 16, 48, -8, -24, 5]),
+        w in any::<bool>(),
+        high in prop::sample::select(vec![0u64, 0, 0, 1 << 32]),
         strides in (prop::sample::select(vec![0i64, 8, -8, 16, 48]), prop::sample::select(vec![8i64, 24, -16])),
         accesses in prop::collection::vec(arb_access(), 1..4),
         trips in 0u64..40,
@@ -624,11 +632,13 @@ proptest! {
         budget in prop::sample::select(vec![1u64 << 20, 1 << 20, 5000, 300, 7]),
         seed in any::<u64>(),
     ) {
-        let block = counted_loop(step, strides, &accesses);
+        let konst = WINDOW + 8 * starts[3] + 4;
+        let block = counted_loop(step, w, strides, &accesses, konst);
         prop_assume!(vm_ir::verify(&block).is_ok());
         let mut cpu = CpuState::default();
         cpu.x[10] = WINDOW + 8 * starts[0];
-        cpu.x[11] = cpu.x[10].wrapping_add((trips as i64 * step + miss) as u64);
+        // With `w`, a limit beyond 32 bits is never met: the entry test must see that.
+        cpu.x[11] = cpu.x[10].wrapping_add((trips as i64 * step + miss) as u64).wrapping_add(high);
         cpu.x[12] = WINDOW + 8 * starts[1];
         cpu.x[13] = WINDOW + 8 * starts[2];
         cpu.x[14] = WINDOW + 8 * starts[3];
@@ -647,7 +657,7 @@ proptest! {
 /// ordinary copy, which reports the code write or faults at the right pass.
 #[test]
 fn counted_loops_take_the_unchecked_copy_only_when_safe() {
-    let block = counted_loop(8, (8, 8), &[("ld", 10, 0, false), ("sd", 12, 0, false)]);
+    let block = counted_loop(8, false, (8, 8), &[("ld", 10, 0, false), ("sd", 12, 0, false)], 0);
     // Page 1 holds code (seed bit 4), page 3 is unmapped.
     let pages = [Some(Prot::RW), Some(Prot::RW), Some(Prot::RW), None, None, None];
     let seed = 1 << 4 | 1;
@@ -667,4 +677,19 @@ fn counted_loops_take_the_unchecked_copy_only_when_safe() {
         .unwrap();
         assert_eq!(jit.counters().counted_loops, 1, "the loop has an unchecked copy");
     }
+}
+
+/// A 32-bit counter whose limit lies past 2^31 - 1 never meets it (each step wraps to a
+/// negative value): the entry test must not take the limit for 64-bit arithmetic's, which
+/// would end the loop after two passes. Both engines run until the budget.
+#[test]
+fn a_32_bit_counter_never_meets_a_64_bit_limit() {
+    let block = counted_loop(16, true, (8, 8), &[], 0);
+    let mut cpu = CpuState::default();
+    (cpu.x[10], cpu.x[11]) = (0x7fff_fff0, 0x8000_0010);
+    let pages = [None; PAGES as usize];
+    let jit =
+        counted_like_interpreter(&block, (cpu.clone(), space(&pages, 1)), (cpu, space(&pages, 1)), 5000)
+            .unwrap();
+    assert_eq!(jit.counters().counted_loops, 1);
 }

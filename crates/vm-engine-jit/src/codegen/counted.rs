@@ -38,6 +38,8 @@ pub(crate) struct Counted {
     pub iv: u8,
     pub step: i64,
     pub limit: u8,
+    /// The counter steps by a 32-bit add (`addiw`).
+    pub w: bool,
     /// The loop's memory accesses.
     pub spans: Vec<Span>,
 }
@@ -125,9 +127,10 @@ pub(crate) fn analyze(block: &IRBlock) -> Option<Counted> {
     if *taken != block.start_pc {
         return None;
     }
-    // Per slot: how many ops write it, and the step of the one that adds a constant to it.
+    // Per slot: how many ops write it, and the step of the one that adds a constant to it
+    // (with whether that is a 32-bit add).
     let mut writes = [0u32; 64];
-    let mut steps: [Option<(i64, usize)>; 64] = [None; 64];
+    let mut steps: [Option<(i64, usize, bool)>; 64] = [None; 64];
     for (i, op) in block.ops.iter().enumerate() {
         if !arithmetic(op) && access(op).is_none() {
             return None;
@@ -137,10 +140,14 @@ pub(crate) fn analyze(block: &IRBlock) -> Option<Counted> {
                 writes[n as usize] += 1;
             }
         });
-        if let IROp::AddI { rd, rs1, imm } = op {
-            if rd.0 == rs1.0 && *imm != 0 {
-                steps[rd.0 as usize] = Some((*imm, i));
+        match op {
+            IROp::AddI { rd, rs1, imm } if rd.0 == rs1.0 && *imm != 0 => {
+                steps[rd.0 as usize] = Some((*imm, i, false))
             }
+            IROp::AddIW { rd, rs1, imm } if rd.0 == rs1.0 && *imm != 0 => {
+                steps[rd.0 as usize] = Some((*imm, i, true))
+            }
+            _ => {}
         }
     }
     let fixed = |n: u8| n < 32 && writes[n as usize] == 0;
@@ -153,13 +160,19 @@ pub(crate) fn analyze(block: &IRBlock) -> Option<Counted> {
         (None, Some(_)) if fixed(rs1.0) => (rs2.0, rs1.0),
         _ => return None,
     };
+    let (iv_step, _, iv_w) = step(iv)?;
     let mut spans = Vec::new();
     for (i, op) in block.ops.iter().enumerate() {
         let Some((base, off, width, store)) = access(op) else { continue };
         let span = if fixed(base) {
             Span { base, off, step: 0, width, store }
         } else {
-            let (s, at) = step(base)?;
+            let (s, at, w) = step(base)?;
+            // A 32-bit step makes an address only of the counter, which stays between its
+            // start and its limit (both 32-bit values, the entry test checks).
+            if w && base != iv {
+                return None;
+            }
             // An access after the register's step sees it one step on.
             let off = if at < i { off.checked_add(s)? } else { off };
             if s % width as i64 != 0 {
@@ -172,7 +185,7 @@ pub(crate) fn analyze(block: &IRBlock) -> Option<Counted> {
     if spans.len() > MAX_ACCESSES {
         return None;
     }
-    Some(Counted { iv, step: step(iv)?.0, limit, spans })
+    Some(Counted { iv, step: iv_step, w: iv_w, limit, spans })
 }
 
 impl Gen<'_, '_> {
@@ -229,6 +242,16 @@ impl Gen<'_, '_> {
         let Counter::Fuel(fuel) = self.counter else { unreachable!("counted loops count fuel") };
         let iv = self.get(c.iv);
         let limit = self.get(c.limit);
+        if c.w {
+            // A 32-bit counter: both ends 32-bit values, so the passes in between never wrap
+            // and the 32-bit steps are 64-bit ones.
+            for v in [iv, limit] {
+                let low = self.b.ins().ireduce(I32, v);
+                let wide = self.b.ins().sextend(I64, low);
+                let same = self.b.ins().icmp(IntCC::Equal, wide, v);
+                self.guard(same, fail);
+            }
+        }
         let d = self.b.ins().isub(limit, iv);
         // Passes: `d / step`, exactly (else `iv` would step past `limit`), from 1 up.
         let n = match c.step {
@@ -359,7 +382,7 @@ mod tests {
                 branch ne, x28, x20, 0x108d8, 0x10906",
         );
         let c = analyze(&b).expect("counted");
-        assert_eq!((c.iv, c.step, c.limit), (28, 48, 20));
+        assert_eq!((c.iv, c.step, c.limit, c.w), (28, 48, 20, false));
         assert_eq!(
             c.spans,
             vec![
@@ -388,6 +411,29 @@ mod tests {
                 Span { base: 2, off: 8, step: 0, width: 8, store: false },
             ]
         );
+    }
+
+    /// A 32-bit counter; a 32-bit step on anything but the counter makes no address.
+    #[test]
+    fn a_32_bit_counter() {
+        let b = block(
+            "block 0x1000:
+                sd x6, x13, 0
+                addi x13, x13, 8
+                addiw x10, x10, 1
+                branch ne, x10, x11, 0x1000, 0x1010",
+        );
+        let c = analyze(&b).expect("counted");
+        assert_eq!((c.iv, c.step, c.limit, c.w), (10, 1, 11, true));
+        assert_eq!(c.spans, vec![Span { base: 13, off: 0, step: 8, width: 8, store: true }]);
+        let b = block(
+            "block 0x1000:
+                ld x6, x13, 0
+                addiw x13, x13, 8
+                addi x10, x10, 1
+                branch ne, x10, x11, 0x1000, 0x1010",
+        );
+        assert_eq!(analyze(&b), None);
     }
 
     /// Not counted: a limit written in the loop, a base written by anything but its step, a
