@@ -25,6 +25,9 @@
 //! against the stop word), so a loop inside compiled code still stops for `--max-insns` and
 //! signals. A forward branch over a few ALU instructions whose fall-through and target blocks
 //! are both in the region becomes selects instead (`hammock`: no host branch to mispredict).
+//! A block that loops on itself counting a register to a fixed limit also gets a copy with
+//! no bounds and no budget tests, which runs when a test at the loop's entry finds all its
+//! passes safe (`counted`).
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
