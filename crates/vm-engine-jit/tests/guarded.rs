@@ -353,17 +353,9 @@ fn straight_line_loads_compile_once() {
     assert_eq!(jit.counters().retranslations, 0, "compiled at the first attempt");
 }
 
-/// Run `block` as an optimized region that counts fuel, with one instruction per op at pc
-/// `start + 4 i` (so a memory access that misses the fast path leaves through a side exit at
-/// its pc), then, after a side exit at op `k`, the rest of the block on the interpreter as the
-/// runtime does; reported as the interpreter's [`run_block`] reports the whole block. Returns
-/// the exit, the instructions counted and whether a side exit was taken.
-fn run_jit_counting(
-    jit: &mut Jit,
-    cpu: &mut CpuState,
-    m: &mut AddressSpace,
-    block: &IRBlock,
-) -> (Exit, u64, bool) {
+/// Compile `block` for `m` as an optimized region that counts fuel, with one instruction per
+/// op at pc `start + 4 i`: the translation and those pcs.
+fn compile_counting(jit: &mut Jit, m: &AddressSpace, block: &IRBlock) -> (vm_engine_jit::RegionId, Vec<u64>) {
     let n = block.ops.len();
     let csr_index: Vec<u32> = (0..n as u32).collect();
     let pcs: Vec<u64> = (0..n as u64).map(|i| block.start_pc + 4 * i).collect();
@@ -377,7 +369,21 @@ fn run_jit_counting(
         optimize: true,
         ..RegionOpts::default()
     };
-    let id = jit.compile_region(&[rb], opts).expect("valid block compiles");
+    (jit.compile_region(&[rb], opts).expect("valid block compiles"), pcs)
+}
+
+/// Run `block` as an optimized region that counts fuel, with one instruction per op at pc
+/// `start + 4 i` (so a memory access that misses the fast path leaves through a side exit at
+/// its pc), then, after a side exit at op `k`, the rest of the block on the interpreter as the
+/// runtime does; reported as the interpreter's [`run_block`] reports the whole block. Returns
+/// the exit, the instructions counted and whether a side exit was taken.
+fn run_jit_counting(
+    jit: &mut Jit,
+    cpu: &mut CpuState,
+    m: &mut AddressSpace,
+    block: &IRBlock,
+) -> (Exit, u64, bool) {
+    let (id, pcs) = compile_counting(jit, m, block);
     let never = u64::MAX;
     let before = cpu.instret;
     let exit = jit.enter(id, cpu, m, &mut UserCsrs, EnterEnv { stop: &never });
@@ -557,19 +563,7 @@ fn counted_like_interpreter(
 ) -> Result<Jit, TestCaseError> {
     let mut jit = Jit::new();
     let n = block.ops.len();
-    let csr_index: Vec<u32> = (0..n as u32).collect();
-    let pcs: Vec<u64> = (0..n as u64).map(|i| block.start_pc + 4 * i).collect();
-    let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &pcs, n_insns: n as u64, ind_targets: &[] };
-    let opts = RegionOpts {
-        chain: true,
-        count: true,
-        flush_temps: true,
-        fast_mem: m.fast_mem(),
-        promote: 8,
-        optimize: true,
-        ..RegionOpts::default()
-    };
-    let id = jit.compile_region(&[rb], opts).expect("valid block compiles");
+    let (id, pcs) = compile_counting(&mut jit, &m, block);
     let mut jcpu = cpu;
     let stop = jcpu.instret + budget;
     let exit = jit.enter(id, &mut jcpu, &mut m, &mut UserCsrs, EnterEnv { stop: &stop });
