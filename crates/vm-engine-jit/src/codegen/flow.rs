@@ -227,8 +227,6 @@ impl Gen<'_, '_> {
     /// Control leaves the current block for constant `target`: jump within the region, or
     /// exit (chaining when allowed).
     pub(super) fn edge(&mut self, target: u64) {
-        // Without chaining (the single-block API) every exit returns, even to the block itself;
-        // so does a baseline's, whose runs the runtime counts.
         if let Some((blk, check)) = self.self_loop.filter(|_| target == self.cur_pc) {
             // A copy of a counted loop goes round in itself; the unchecked one without a
             // budget test (its entry test saw the fuel last).
@@ -238,6 +236,8 @@ impl Gen<'_, '_> {
             self.b.ins().jump(blk, &[]);
             return;
         }
+        // Without chaining (the single-block API) every exit returns, even to the block itself;
+        // so does a baseline's, whose runs the runtime counts.
         let internal =
             if self.opts.chain && !self.opts.baseline { self.blocks.get(&target).copied() } else { None };
         if let Some(blk) = internal {

@@ -8,7 +8,9 @@ use std::mem::offset_of;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
-use cranelift_codegen::ir::{InstBuilder, InstructionData, Opcode, TrapCode, Type, Value, ValueDef};
+use cranelift_codegen::ir::{
+    InstBuilder, InstructionData, MemFlagsData, Opcode, TrapCode, Type, Value, ValueDef,
+};
 use vm_core::CpuState;
 use vm_ir::{Fmt, IROp, Slot};
 
@@ -469,15 +471,7 @@ impl Gen<'_, '_> {
         let addr = self.b.ins().iadd_imm_s(base, off);
         if self.unchecked {
             let p = self.unchecked_addr(addr);
-            let v = match (width, signed) {
-                (1, false) => self.b.ins().uload8(I64, guest_flags(), p, 0),
-                (1, true) => self.b.ins().sload8(I64, guest_flags(), p, 0),
-                (2, false) => self.b.ins().uload16(I64, guest_flags(), p, 0),
-                (2, true) => self.b.ins().sload16(I64, guest_flags(), p, 0),
-                (4, false) => self.b.ins().uload32(guest_flags(), p, 0),
-                (4, true) => self.b.ins().sload32(guest_flags(), p, 0),
-                _ => self.b.ins().load(I64, guest_flags(), p, 0),
-            };
+            let v = self.load_from(width, signed, guest_flags(), p);
             self.loaded(dst, v);
             return;
         }
@@ -491,15 +485,7 @@ impl Gen<'_, '_> {
             let p = self.fast_addr(addr, width, false, how, slow);
             let flags = codes.map_or_else(guest_flags, |(load, _)| trap_flags(load));
             marker = codes.map(|(_, slow)| slow);
-            let v = match (width, signed) {
-                (1, false) => self.b.ins().uload8(I64, flags, p, 0),
-                (1, true) => self.b.ins().sload8(I64, flags, p, 0),
-                (2, false) => self.b.ins().uload16(I64, flags, p, 0),
-                (2, true) => self.b.ins().sload16(I64, flags, p, 0),
-                (4, false) => self.b.ins().uload32(flags, p, 0),
-                (4, true) => self.b.ins().sload32(flags, p, 0),
-                _ => self.b.ins().load(I64, flags, p, 0),
-            };
+            let v = self.load_from(width, signed, flags, p);
             if let Some((pc, before)) = side {
                 // The slow path leaves the region. A probe-less load stays alone in its block
                 // (what comes after it goes on in the next one), so that the register
@@ -551,6 +537,20 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(done);
         let v = self.b.block_params(done)[0];
         self.loaded(dst, v);
+    }
+
+    /// Load `width` bytes from host address `p` (checked before, or trapping per `flags`),
+    /// extended to 64 bits.
+    fn load_from(&mut self, width: u64, signed: bool, flags: MemFlagsData, p: Value) -> Value {
+        match (width, signed) {
+            (1, false) => self.b.ins().uload8(I64, flags, p, 0),
+            (1, true) => self.b.ins().sload8(I64, flags, p, 0),
+            (2, false) => self.b.ins().uload16(I64, flags, p, 0),
+            (2, true) => self.b.ins().sload16(I64, flags, p, 0),
+            (4, false) => self.b.ins().uload32(flags, p, 0),
+            (4, true) => self.b.ins().sload32(flags, p, 0),
+            _ => self.b.ins().load(I64, flags, p, 0),
+        }
     }
 
     /// Store the low `width` bytes of `val` at host address `p` (checked before).
