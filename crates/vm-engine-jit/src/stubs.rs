@@ -3,12 +3,16 @@
 //! MXCSR stubs of inline FP code ([`crate::context::READ_FP_FLAGS`],
 //! [`crate::context::CLEAR_FP_FLAGS`]).
 
-use cranelift_codegen::isa::OwnedTargetIsa;
-use cranelift_frontend::FunctionBuilderContext;
+use std::mem::offset_of;
+
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature};
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 
-use crate::codegen;
+use crate::codegen::{self, ctx_offset, region_signature, vm_flags, wrapper_signature};
 use crate::context::{JitContext, RUNTIME_ENTRIES};
 
 /// Signature of the trampoline into translations.
@@ -33,13 +37,13 @@ pub(crate) fn compile(isa: &OwnedTargetIsa) -> Result<Stubs, String> {
     let mut module =
         JITModule::new(JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names()));
     let mut ctx = module.make_context();
-    codegen::trampoline(&mut ctx.func, &mut fctx, module.target_config());
+    trampoline(&mut ctx.func, &mut fctx, module.target_config());
     let id = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
     module.define_function(id, &mut ctx).map_err(|e| format!("trampoline: {e:?}"))?;
     module.clear_context(&mut ctx);
     let mut wrapper_ids = Vec::with_capacity(RUNTIME_ENTRIES);
     for entry in 0..RUNTIME_ENTRIES {
-        codegen::helper_wrapper(&mut ctx.func, &mut fctx, module.target_config(), entry);
+        helper_wrapper(&mut ctx.func, &mut fctx, module.target_config(), entry);
         let wid = module.declare_anonymous_function(&ctx.func.signature).map_err(|e| e.to_string())?;
         module.define_function(wid, &mut ctx).map_err(|e| format!("helper wrapper {entry}: {e:?}"))?;
         module.clear_context(&mut ctx);
@@ -85,4 +89,75 @@ fn clear_flags_code() -> Vec<u8> {
     code.extend_from_slice(&(std::mem::offset_of!(JitContext, mxcsr) as u32 + 4).to_le_bytes());
     code.push(0xc3);
     code
+}
+
+/// Build the trampoline `extern "C" fn(ctx, code) -> u64` that calls translation `code`.
+fn trampoline(
+    func: &mut cranelift_codegen::ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+) {
+    let ptr = frontend.pointer_type();
+    let mut sig = Signature::new(frontend.default_call_conv);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(I64));
+    func.signature = sig;
+    let mut b = FunctionBuilder::new(func, fctx);
+    let target = b.import_signature(region_signature(frontend));
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (ctx, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    // Translations find guest memory in the pinned register (`r15` on x86-64), which the
+    // caller expects preserved (the register allocator never uses it, so nothing else saves
+    // it): kept here around the call.
+    let caller = b.ins().get_pinned_reg(ptr);
+    let host = b.ins().load(ptr, MemFlagsData::trusted(), ctx, ctx_offset(offset_of!(JitContext, mem_host)));
+    b.ins().set_pinned_reg(host);
+    let call = b.ins().call_indirect(target, code, &[ctx]);
+    let status = b.inst_results(call)[0];
+    b.ins().set_pinned_reg(caller);
+    b.ins().return_(&[status]);
+    b.finalize(frontend);
+}
+
+/// Build the wrapper of runtime-table entry `entry`: a `preserve_all` function `(ctx)` that
+/// calls the entry with the arguments in `ctx.helper_args` — `(ctx, a) -> u32` for the loads
+/// (the first four), `(ctx, a, b) -> u32` for the others — and stores its status in
+/// `ctx.helper_status`.
+fn helper_wrapper(
+    func: &mut cranelift_codegen::ir::Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+    entry: usize,
+) {
+    let ptr = frontend.pointer_type();
+    func.signature = wrapper_signature(frontend);
+    let mut b = FunctionBuilder::new(func, fctx);
+    let mut sig = Signature::new(frontend.default_call_conv);
+    let n_args = if entry < 4 { 2 } else { 3 };
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.extend((1..n_args).map(|_| AbiParam::new(I64)));
+    sig.returns.push(AbiParam::new(I32));
+    let sig = b.import_signature(sig);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let ctx = b.block_params(block)[0];
+    let mut args = vec![ctx];
+    for i in 0..n_args - 1 {
+        let off = offset_of!(JitContext, helper_args) + 8 * i;
+        args.push(b.ins().load(I64, vm_flags(), ctx, ctx_offset(off)));
+    }
+    let rt = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, rt)));
+    let f = b.ins().load(ptr, vm_flags(), rt, (entry * std::mem::size_of::<usize>()) as i32);
+    let call = b.ins().call_indirect(sig, f, &args);
+    let status = b.inst_results(call)[0];
+    let status = b.ins().uextend(I64, status);
+    b.ins().store(vm_flags(), status, ctx, ctx_offset(offset_of!(JitContext, helper_status)));
+    b.ins().return_(&[]);
+    b.finalize(frontend);
 }

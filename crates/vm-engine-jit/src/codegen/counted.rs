@@ -25,12 +25,13 @@ use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use vm_ir::{Cond, IRBlock, IROp, Slot, Terminator};
 
-use super::{vm_flags, Counter, Gen};
+use super::{Counter, Gen};
 
 /// Most passes a counted loop may make to run unchecked (keeps every product in the entry
 /// test far from overflow).
 const MAX_TRIPS: i64 = 1 << 16;
-/// Most memory accesses in a counted loop (each adds a dozen instructions to the entry test).
+/// Most memory accesses in a counted loop (each adds about twenty host instructions to the
+/// entry test).
 const MAX_ACCESSES: usize = 4;
 
 /// What the entry test needs to know about a counted loop.
@@ -287,38 +288,13 @@ impl Gen<'_, '_> {
             let pages = self.b.ins().isub(hi_page, lo_page);
             let two = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, pages, 1);
             self.guard(two, fail);
+            let host = self.b.ins().get_pinned_reg(self.ptr);
             for page in [lo_page, hi_page] {
-                let allowed = self.page_allows(page, s.store);
+                let allowed = self.page_allows(host, page, s.store);
                 self.guard(allowed, fail);
             }
         }
         need
-    }
-
-    /// Whether the table byte of page `page` (an index into the fast region) lets a load
-    /// (or, `store`, a store) go straight to host memory, as a truth value.
-    pub(super) fn page_allows(&mut self, page: Value, store: bool) -> Value {
-        let fm = self.opts.fast_mem.expect("fast path configured");
-        let host = self.b.ins().get_pinned_reg(self.ptr);
-        let delta = (fm.table as i64).wrapping_sub(fm.host as i64);
-        let entry = match (i32::try_from(delta), self.mem.flatten()) {
-            (Ok(d), _) => {
-                let at = self.b.ins().iadd(host, page);
-                self.b.ins().uload8(I32, vm_flags(), at, d)
-            }
-            (Err(_), Some(table)) => {
-                let at = self.b.ins().iadd(table, page);
-                self.b.ins().uload8(I32, vm_flags(), at, 0)
-            }
-            (Err(_), None) => unreachable!("a table out of reach is loaded at the entry"),
-        };
-        if store {
-            let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
-            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
-        } else {
-            let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
-        }
     }
 
     /// The host address of guest address `addr` in the unchecked copy of a counted loop,

@@ -49,7 +49,7 @@ mod ops;
 use std::collections::HashMap;
 use std::mem::offset_of;
 
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
     AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, TrapCode, Type, Value,
 };
@@ -151,38 +151,6 @@ pub(crate) fn region_signature(frontend: TargetFrontendConfig) -> Signature {
     sig
 }
 
-/// Build the trampoline `extern "C" fn(ctx, code) -> u64` that calls translation `code`.
-pub(crate) fn trampoline(
-    func: &mut cranelift_codegen::ir::Function,
-    fctx: &mut FunctionBuilderContext,
-    frontend: TargetFrontendConfig,
-) {
-    let ptr = frontend.pointer_type();
-    let mut sig = Signature::new(frontend.default_call_conv);
-    sig.params.push(AbiParam::new(ptr));
-    sig.params.push(AbiParam::new(ptr));
-    sig.returns.push(AbiParam::new(I64));
-    func.signature = sig;
-    let mut b = FunctionBuilder::new(func, fctx);
-    let target = b.import_signature(region_signature(frontend));
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let (ctx, code) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-    // Translations find guest memory in the pinned register (`r15` on x86-64), which the
-    // caller expects preserved (the register allocator never uses it, so nothing else saves
-    // it): kept here around the call.
-    let caller = b.ins().get_pinned_reg(ptr);
-    let host = b.ins().load(ptr, MemFlagsData::trusted(), ctx, ctx_offset(offset_of!(JitContext, mem_host)));
-    b.ins().set_pinned_reg(host);
-    let call = b.ins().call_indirect(target, code, &[ctx]);
-    let status = b.inst_results(call)[0];
-    b.ins().set_pinned_reg(caller);
-    b.ins().return_(&[status]);
-    b.finalize(frontend);
-}
-
 /// The signature of the helper wrappers: `preserve_all (ctx)`, no result (arguments in
 /// `ctx.helper_args`).
 pub(crate) fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
@@ -191,47 +159,8 @@ pub(crate) fn wrapper_signature(frontend: TargetFrontendConfig) -> Signature {
     sig
 }
 
-/// Build the wrapper of runtime-table entry `entry`: a `preserve_all` function `(ctx)` that
-/// calls the entry with the arguments in `ctx.helper_args` — `(ctx, a) -> u32` for the loads
-/// (the first four), `(ctx, a, b) -> u32` for the others — and stores its status in
-/// `ctx.helper_status`.
-pub(crate) fn helper_wrapper(
-    func: &mut cranelift_codegen::ir::Function,
-    fctx: &mut FunctionBuilderContext,
-    frontend: TargetFrontendConfig,
-    entry: usize,
-) {
-    let ptr = frontend.pointer_type();
-    func.signature = wrapper_signature(frontend);
-    let mut b = FunctionBuilder::new(func, fctx);
-    let mut sig = Signature::new(frontend.default_call_conv);
-    let n_args = if entry < 4 { 2 } else { 3 };
-    sig.params.push(AbiParam::new(ptr));
-    sig.params.extend((1..n_args).map(|_| AbiParam::new(I64)));
-    sig.returns.push(AbiParam::new(I32));
-    let sig = b.import_signature(sig);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let ctx = b.block_params(block)[0];
-    let mut args = vec![ctx];
-    for i in 0..n_args - 1 {
-        let off = offset_of!(JitContext, helper_args) + 8 * i;
-        args.push(b.ins().load(I64, vm_flags(), ctx, ctx_offset(off)));
-    }
-    let rt = b.ins().load(ptr, vm_flags(), ctx, ctx_offset(offset_of!(JitContext, rt)));
-    let f = b.ins().load(ptr, vm_flags(), rt, (entry * std::mem::size_of::<usize>()) as i32);
-    let call = b.ins().call_indirect(sig, f, &args);
-    let status = b.inst_results(call)[0];
-    let status = b.ins().uextend(I64, status);
-    b.ins().store(vm_flags(), status, ctx, ctx_offset(offset_of!(JitContext, helper_status)));
-    b.ins().return_(&[]);
-    b.finalize(frontend);
-}
-
 /// Flags for the VM's own data (context, hart state): aligned, never trapping.
-fn vm_flags() -> MemFlagsData {
+pub(crate) fn vm_flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
@@ -282,7 +211,7 @@ fn x_offset(slot: u8) -> i32 {
     (offset_of!(CpuState, x) + 8 * slot as usize) as i32
 }
 
-fn ctx_offset(field: usize) -> i32 {
+pub(crate) fn ctx_offset(field: usize) -> i32 {
     field as i32
 }
 

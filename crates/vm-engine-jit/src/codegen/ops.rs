@@ -362,11 +362,9 @@ impl Gen<'_, '_> {
         slow: cranelift_codegen::ir::Block,
     ) -> Value {
         let fm = self.opts.fast_mem.expect("fast path configured");
-        let table = self.mem.expect("fast path set up");
         // Read here, before the test's branch, so that nothing comes before a probe-less load
         // in its block (the register allocator keeps a value this short-lived in a register).
         let host = self.b.ins().get_pinned_reg(self.ptr);
-        let table = table.unwrap_or(host);
         let guarded = how != Access::Probed;
         let off =
             if fm.lo == 0 { addr } else { self.b.ins().iadd_imm_s(addr, (fm.lo as i64).wrapping_neg()) };
@@ -415,29 +413,39 @@ impl Gen<'_, '_> {
         self.b.ins().brif(bad, slow, &[], probe, &[]);
         self.b.switch_to_block(probe);
         let page = self.b.ins().ushr_imm_s(off, 12);
+        let ok = self.page_allows(host, page, store);
+        let fast = self.new_block();
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        self.b.ins().iadd(host, off)
+    }
+
+    /// Whether the table byte of page `page` (an index into the fast region) lets a load (or,
+    /// `store`, a store) go straight to host memory, as a truth value; `host` is the host
+    /// address of guest memory (the pinned register's value).
+    pub(super) fn page_allows(&mut self, host: Value, page: Value, store: bool) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let table = self.mem.expect("fast path set up");
         // A table at a fixed distance from guest memory is reached from the same base register.
         let delta = (fm.table as i64).wrapping_sub(fm.host as i64);
-        let entry = match i32::try_from(delta) {
-            Ok(d) => {
+        let entry = match (i32::try_from(delta), table) {
+            (Ok(d), _) => {
                 let entry_addr = self.b.ins().iadd(host, page);
                 self.b.ins().uload8(I32, vm_flags(), entry_addr, d)
             }
-            Err(_) => {
+            (Err(_), Some(table)) => {
                 let entry_addr = self.b.ins().iadd(table, page);
                 self.b.ins().uload8(I32, vm_flags(), entry_addr, 0)
             }
+            (Err(_), None) => unreachable!("a table out of reach is loaded at the entry"),
         };
-        let ok = if store {
+        if store {
             let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
             self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
         } else {
             let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
             self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
-        };
-        let fast = self.new_block();
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
-        self.b.switch_to_block(fast);
-        self.b.ins().iadd(host, off)
+        }
     }
 
     /// For a load about to be emitted on guarded memory: the pair of trap codes its host
