@@ -53,6 +53,9 @@ pub struct VmStats {
     /// Counted loops that translations compiled with an unchecked copy (no bounds or budget
     /// test per pass once a test at the loop's entry passes).
     pub counted_loops: u64,
+    /// Of those, the ones that also run four passes at a time in the lanes of a host vector
+    /// (passes that only load and add up).
+    pub vector_loops: u64,
     /// Translations compiled again (not counted in `translations`) because some of their
     /// probe-less guest loads could not have a host fault sent to their slow path.
     pub retranslations: u64,
@@ -144,6 +147,7 @@ impl fmt::Display for VmStats {
                 "counted loops      {} (an unchecked copy behind an entry test)",
                 self.counted_loops
             )?;
+            writeln!(f, "vector loops       {} (of those, four passes at a time)", self.vector_loops)?;
             writeln!(
                 f,
                 "recompiled         {} translations (loads' host faults not redirectable)",

@@ -35,6 +35,8 @@ pub struct RegionJob {
     selects: usize,
     /// Counted loops compiled with an unchecked copy.
     counted: usize,
+    /// Of those, the ones with vector passes.
+    vector_loops: usize,
     /// Trace the host code (`vm_engine_jit::code` at trace level was on).
     dump: bool,
     /// [`Jit::flushes`] when translated.
@@ -166,6 +168,7 @@ impl Jit {
             lookup: opts.chain && !opts.baseline,
             selects: made.selects,
             counted: made.counted,
+            vector_loops: made.vector_loops,
             dump,
             epoch: self.flushes,
             retry,
@@ -215,6 +218,7 @@ impl Jit {
         self.code_bytes += size;
         self.counters.if_converted += job.selects as u64;
         self.counters.counted_loops += job.counted as u64;
+        self.counters.vector_loops += job.vector_loops as u64;
         for (load, slow) in redirects {
             self.load_sites.insert(code as usize + load as usize, code as usize + slow as usize);
         }

@@ -161,6 +161,8 @@ pub struct JitCounters {
     pub if_converted: u64,
     /// Counted loops compiled with an unchecked copy (the `counted` codegen module).
     pub counted_loops: u64,
+    /// Of those, the ones with vector passes (the `lanes` codegen module).
+    pub vector_loops: u64,
     /// Translations made again because some of their probe-less loads were laid out so that
     /// a host fault could not be sent to their slow path (see [`Installed::Again`]).
     pub retranslations: u64,
@@ -503,6 +505,7 @@ impl Jit {
             fast_mem: None,
             promote: 0,
             optimize: true,
+            vector: false,
             baseline: false,
         };
         let region = self.compile_region(&[rb], opts)?;

@@ -40,6 +40,7 @@ fn compile(jit: &mut Jit, body: &IRBlock, done: &IRBlock) -> vm_engine_jit::Regi
         fast_mem: None,
         promote: 6,
         optimize: true,
+        vector: false,
         baseline: false,
     };
     jit.compile_region(&blocks, opts).expect("compiles")

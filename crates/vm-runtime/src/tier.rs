@@ -128,6 +128,7 @@ pub fn add_stats(tier: Option<&Tiering>, stats: vm_core::VmStats) -> vm_core::Vm
         load_faults: c.load_faults,
         if_converted: c.if_converted,
         counted_loops: c.counted_loops,
+        vector_loops: c.vector_loops,
         retranslations: c.retranslations,
         invalidations: t.invalidations,
         code_cache_flushes: t.full_flushes,
@@ -425,6 +426,7 @@ impl Tiering {
             // the helpers (hello under jit: 0.16 -> 0.09 s with this and its exits without
             // chain slots).
             optimize: !baseline,
+            vector: !baseline,
             baseline,
         };
         let ranges: Vec<(u64, u64)> = picked.iter().map(|&i| cache.get(i).range()).collect();

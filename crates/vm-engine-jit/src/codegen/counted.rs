@@ -180,7 +180,7 @@ impl Gen<'_, '_> {
         self.counted += 1;
         let fast = self.new_block();
         let checked = self.new_block();
-        let need = self.counted_entry(c, rb.n_insns, checked);
+        let (need, n) = self.counted_entry(c, rb.n_insns, checked);
         if let Counter::Fuel(fuel) = self.counter {
             // All the passes' instructions at once, before the loop: nothing leaves the
             // unchecked copy before its last pass.
@@ -190,7 +190,17 @@ impl Gen<'_, '_> {
         }
         // The base of guest memory, read once for the whole loop.
         self.unchecked_host = Some(self.b.ins().get_pinned_reg(self.ptr));
-        self.b.ins().jump(fast, &[]);
+        match super::lanes::plan(rb.block, c) {
+            Some(lanes) if self.opts.vector => {
+                let Terminator::Branch { next, .. } = rb.block.term else {
+                    unreachable!("a counted loop branches")
+                };
+                self.vector_passes(rb.block, c, &lanes, (n, next), fast)
+            }
+            _ => {
+                self.b.ins().jump(fast, &[]);
+            }
+        }
         for (blk, unchecked) in [(fast, true), (checked, false)] {
             self.b.switch_to_block(blk);
             self.begin_block(rb);
@@ -211,8 +221,9 @@ impl Gen<'_, '_> {
     }
 
     /// At the loop's entry: the test that lets the unchecked copy run (see the module doc),
-    /// going to `fail` where it does not hold. Returns the instructions the passes retire.
-    fn counted_entry(&mut self, c: &Counted, n_insns: u64, fail: Block) -> Value {
+    /// going to `fail` where it does not hold. Returns the instructions the passes retire and
+    /// the number of passes.
+    fn counted_entry(&mut self, c: &Counted, n_insns: u64, fail: Block) -> (Value, Value) {
         let fm = self.opts.fast_mem.expect("counted loops need the fast path");
         let Counter::Fuel(fuel) = self.counter else { unreachable!("counted loops count fuel") };
         let iv = self.get(c.iv);
@@ -294,7 +305,7 @@ impl Gen<'_, '_> {
                 self.guard(allowed, fail);
             }
         }
-        need
+        (need, n)
     }
 
     /// The host address of guest address `addr` in the unchecked copy of a counted loop,

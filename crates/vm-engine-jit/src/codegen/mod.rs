@@ -27,7 +27,8 @@
 //! are both in the region becomes selects instead (`hammock`: no host branch to mispredict).
 //! A block that loops on itself counting a register to a fixed limit also gets a copy with
 //! no bounds and no budget tests, which runs when a test at the loop's entry finds all its
-//! passes safe (`counted`).
+//! passes safe (`counted`); if its passes only load and add up, four at a time run in the
+//! lanes of a host vector first (`lanes`).
 //!
 //! An exit to a pc outside the region goes through a *chain slot*: a word in the JIT's slot
 //! table that the runtime fills with the target translation's address once that exists, so
@@ -43,6 +44,7 @@ mod flow;
 mod fp;
 mod hammock;
 mod held;
+mod lanes;
 mod narrow;
 mod ops;
 
@@ -116,6 +118,8 @@ pub struct RegionOpts {
     pub flush_temps: bool,
     /// Guest memory layout for inline loads and stores; `None`: every access calls a helper.
     pub fast_mem: Option<FastMem>,
+    /// Counted loops that only load and add up run vector passes (`lanes`).
+    pub vector: bool,
     /// Most guest registers kept in host registers across the whole region (the ones used
     /// most, loops weighted up); the others are loaded per block and written through.
     pub promote: u8,
@@ -256,6 +260,8 @@ pub(crate) struct Gen<'a, 'b> {
     unchecked_host: Option<Value>,
     /// Counted loops emitted so far.
     counted: usize,
+    /// Of those, the ones with vector passes (`lanes`).
+    vector_loops: usize,
     /// What the block being emitted knows of each FP register (`fp::FpKnown`).
     fknown: [fp::FpKnown; 32],
     /// Whether the block being emitted knows the FP unit is on and dirty (`mstatus.FS` = 3)
@@ -379,6 +385,7 @@ pub(crate) fn translate(
         self_loop: None,
         unchecked_host: None,
         counted: 0,
+        vector_loops: 0,
         written: 0,
         blocks: HashMap::new(),
         cur_pc: blocks[0].block.start_pc,
@@ -425,7 +432,12 @@ pub(crate) fn translate(
         }
     }
     g.emit_exit();
-    let made = Translated { selects: g.selects, counted: g.counted, has_loop: g.has_loop };
+    let made = Translated {
+        selects: g.selects,
+        counted: g.counted,
+        vector_loops: g.vector_loops,
+        has_loop: g.has_loop,
+    };
     g.b.seal_all_blocks();
     g.b.finalize(frontend);
     if opts.optimize {
@@ -442,6 +454,8 @@ pub(crate) struct Translated {
     pub selects: usize,
     /// Counted loops compiled with an unchecked copy.
     pub counted: usize,
+    /// Of those, the ones with vector passes.
+    pub vector_loops: usize,
     /// The region has a loop (only looked for in regions that chain and hold registers).
     pub has_loop: bool,
 }
