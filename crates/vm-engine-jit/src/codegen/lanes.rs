@@ -25,7 +25,7 @@
 //! intkernel's matrix product and bit extraction are such loops (`lh; lh; mulw; ...; addw
 //! acc`): a contiguous `lh` is one widening vector load, a strided one four inserted lanes.
 
-use cranelift_codegen::ir::types::{I32, I32X4, I64};
+use cranelift_codegen::ir::types::{I16, I16X8, I32, I32X4, I64, I8, I8X16};
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_frontend::Variable;
 use vm_ir::{IRBlock, IROp, Slot};
@@ -465,24 +465,39 @@ impl Gen<'_, '_> {
         if span.step == 4 && width == 4 {
             return self.b.ins().load(I32X4, flags, at, 0);
         }
-        let lanes = if span.step == 0 { 1 } else { LANES };
-        let mut v = None;
-        for j in 0..lanes {
-            let off = (j * span.step) as i32;
+        if span.step == 0 {
+            // A fixed address: one load, the same in every lane.
             let x = match (width, signed) {
-                (1, true) => self.b.ins().sload8(I32, flags, at, off),
-                (1, false) => self.b.ins().uload8(I32, flags, at, off),
-                (2, true) => self.b.ins().sload16(I32, flags, at, off),
-                (2, false) => self.b.ins().uload16(I32, flags, at, off),
-                _ => self.b.ins().load(I32, flags, at, off),
+                (1, true) => self.b.ins().sload8(I32, flags, at, 0),
+                (1, false) => self.b.ins().uload8(I32, flags, at, 0),
+                (2, true) => self.b.ins().sload16(I32, flags, at, 0),
+                (2, false) => self.b.ins().uload16(I32, flags, at, 0),
+                _ => self.b.ins().load(I32, flags, at, 0),
             };
+            return self.b.ins().splat(I32X4, x);
+        }
+        // Strided: each pass's value inserted straight from memory into a lane; halfwords
+        // (bytes) into the low lanes of a vector of eight (sixteen), widened after.
+        let (ty, vty, widen) = match width {
+            1 => (I8, I8X16, 2),
+            2 => (I16, I16X8, 1),
+            _ => (I32, I32X4, 0),
+        };
+        let mut v = None;
+        for j in 0..LANES {
+            let x = self.b.ins().load(ty, flags, at, (j * span.step) as i32);
             v = Some(match v {
-                None if lanes == 1 => self.b.ins().splat(I32X4, x),
-                None => self.b.ins().scalar_to_vector(I32X4, x),
+                // (Cranelift has no byte `scalar_to_vector` on x86-64: all lanes then.)
+                None if width == 1 => self.b.ins().splat(vty, x),
+                None => self.b.ins().scalar_to_vector(vty, x),
                 Some(v) => self.b.ins().insertlane(v, x, j as u8),
             });
         }
-        v.expect("at least one lane")
+        let mut v = v.expect("four lanes");
+        for _ in 0..widen {
+            v = if signed { self.b.ins().swiden_low(v) } else { self.b.ins().uwiden_low(v) };
+        }
+        v
     }
 }
 
