@@ -5,8 +5,8 @@
 //!
 //! The entry test works out the trip count `n` from `iv`, `limit` and the step, then, for
 //! each access, the range of addresses it will touch over the `n` passes: inside guest
-//! memory, aligned, on at most two pages whose table bytes allow the access (for stores: no
-//! translated code there). It also makes sure the fuel outlasts the `n` passes. If all of that
+//! memory, aligned, at most a page long (so on at most two pages), on pages whose table
+//! bytes allow the access (for stores: no translated code there). It also makes sure the fuel outlasts the `n` passes. If all of that
 //! holds, no access of the loop can fault or take a slow path and the budget cannot run out
 //! inside it, so the unchecked copy makes its accesses with no bounds test and goes round
 //! with no budget test; the fuel is charged for all `n` passes on the way in, so `instret` is
@@ -30,7 +30,27 @@ use super::{Counter, Gen};
 /// Most passes a counted loop may make to run unchecked (keeps every product in the entry
 /// test far from overflow).
 const MAX_TRIPS: i64 = 1 << 16;
-/// Most memory accesses in a counted loop (each adds about twenty host instructions to the
+/// The inverse of odd `s` modulo 2^64.
+fn inverse(s: i64) -> i64 {
+    // Newton's iteration doubles the correct low bits each time, from 3 (s * s == 1 mod 8).
+    let mut x = s;
+    for _ in 0..5 {
+        x = x.wrapping_mul(2i64.wrapping_sub(s.wrapping_mul(x)));
+    }
+    x
+}
+
+/// Bound on `n - 1` for `n` passes of counted loop `c`: at most [`MAX_TRIPS`], and each
+/// access walking at most a page (so touching at most two).
+fn max_trips(c: &Counted) -> i64 {
+    c.spans
+        .iter()
+        .filter(|s| s.step != 0)
+        .map(|s| (4096 - s.width as i64) / s.step.abs() + 1)
+        .fold(MAX_TRIPS, i64::min)
+}
+
+/// Most memory accesses in a counted loop (each adds about fifteen host instructions to the
 /// entry test).
 const MAX_ACCESSES: usize = 4;
 
@@ -239,22 +259,25 @@ impl Gen<'_, '_> {
             }
         }
         let d = self.b.ins().isub(limit, iv);
-        // Passes: `d / step`, exactly (else `iv` would step past `limit`), from 1 up.
-        let n = match c.step {
-            1 => d,
-            -1 => self.b.ins().ineg(d),
-            s => {
-                let s = self.b.ins().iconst(I64, s);
-                self.b.ins().sdiv(d, s)
-            }
-        };
-        if c.step.unsigned_abs() > 1 {
-            let back = self.b.ins().imul_imm_s(n, c.step);
-            let exact = self.b.ins().icmp(IntCC::Equal, back, d);
+        // Passes: `d / step`, exactly (else `iv` would step past `limit`), from 1 up. With
+        // `step = s * 2^k` (`s` odd): `d`'s low `k` bits clear, then `(d >> k)` times the
+        // inverse of `s` modulo 2^64, which is `d / step` when `s` divides it and else some
+        // number too large to pass the bound below (a small `n` with `n * step == d` modulo
+        // 2^64 is the quotient, the product being far from wrapping).
+        let k = c.step.trailing_zeros();
+        if k > 0 {
+            let low = self.b.ins().band_imm_s(d, (1i64 << k) - 1);
+            let exact = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
             self.guard(exact, fail);
         }
+        let q = if k > 0 { self.b.ins().sshr_imm_s(d, i64::from(k)) } else { d };
+        let n = match inverse(c.step >> k) {
+            1 => q,
+            -1 => self.b.ins().ineg(q),
+            inv => self.b.ins().imul_imm_s(q, inv),
+        };
         let n1 = self.b.ins().iadd_imm_s(n, -1);
-        let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n1, MAX_TRIPS);
+        let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n1, max_trips(c));
         self.guard(few, fail);
         // The fuel lasts: `fuel - n * n_insns > 0` after the last pass.
         let need = self.b.ins().imul_imm_s(n, n_insns as i64);
@@ -292,18 +315,14 @@ impl Gen<'_, '_> {
                 let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low_bits, 0);
                 self.guard(aligned, fail);
             }
-            // On at most two pages, each allowing the access.
+            // At most a page long (the bound on the passes), so on at most two pages: both
+            // must allow the access.
             let end = self.b.ins().iadd_imm_s(hi, s.width as i64 - 1);
             let lo_page = self.b.ins().ushr_imm_u(lo, 12);
             let hi_page = self.b.ins().ushr_imm_u(end, 12);
-            let pages = self.b.ins().isub(hi_page, lo_page);
-            let two = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, pages, 1);
-            self.guard(two, fail);
             let host = self.b.ins().get_pinned_reg(self.ptr);
-            for page in [lo_page, hi_page] {
-                let allowed = self.page_allows(host, page, s.store);
-                self.guard(allowed, fail);
-            }
+            let allowed = self.pages_allow(host, [lo_page, hi_page], s.store);
+            self.guard(allowed, fail);
         }
         (need, n)
     }

@@ -425,10 +425,44 @@ impl Gen<'_, '_> {
     /// address of guest memory (the pinned register's value).
     pub(super) fn page_allows(&mut self, host: Value, page: Value, store: bool) -> Value {
         let fm = self.opts.fast_mem.expect("fast path configured");
+        let entry = self.table_entry(host, page);
+        if store {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
+            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
+        } else {
+            let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+        }
+    }
+
+    /// [`Gen::page_allows`] for both of two pages, with one test: the bits that must be set
+    /// taken from both bytes ANDed, the bits that must be clear from both ORed. (For loads
+    /// this may say no where each byte allows the load through a different bit: the caller
+    /// then only takes the slower way.)
+    pub(super) fn pages_allow(&mut self, host: Value, pages: [Value; 2], store: bool) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let a = self.table_entry(host, pages[0]);
+        let b = self.table_entry(host, pages[1]);
+        let both = self.b.ins().band(a, b);
+        if store {
+            let set = self.b.ins().band_imm_s(both, i64::from(fm.store_ok));
+            let either = self.b.ins().bor(a, b);
+            let clear = self.b.ins().band_imm_s(either, i64::from(fm.store_mask & !fm.store_ok));
+            let m = self.b.ins().bor(set, clear);
+            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
+        } else {
+            let m = self.b.ins().band_imm_s(both, i64::from(fm.load_ok));
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
+        }
+    }
+
+    /// The table byte of page `page` (an index into the fast region), as a 32-bit value.
+    fn table_entry(&mut self, host: Value, page: Value) -> Value {
+        let fm = self.opts.fast_mem.expect("fast path configured");
         let table = self.mem.expect("fast path set up");
         // A table at a fixed distance from guest memory is reached from the same base register.
         let delta = (fm.table as i64).wrapping_sub(fm.host as i64);
-        let entry = match (i32::try_from(delta), table) {
+        match (i32::try_from(delta), table) {
             (Ok(d), _) => {
                 let entry_addr = self.b.ins().iadd(host, page);
                 self.b.ins().uload8(I32, vm_flags(), entry_addr, d)
@@ -438,13 +472,6 @@ impl Gen<'_, '_> {
                 self.b.ins().uload8(I32, vm_flags(), entry_addr, 0)
             }
             (Err(_), None) => unreachable!("a table out of reach is loaded at the entry"),
-        };
-        if store {
-            let m = self.b.ins().band_imm_s(entry, i64::from(fm.store_mask));
-            self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::from(fm.store_ok))
-        } else {
-            let m = self.b.ins().band_imm_s(entry, i64::from(fm.load_ok));
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0)
         }
     }
 
