@@ -416,6 +416,21 @@ mod tests {
         assert_eq!(analyze(&b), None);
     }
 
+    /// The trip count's inverse of an odd step, and the bound that keeps each walk within a
+    /// page.
+    #[test]
+    fn inverses_and_bounds() {
+        for s in (-2047i64..2048).filter(|s| s % 2 != 0) {
+            assert_eq!(s.wrapping_mul(inverse(s)), 1, "{s}");
+        }
+        let c = |spans: Vec<Span>| Counted { iv: 10, step: 1, limit: 11, w: false, spans };
+        let span = |step, width| Span { base: 12, off: 0, step, width, store: false };
+        assert_eq!(max_trips(&c(vec![])), MAX_TRIPS);
+        // 48-byte steps of halfwords: 85 steps and a halfword fit in 4096 bytes.
+        assert_eq!(max_trips(&c(vec![span(48, 2), span(0, 8)])), 86);
+        assert_eq!(max_trips(&c(vec![span(-8, 8), span(2, 2)])), 512);
+    }
+
     /// Not counted: a limit written in the loop, a base written by anything but its step, a
     /// step that misaligns, a branch elsewhere or on another condition, an op that may leave.
     #[test]
