@@ -94,15 +94,30 @@ impl RegionJob {
             return;
         }
         let start = Instant::now();
-        let outcome =
-            match self.ctx.compile(self.isa, &mut cranelift_codegen::control::ControlPlane::default()) {
-                Err(e) => Outcome::Failed(format!("{:?}", e.inner)),
-                Ok(code) if self.guarded => match fault::redirects(code) {
-                    Ok(r) => Outcome::Code(r),
-                    Err(bad) => Outcome::Unredirectable(bad),
-                },
-                Ok(_) => Outcome::Code(Vec::new()),
-            };
+        // A lowering Cranelift lacks panics (a bug here, to report, not a reason to stop the
+        // guest): the region fails to compile and stays interpreted.
+        let (ctx, isa) = (&mut self.ctx, self.isa);
+        let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ctx.compile(isa, &mut cranelift_codegen::control::ControlPlane::default())
+                .map(|_| ())
+                .map_err(|e| format!("{:?}", e.inner))
+        }));
+        let outcome = match compiled.map(|r| r.map(|()| self.ctx.compiled_code().expect("just compiled"))) {
+            Err(panic) => Outcome::Failed(format!(
+                "Cranelift panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(no message)")
+            )),
+            Ok(Err(e)) => Outcome::Failed(e),
+            Ok(Ok(code)) if self.guarded => match fault::redirects(code) {
+                Ok(r) => Outcome::Code(r),
+                Err(bad) => Outcome::Unredirectable(bad),
+            },
+            Ok(Ok(_)) => Outcome::Code(Vec::new()),
+        };
         self.outcome = Some(outcome);
         self.compile_time = start.elapsed();
     }
