@@ -156,6 +156,10 @@ fn a_32_bit_counter_never_meets_a_64_bit_limit() {
 /// widths, after the step)`.
 type LaneLoad = (&'static str, bool, i64, i64, bool);
 
+/// A store of a generated vector loop's last value: `(op, stride in widths, offset in
+/// widths)` through x8.
+type LaneStore = (&'static str, i64, i64);
+
 /// One op of a generated vector loop: `(op, first operand, second operand or amount,
 /// destination)`, operands and destination picked among the values defined so far.
 type LaneOp = (&'static str, u8, u8, u8);
@@ -176,19 +180,19 @@ enum Breaker {
 /// A counted loop at 0x5000 whose passes only load and add up: `loads` into x16.. (load `i`
 /// through the counter x10 or through x(12 + i), stepping by its stride), then `ops` on those
 /// temporaries and the invariants x20 (any value) and x0, results in x24.., each pass adding
-/// its last value into x15 (and its first load into x9 if `two_accs`); `breaker` adds one op
-/// that vector passes cannot run (a store goes through the fixed x7).
+/// its last value into x15 (and its first load into x9 if `two_accs`), and storing it through
+/// x8 if `store` says so; `breaker` adds one op that vector passes cannot run (a store goes
+/// through the fixed x7).
 fn lane_loop(
     step: i64,
     w: bool,
-    loads: &[LaneLoad],
-    ops: &[LaneOp],
-    two_accs: bool,
+    (loads, ops): (&[LaneLoad], &[LaneOp]),
+    (two_accs, store): (bool, Option<LaneStore>),
     breaker: Option<Breaker>,
 ) -> IRBlock {
-    let width = |op: &str| match op {
-        "lb" | "lbu" => 1,
-        "lh" | "lhu" => 2,
+    let width = |op: &str| match &op[1..] {
+        "b" | "bu" => 1,
+        "h" | "hu" => 2,
         _ => 4,
     };
     let base = |i: usize, l: &LaneLoad| if l.1 && step % width(l.0) == 0 { 10 } else { 12 + i as u8 };
@@ -198,6 +202,9 @@ fn lane_loop(
         if base(i, l) != 10 && l.2 != 0 {
             steps += &format!("addi x{}, x{}, {}\n", 12 + i, 12 + i, l.2 * width(l.0));
         }
+    }
+    if let Some((op, k, _)) = store {
+        steps += &format!("addi x8, x8, {}\n", k * width(op));
     }
     let mut stepped = false;
     for (i, l) in loads.iter().enumerate() {
@@ -249,6 +256,9 @@ fn lane_loop(
         Some(Breaker::AccRead) => text += "addw x6, x15, x16\n",
         None => {}
     }
+    if let Some((op, _, off)) = store {
+        text += &format!("{op} x{last}, x8, {}\n", off * width(op));
+    }
     text += &format!("addw x15, x15, x{last}\n");
     if two_accs {
         text += "addw x9, x16, x9\n";
@@ -295,6 +305,11 @@ proptest! {
         loads in prop::collection::vec(arb_lane_load(), 1..4),
         ops in prop::collection::vec(arb_lane_op(), 0..8),
         two_accs in any::<bool>(),
+        store in prop::option::of((
+            prop::sample::select(vec!["sb", "sh", "sw"]),
+            prop::sample::select(vec![1i64, -1, 2, 3]),
+            -2i64..3,
+        )),
         breaker in prop::sample::select(vec![None, None, None, None, Some(Breaker::WideAdd),
             Some(Breaker::Carried), Some(Breaker::Store), Some(Breaker::AccRead)]),
         trips in 0u64..40,
@@ -304,7 +319,10 @@ proptest! {
         regs in prop::collection::vec(any::<u64>(), 32),
         seed in any::<u64>(),
     ) {
-        let block = lane_loop(step, w, &loads, &ops, two_accs, breaker);
+        // A counted loop has at most four accesses.
+        let accesses = loads.len() + usize::from(store.is_some()) + usize::from(matches!(breaker, Some(Breaker::Store)));
+        prop_assume!(accesses <= 4);
+        let block = lane_loop(step, w, (&loads, &ops), (two_accs, store), breaker);
         prop_assume!(vm_ir::verify(&block).is_ok());
         let mut cpu = CpuState::default();
         cpu.x[..32].copy_from_slice(&regs);
@@ -315,6 +333,8 @@ proptest! {
             cpu.x[12 + i] = WINDOW + 8 * starts[1 + i];
         }
         cpu.x[7] = WINDOW + 8 * starts[0] + 0x800;
+        // Near the loads half the time, so that ranges meet.
+        cpu.x[8] = if seed % 2 == 0 { cpu.x[12] + 8 * (seed >> 8) % 256 } else { WINDOW + 8 * starts[3] };
         cpu.instret = 1000;
         let jit = counted_like_interpreter(
             &block,

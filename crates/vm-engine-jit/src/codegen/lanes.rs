@@ -1,7 +1,7 @@
 //! Vector passes for counted loops: a counted loop (`counted`) whose passes only load,
-//! compute 32-bit values from what they loaded and add one of them into an accumulator
-//! register runs four passes at a time in the lanes of a host vector, before its unchecked
-//! copy runs the last zero to three passes one at a time.
+//! compute 32-bit values from what they loaded, add them into accumulator registers or store
+//! them, runs four passes at a time in the lanes of a host vector, before its unchecked copy
+//! runs the last zero to three passes one at a time.
 //!
 //! The lanes hold 32 bits, so every value a pass computes must be a sign-extended 32-bit
 //! value whose low half a lane can compute from the low halves of its operands: loads of at
@@ -13,8 +13,11 @@
 //! access), or an *accumulator*: a register whose only write is `addw acc, acc, x` and which
 //! nothing else reads. Four passes' `x` go to four lanes summed apart; since `addw` only
 //! depends on low halves and wraps, the sum of the lanes added to the accumulator after the
-//! vector passes is what four times as many scalar passes leave there. No stores: four
-//! passes at a time would reorder a store with the next pass's loads.
+//! vector passes is what four times as many scalar passes leave there. Stores of such values
+//! (`sb`, `sh`, `sw` through a stepping base) are lane stores; since four passes at a time
+//! make all their loads before their stores, the vector passes then run only if a test after
+//! the entry test finds no store's range of addresses meeting another access's (else the
+//! unchecked copy runs them all).
 //!
 //! The vector passes need nothing the entry test of the unchecked copy did not check: they
 //! make the same accesses as the first `4 g` passes (`g = n / 4`, `n` passes in all), and the
@@ -25,6 +28,7 @@
 //! intkernel's matrix product and bit extraction are such loops (`lh; lh; mulw; ...; addw
 //! acc`): a contiguous `lh` is one widening vector load, a strided one four inserted lanes.
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I16X8, I32, I32X4, I64, I8, I8X16};
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use cranelift_frontend::Variable;
@@ -36,10 +40,13 @@ use super::{guest_flags, Gen};
 /// Passes per vector pass.
 const LANES: i64 = 4;
 
-/// A counted loop that vector passes can run: its accumulators.
+/// A counted loop that vector passes can run: its accumulators and whether it stores.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Lanes {
     pub accs: Vec<u8>,
+    /// The loop stores: the vector passes run only where no access's range meets a
+    /// store's.
+    pub stores: bool,
 }
 
 /// An operand of a lane op.
@@ -122,6 +129,8 @@ fn lane_srcs(op: &IROp, w: &Walk) -> Option<Vec<Src>> {
         AddI { rs1, imm, .. } if rs1.0 == 0 && *imm == *imm as i32 as i64 => vec![],
         Li { imm, .. } if *imm == *imm as i32 as i64 => vec![],
         Lb { .. } | Lbu { .. } | Lh { .. } | Lhu { .. } | Lw { .. } => vec![],
+        // The low bytes of a lane.
+        Sb { src, .. } | Sh { src, .. } | Sw { src, .. } => vec![w.src(src.0)?],
         _ => return None,
     })
 }
@@ -130,13 +139,15 @@ fn lane_srcs(op: &IROp, w: &Walk) -> Option<Vec<Src>> {
 pub(crate) fn plan(block: &IRBlock, c: &Counted) -> Option<Lanes> {
     let mut stepping = 1u64 << c.iv;
     for s in &c.spans {
-        if s.store {
+        // A store to one address in every pass would be seen by the next pass's loads.
+        if s.store && s.step == 0 {
             return None;
         }
         if s.step != 0 {
             stepping |= 1 << s.base;
         }
     }
+    let stores = c.spans.iter().any(|s| s.store);
     let mut writes = [0u32; 64];
     let mut reads = [0u32; 64];
     for op in &block.ops {
@@ -171,7 +182,7 @@ pub(crate) fn plan(block: &IRBlock, c: &Counted) -> Option<Lanes> {
         };
         w.defined |= 1 << rd;
     }
-    (!accs.is_empty()).then_some(Lanes { accs })
+    (!accs.is_empty() || stores).then_some(Lanes { accs, stores })
 }
 
 /// The integer slot `op` writes (0 for none), or `None` if it writes anything else.
@@ -205,7 +216,14 @@ impl Gen<'_, '_> {
         let body = self.new_block();
         let post = self.new_block();
         let groups = self.b.ins().ushr_imm_u(n, 2);
-        self.b.ins().brif(groups, pre, &[], fast, &[]);
+        let go = if lanes.stores {
+            let some = self.b.ins().icmp_imm_s(IntCC::NotEqual, groups, 0);
+            let apart = self.stores_apart(c, n);
+            self.b.ins().band(some, apart)
+        } else {
+            groups
+        };
+        self.b.ins().brif(go, pre, &[], fast, &[]);
 
         // Before: the stepping registers, the invariants' lanes, empty accumulator lanes.
         self.b.switch_to_block(pre);
@@ -281,7 +299,7 @@ impl Gen<'_, '_> {
         // One vector pass.
         self.b.switch_to_block(body);
         let mut vals = [None::<Value>; 64];
-        let mut load_no = 0usize;
+        let mut access_no = 0usize;
         let regs = |g: &mut Self, r: u8| -> Value {
             match steps.iter().find(|s| s.0 == r) {
                 Some(&(_, _, var)) => g.b.use_var(var),
@@ -293,12 +311,21 @@ impl Gen<'_, '_> {
                 continue;
             }
             if let Some((base, width, signed)) = load_shape(op) {
-                let span = c.spans[load_no];
-                load_no += 1;
+                let span = c.spans[access_no];
+                access_no += 1;
                 debug_assert_eq!(span.base, base);
                 let b = regs(self, base);
                 let v = self.lane_load(b, span, width, signed);
                 self.set_lane(&mut vals, op_dest(op).unwrap_or(0), v);
+                continue;
+            }
+            if let Some((src, base)) = store_shape(op) {
+                let span = c.spans[access_no];
+                access_no += 1;
+                debug_assert_eq!(span.base, base);
+                let b = regs(self, base);
+                let v = self.lane_src(&vals, &invariants, src);
+                self.lane_store(b, span, v);
                 continue;
             }
             if let Some((a, x)) = acc_shape(op).filter(|(a, _)| lanes.accs.contains(a)) {
@@ -449,6 +476,60 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// Store the low `span.width` bytes of each lane of `v` through `span` from base register
+    /// value `b`: one vector store if the passes' words follow each other.
+    fn lane_store(&mut self, b: Value, span: Span, v: Value) {
+        let first = self.b.ins().iadd_imm_s(b, span.off);
+        let at = self.unchecked_addr(first);
+        let flags = guest_flags();
+        if span.step == 4 && span.width == 4 {
+            self.b.ins().store(flags, v, at, 0);
+            return;
+        }
+        for j in 0..LANES {
+            let x = self.b.ins().extractlane(v, j as u8);
+            let off = (j * span.step) as i32;
+            match span.width {
+                1 => self.b.ins().istore8(flags, x, at, off),
+                2 => self.b.ins().istore16(flags, x, at, off),
+                _ => self.b.ins().store(flags, x, at, off),
+            };
+        }
+    }
+
+    /// Whether, over `n` passes of counted loop `c` (its entry test passed), no store's
+    /// range of addresses meets another access's (then four passes at a time, loads before
+    /// stores, touch memory as one at a time would), as a truth value.
+    fn stores_apart(&mut self, c: &Counted, n: Value) -> Value {
+        let n1 = self.b.ins().iadd_imm_s(n, -1);
+        let ranges: Vec<(Value, Value, bool)> = c
+            .spans
+            .iter()
+            .map(|s| {
+                let base = self.get(s.base);
+                let first = self.b.ins().iadd_imm_s(base, s.off);
+                let walk = self.b.ins().imul_imm_s(n1, s.step);
+                let last = self.b.ins().iadd(first, walk);
+                let (lo, hi) = if s.step < 0 { (last, first) } else { (first, last) };
+                let end = self.b.ins().iadd_imm_s(hi, s.width as i64);
+                (lo, end, s.store)
+            })
+            .collect();
+        let mut apart = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1);
+        for (i, &(lo, end, store)) in ranges.iter().enumerate() {
+            for (j, &(lo2, end2, store2)) in ranges.iter().enumerate() {
+                if j <= i || !(store || store2) {
+                    continue;
+                }
+                let before = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, lo2);
+                let after = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end2, lo);
+                let one = self.b.ins().bor(before, after);
+                apart = self.b.ins().band(apart, one);
+            }
+        }
+        apart
+    }
+
     /// The lanes of a load through `span` from base register value `b`, `width` bytes
     /// extended to 32 bits: one vector load if the passes' addresses follow each other.
     fn lane_load(&mut self, b: Value, span: Span, width: u64, signed: bool) -> Value {
@@ -516,7 +597,16 @@ fn load_shape(op: &IROp) -> Option<(u8, u64, bool)> {
 
 /// Whether `op` reads register `r` as a value (not as the base of an access).
 fn op_reads_as_data(op: &IROp, r: u8) -> bool {
-    load_shape(op).is_none_or(|(base, _, _)| base != r)
+    load_shape(op).is_none_or(|(base, _, _)| base != r) && store_shape(op).is_none_or(|(src, _)| src == r)
+}
+
+/// `(value, base)` of a store vector passes can make.
+fn store_shape(op: &IROp) -> Option<(u8, u8)> {
+    use IROp::*;
+    match op {
+        Sb { src, base, .. } | Sh { src, base, .. } | Sw { src, base, .. } => Some((src.0, base.0)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -548,7 +638,7 @@ mod tests {
                 addw x7, x29, x7
                 branch ne, x31, x1, 0x10a14, 0x10a42",
         );
-        assert_eq!(l, Some(Lanes { accs: vec![7] }));
+        assert_eq!(l, Some(Lanes { accs: vec![7], stores: false }));
     }
 
     /// Invariants in 32-bit ops and as shift amounts; an accumulator added from an invariant.
@@ -564,10 +654,26 @@ mod tests {
                 addw x9, x20, x9
                 branch ne, x10, x11, 0x1000, 0x1010",
         );
-        assert_eq!(l, Some(Lanes { accs: vec![15, 9] }));
+        assert_eq!(l, Some(Lanes { accs: vec![15, 9], stores: false }));
     }
 
-    /// Not in lanes: a store, a 64-bit load, a 64-bit add, an invariant's upper half in a
+    /// intkernel's multiplication by a constant: a store through a stepping base, no
+    /// accumulator.
+    #[test]
+    fn a_loop_that_stores() {
+        let l = lanes(
+            "block 0x10910:
+                lh x14, x15, 0
+                addi x12, x12, 4
+                addi x15, x15, 2
+                mulw x14, x14, x17
+                sw x14, x12, -4
+                branch ne, x10, x15, 0x10910, 0x10924",
+        );
+        assert_eq!(l, Some(Lanes { accs: vec![], stores: true }));
+    }
+
+    /// Not in lanes: a store to one address, a 64-bit load, a 64-bit add, an invariant's upper half in a
     /// bitwise op, a value carried between passes, a shift by a temporary, an accumulator
     /// read elsewhere, the counter used as a value, no accumulator at all.
     #[test]
