@@ -242,7 +242,6 @@ impl Gen<'_, '_> {
                 (r, step, var)
             })
             .collect();
-        let mut invariants = [None::<Value>; 64];
         let mut fixed_regs = [None::<Value>; 64];
         for s in &c.spans {
             if s.step == 0 && fixed_regs[s.base as usize].is_none() {
@@ -262,38 +261,8 @@ impl Gen<'_, '_> {
             .collect();
         let count = self.b.declare_var(I64);
         self.b.def_var(count, groups);
-        // The invariants any op reads, as lanes and as scalars (shift amounts).
         let stepping: u64 = steps.iter().fold(0, |m, s| m | 1 << s.0);
-        let mut written = 0u64;
-        for op in &block.ops {
-            op.visit_slots(&mut |slot, acc| {
-                if let (Slot::Int(n), vm_ir::Access::Write) = (slot, acc) {
-                    written |= 1 << n;
-                }
-            });
-        }
-        for op in &block.ops {
-            if is_step(op, stepping) {
-                continue;
-            }
-            let mut regs = Vec::new();
-            op.visit_slots(&mut |slot, acc| {
-                if let (Slot::Int(n), vm_ir::Access::Read) = (slot, acc) {
-                    regs.push(n);
-                }
-            });
-            for r in regs {
-                if r != 0
-                    && written & (1 << r) == 0
-                    && invariants[r as usize].is_none()
-                    && op_reads_as_data(op, r)
-                {
-                    let v = self.get(r);
-                    let low = self.b.ins().ireduce(I32, v);
-                    invariants[r as usize] = Some(low);
-                }
-            }
-        }
+        let invariants = self.invariant_lows(block, stepping);
         self.b.ins().jump(body, &[]);
 
         // One vector pass.
@@ -383,6 +352,29 @@ impl Gen<'_, '_> {
         }
         self.edge(next);
         self.vector_loops += 1;
+    }
+
+    /// The low halves of the invariants the ops of `block` (but the steps of `stepping`)
+    /// read as values: lanes are splats of them, shift amounts them.
+    fn invariant_lows(&mut self, block: &IRBlock, stepping: u64) -> [Option<Value>; 64] {
+        let written = super::int_writes(&block.ops);
+        let mut lows = [None::<Value>; 64];
+        for op in block.ops.iter().filter(|op| !is_step(op, stepping)) {
+            let mut regs = Vec::new();
+            op.visit_slots(&mut |slot, acc| {
+                if let (Slot::Int(n), vm_ir::Access::Read) = (slot, acc) {
+                    regs.push(n);
+                }
+            });
+            for r in regs {
+                if r != 0 && written & (1 << r) == 0 && lows[r as usize].is_none() && op_reads_as_data(op, r)
+                {
+                    let v = self.get(r);
+                    lows[r as usize] = Some(self.b.ins().ireduce(I32, v));
+                }
+            }
+        }
+        lows
     }
 
     fn set_lane(&mut self, vals: &mut [Option<Value>; 64], rd: u8, v: Value) {
