@@ -6,13 +6,14 @@
 //! The entry test works out the trip count `n` from `iv`, `limit` and the step, then, for
 //! each access, the range of addresses it will touch over the `n` passes: inside guest
 //! memory, aligned, at most a page long (so on at most two pages), on pages whose table
-//! bytes allow the access (for stores: no translated code there). It also makes sure the fuel outlasts the `n` passes. If all of that
-//! holds, no access of the loop can fault or take a slow path and the budget cannot run out
-//! inside it, so the unchecked copy makes its accesses with no bounds test and goes round
-//! with no budget test; the fuel is charged for all `n` passes on the way in, so `instret` is
-//! exact when the copy leaves (which it only does after its last pass). Else the ordinary
-//! copy runs. The ops allowed in such a loop are integer arithmetic and integer
-//! loads and stores: nothing else that could leave the loop or change the page table.
+//! bytes allow the access (for stores: no translated code there). It also makes sure the
+//! fuel outlasts the `n` passes. If all of that holds, no access of the loop can fault or
+//! take a slow path and the budget cannot run out inside it, so the unchecked copy makes its
+//! accesses with no bounds test and goes round with no budget test; the fuel is charged for
+//! all `n` passes on the way in, so `instret` is exact when the copy leaves (which it only
+//! does after its last pass). Else the ordinary copy runs. The ops allowed in such a loop
+//! are integer arithmetic and integer loads and stores: nothing else that could leave the
+//! loop or change the page table.
 //!
 //! intkernel's matrix loops are of this kind (`lh a7,0(t3); lh s10,0(t0); add t3,t3,48; add
 //! t0,t0,2; ... bne t3,s4,loop`): with the bounds tests and the budget test gone, a pass is
@@ -30,6 +31,10 @@ use super::{Counter, Gen};
 /// Most passes a counted loop may make to run unchecked (keeps every product in the entry
 /// test far from overflow).
 const MAX_TRIPS: i64 = 1 << 16;
+/// Most memory accesses in a counted loop (each adds about fifteen host instructions to the
+/// entry test).
+const MAX_ACCESSES: usize = 4;
+
 /// The inverse of odd `s` modulo 2^64.
 fn inverse(s: i64) -> i64 {
     // Newton's iteration doubles the correct low bits each time, from 3 (s * s == 1 mod 8).
@@ -49,10 +54,6 @@ fn max_trips(c: &Counted) -> i64 {
         .map(|s| (4096 - s.width as i64) / s.step.abs() + 1)
         .fold(MAX_TRIPS, i64::min)
 }
-
-/// Most memory accesses in a counted loop (each adds about fifteen host instructions to the
-/// entry test).
-const MAX_ACCESSES: usize = 4;
 
 /// What the entry test needs to know about a counted loop.
 #[derive(Clone, Debug, PartialEq, Eq)]
