@@ -55,6 +55,17 @@ fn max_trips(c: &Counted) -> i64 {
         .fold(MAX_TRIPS, i64::min)
 }
 
+/// What the entry test of a counted loop worked out, once it passed.
+pub(super) struct Entry {
+    /// The instructions the passes retire.
+    need: Value,
+    /// The passes.
+    n: Value,
+    /// Per access: the first and the last byte it touches over the passes (as offsets into
+    /// the fast region).
+    ranges: Vec<(Value, Value)>,
+}
+
 /// What the entry test needs to know about a counted loop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Counted {
@@ -201,7 +212,7 @@ impl Gen<'_, '_> {
         self.counted += 1;
         let fast = self.new_block();
         let checked = self.new_block();
-        let (need, n) = self.counted_entry(c, rb.n_insns, checked);
+        let Entry { need, n, ranges } = self.counted_entry(c, rb.n_insns, checked);
         if let Counter::Fuel(fuel) = self.counter {
             // All the passes' instructions at once, before the loop: nothing leaves the
             // unchecked copy before its last pass.
@@ -216,7 +227,7 @@ impl Gen<'_, '_> {
                 let Terminator::Branch { next, .. } = rb.block.term else {
                     unreachable!("a counted loop branches")
                 };
-                self.vector_passes(rb.block, c, &lanes, (n, next), fast)
+                self.vector_passes(rb.block, c, &lanes, (n, &ranges, next), fast)
             }
             _ => {
                 self.b.ins().jump(fast, &[]);
@@ -242,9 +253,8 @@ impl Gen<'_, '_> {
     }
 
     /// At the loop's entry: the test that lets the unchecked copy run (see the module doc),
-    /// going to `fail` where it does not hold. Returns the instructions the passes retire and
-    /// the number of passes.
-    fn counted_entry(&mut self, c: &Counted, n_insns: u64, fail: Block) -> (Value, Value) {
+    /// going to `fail` where it does not hold.
+    fn counted_entry(&mut self, c: &Counted, n_insns: u64, fail: Block) -> Entry {
         let fm = self.opts.fast_mem.expect("counted loops need the fast path");
         let Counter::Fuel(fuel) = self.counter else { unreachable!("counted loops count fuel") };
         let iv = self.get(c.iv);
@@ -286,6 +296,7 @@ impl Gen<'_, '_> {
         let lasts = self.b.ins().icmp(IntCC::SignedGreaterThan, left, need);
         self.guard(lasts, fail);
         let span_bytes = fm.pages << 12;
+        let mut ranges = Vec::with_capacity(c.spans.len());
         for s in &c.spans {
             let base = self.get(s.base);
             let first = self.b.ins().iadd_imm_s(base, s.off.wrapping_sub(fm.lo as i64));
@@ -319,13 +330,14 @@ impl Gen<'_, '_> {
             // At most a page long (the bound on the passes), so on at most two pages: both
             // must allow the access.
             let end = self.b.ins().iadd_imm_s(hi, s.width as i64 - 1);
+            ranges.push((lo, end));
             let lo_page = self.b.ins().ushr_imm_u(lo, 12);
             let hi_page = self.b.ins().ushr_imm_u(end, 12);
             let host = self.b.ins().get_pinned_reg(self.ptr);
             let allowed = self.pages_allow(host, [lo_page, hi_page], s.store);
             self.guard(allowed, fail);
         }
-        (need, n)
+        Entry { need, n, ranges }
     }
 
     /// The host address of guest address `addr` in the unchecked copy of a counted loop,

@@ -53,8 +53,8 @@ pub(crate) struct Lanes {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Src {
     Zero,
-    Temp(u8),
-    Invariant(u8),
+    Temp,
+    Invariant,
 }
 
 /// What the analysis knows about the slots while walking a pass.
@@ -70,9 +70,9 @@ impl Walk {
         if r == 0 {
             Some(Src::Zero)
         } else if self.defined & (1 << r) != 0 {
-            Some(Src::Temp(r))
+            Some(Src::Temp)
         } else if self.fixed & (1 << r) != 0 {
-            Some(Src::Invariant(r))
+            Some(Src::Invariant)
         } else {
             None
         }
@@ -80,7 +80,7 @@ impl Walk {
 
     /// An operand whose upper half matters: not an invariant (its upper half is unknown).
     fn whole(&self, r: u8) -> Option<Src> {
-        self.src(r).filter(|s| !matches!(s, Src::Invariant(_)))
+        self.src(r).filter(|&s| s != Src::Invariant)
     }
 }
 
@@ -104,35 +104,42 @@ fn acc_shape(op: &IROp) -> Option<(u8, u8)> {
     }
 }
 
-/// The operands of a lane op, if `op` is one (see the module doc); `None` for an op vector
-/// passes cannot run.
-fn lane_srcs(op: &IROp, w: &Walk) -> Option<Vec<Src>> {
+/// Whether `op` is a lane op whose operands vector passes can read (see the module doc);
+/// `None` for an op they cannot run.
+fn lane_op_ok(op: &IROp, w: &Walk) -> Option<()> {
     use IROp::*;
-    Some(match op {
+    match op {
         AddW { rs1, rs2, .. } | SubW { rs1, rs2, .. } | MulW { rs1, rs2, .. } => {
-            vec![w.src(rs1.0)?, w.src(rs2.0)?]
+            w.src(rs1.0)?;
+            w.src(rs2.0)?;
         }
-        // The amount is the same for every lane.
+        // The amount is the same for every lane: not a temporary.
         SllW { rs1, rs2, .. } | SrlW { rs1, rs2, .. } | SraW { rs1, rs2, .. } => {
-            let amount = w.src(rs2.0)?;
-            if matches!(amount, Src::Temp(_)) {
+            w.src(rs1.0)?;
+            if w.src(rs2.0)? == Src::Temp {
                 return None;
             }
-            vec![w.src(rs1.0)?, amount]
         }
-        AddIW { rs1, .. } | SllIW { rs1, .. } | SrlIW { rs1, .. } | SraIW { rs1, .. } => vec![w.src(rs1.0)?],
+        AddIW { rs1, .. } | SllIW { rs1, .. } | SrlIW { rs1, .. } | SraIW { rs1, .. } => {
+            w.src(rs1.0)?;
+        }
         And { rs1, rs2, .. } | Or { rs1, rs2, .. } | Xor { rs1, rs2, .. } => {
-            vec![w.whole(rs1.0)?, w.whole(rs2.0)?]
+            w.whole(rs1.0)?;
+            w.whole(rs2.0)?;
         }
-        AndI { rs1, .. } | OrI { rs1, .. } | XorI { rs1, .. } => vec![w.whole(rs1.0)?],
-        AddI { rs1, imm: 0, .. } => vec![w.whole(rs1.0)?],
-        AddI { rs1, imm, .. } if rs1.0 == 0 && *imm == *imm as i32 as i64 => vec![],
-        Li { imm, .. } if *imm == *imm as i32 as i64 => vec![],
-        Lb { .. } | Lbu { .. } | Lh { .. } | Lhu { .. } | Lw { .. } => vec![],
+        AndI { rs1, .. } | OrI { rs1, .. } | XorI { rs1, .. } | AddI { rs1, imm: 0, .. } => {
+            w.whole(rs1.0)?;
+        }
+        AddI { rs1, imm, .. } if rs1.0 == 0 && *imm == *imm as i32 as i64 => {}
+        Li { imm, .. } if *imm == *imm as i32 as i64 => {}
+        Lb { .. } | Lbu { .. } | Lh { .. } | Lhu { .. } | Lw { .. } => {}
         // The low bytes of a lane.
-        Sb { src, .. } | Sh { src, .. } | Sw { src, .. } => vec![w.src(src.0)?],
+        Sb { src, .. } | Sh { src, .. } | Sw { src, .. } => {
+            w.src(src.0)?;
+        }
         _ => return None,
-    })
+    }
+    Some(())
 }
 
 /// Whether vector passes can run counted loop `block` (`c` from `counted::analyze`).
@@ -178,7 +185,7 @@ pub(crate) fn plan(block: &IRBlock, c: &Counted) -> Option<Lanes> {
                 accs.push(a);
                 continue;
             }
-            _ => lane_srcs(op, &w)?,
+            _ => lane_op_ok(op, &w)?,
         };
         w.defined |= 1 << rd;
     }
@@ -209,7 +216,7 @@ impl Gen<'_, '_> {
         block: &IRBlock,
         c: &Counted,
         lanes: &Lanes,
-        (n, next): (Value, u64),
+        (n, ranges, next): (Value, &[(Value, Value)], u64),
         fast: Block,
     ) {
         let pre = self.new_block();
@@ -218,7 +225,7 @@ impl Gen<'_, '_> {
         let groups = self.b.ins().ushr_imm_u(n, 2);
         let go = if lanes.stores {
             let some = self.b.ins().icmp_imm_s(IntCC::NotEqual, groups, 0);
-            let apart = self.stores_apart(c, n);
+            let apart = self.stores_apart(c, ranges);
             self.b.ins().band(some, apart)
         } else {
             groups
@@ -410,7 +417,7 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The lanes of arithmetic op `op` (one `lane_srcs` accepts).
+    /// The lanes of arithmetic op `op` (one `lane_op_ok` accepts).
     fn lane_op(&mut self, op: &IROp, vals: &[Option<Value>; 64], inv: &[Option<Value>; 64]) -> Value {
         use IROp::*;
         match *op {
@@ -489,32 +496,19 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Whether, over `n` passes of counted loop `c` (its entry test passed), no store's
-    /// range of addresses meets another access's (then four passes at a time, loads before
-    /// stores, touch memory as one at a time would), as a truth value.
-    fn stores_apart(&mut self, c: &Counted, n: Value) -> Value {
-        let n1 = self.b.ins().iadd_imm_s(n, -1);
-        let ranges: Vec<(Value, Value, bool)> = c
-            .spans
-            .iter()
-            .map(|s| {
-                let base = self.get(s.base);
-                let first = self.b.ins().iadd_imm_s(base, s.off);
-                let walk = self.b.ins().imul_imm_s(n1, s.step);
-                let last = self.b.ins().iadd(first, walk);
-                let (lo, hi) = if s.step < 0 { (last, first) } else { (first, last) };
-                let end = self.b.ins().iadd_imm_s(hi, s.width as i64);
-                (lo, end, s.store)
-            })
-            .collect();
+    /// Whether no store of counted loop `c` touches a byte another access touches over the
+    /// passes (`ranges`: each access's first and last byte, from the entry test); then four
+    /// passes at a time, loads before stores, touch memory as one at a time would. A truth
+    /// value.
+    fn stores_apart(&mut self, c: &Counted, ranges: &[(Value, Value)]) -> Value {
         let mut apart = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1);
-        for (i, &(lo, end, store)) in ranges.iter().enumerate() {
-            for (j, &(lo2, end2, store2)) in ranges.iter().enumerate() {
-                if j <= i || !(store || store2) {
+        for (i, &(lo, last)) in ranges.iter().enumerate() {
+            for (j, &(lo2, last2)) in ranges.iter().enumerate() {
+                if j <= i || !(c.spans[i].store || c.spans[j].store) {
                     continue;
                 }
-                let before = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, lo2);
-                let after = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end2, lo);
+                let before = self.b.ins().icmp(IntCC::UnsignedLessThan, last, lo2);
+                let after = self.b.ins().icmp(IntCC::UnsignedLessThan, last2, lo);
                 let one = self.b.ins().bor(before, after);
                 apart = self.b.ins().band(apart, one);
             }
