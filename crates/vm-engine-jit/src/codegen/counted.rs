@@ -246,7 +246,7 @@ impl Gen<'_, '_> {
     }
 
     /// Go on in a new block if `ok`, else to `fail`.
-    fn guard(&mut self, ok: Value, fail: Block) {
+    pub(super) fn guard(&mut self, ok: Value, fail: Block) {
         let next = self.new_block();
         self.b.ins().brif(ok, next, &[], fail, &[]);
         self.b.switch_to_block(next);
@@ -259,7 +259,42 @@ impl Gen<'_, '_> {
         let Counter::Fuel(fuel) = self.counter else { unreachable!("counted loops count fuel") };
         let iv = self.get(c.iv);
         let limit = self.get(c.limit);
-        if c.w {
+        let n = self.trip_count((iv, limit), c.step, c.w, fail);
+        let n1 = self.b.ins().iadd_imm_s(n, -1);
+        let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n1, max_trips(c));
+        self.guard(few, fail);
+        // The fuel lasts: `fuel - n * n_insns > 0` after the last pass.
+        let need = self.b.ins().imul_imm_s(n, n_insns as i64);
+        let left = self.b.use_var(fuel);
+        let lasts = self.b.ins().icmp(IntCC::SignedGreaterThan, left, need);
+        self.guard(lasts, fail);
+        let mut ranges = Vec::with_capacity(c.spans.len());
+        for s in &c.spans {
+            let base = self.get(s.base);
+            let first = self.b.ins().iadd_imm_s(base, s.off.wrapping_sub(fm.lo as i64));
+            let last = if s.step == 0 {
+                first
+            } else {
+                let walk = self.b.ins().imul_imm_s(n1, s.step);
+                self.b.ins().iadd(first, walk)
+            };
+            let (lo, hi) = if s.step < 0 { (last, first) } else { (first, last) };
+            ranges.push(self.range_allowed((lo, hi), s.width, s.store, fail));
+        }
+        Entry { need, n, ranges }
+    }
+
+    /// The passes of a loop whose counter steps by `step` (a 32-bit add if `w`) from `iv` until
+    /// it meets `limit`, going to `fail` where that is no whole number; where it is not a
+    /// small one either, a number too large for the caller's bound.
+    pub(super) fn trip_count(
+        &mut self,
+        (iv, limit): (Value, Value),
+        step: i64,
+        w: bool,
+        fail: Block,
+    ) -> Value {
+        if w {
             // A 32-bit counter: both ends 32-bit values, so the passes in between never wrap
             // and the 32-bit steps are 64-bit ones.
             for v in [iv, limit] {
@@ -273,71 +308,63 @@ impl Gen<'_, '_> {
         // Passes: `d / step`, exactly (else `iv` would step past `limit`), from 1 up. With
         // `step = s * 2^k` (`s` odd): `d`'s low `k` bits clear, then `(d >> k)` times the
         // inverse of `s` modulo 2^64, which is `d / step` when `s` divides it and else some
-        // number too large to pass the bound below (a small `n` with `n * step == d` modulo
-        // 2^64 is the quotient, the product being far from wrapping).
-        let k = c.step.trailing_zeros();
+        // number too large to pass the caller's bound (a small `n` with `n * step == d`
+        // modulo 2^64 is the quotient, the product being far from wrapping).
+        let k = step.trailing_zeros();
         if k > 0 {
             let low = self.b.ins().band_imm_s(d, (1i64 << k) - 1);
             let exact = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
             self.guard(exact, fail);
         }
         let q = if k > 0 { self.b.ins().sshr_imm_s(d, i64::from(k)) } else { d };
-        let n = match inverse(c.step >> k) {
+        match inverse(step >> k) {
             1 => q,
             -1 => self.b.ins().ineg(q),
             inv => self.b.ins().imul_imm_s(q, inv),
-        };
-        let n1 = self.b.ins().iadd_imm_s(n, -1);
-        let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n1, max_trips(c));
-        self.guard(few, fail);
-        // The fuel lasts: `fuel - n * n_insns > 0` after the last pass.
-        let need = self.b.ins().imul_imm_s(n, n_insns as i64);
-        let left = self.b.use_var(fuel);
-        let lasts = self.b.ins().icmp(IntCC::SignedGreaterThan, left, need);
-        self.guard(lasts, fail);
-        let span_bytes = fm.pages << 12;
-        let mut ranges = Vec::with_capacity(c.spans.len());
-        for s in &c.spans {
-            let base = self.get(s.base);
-            let first = self.b.ins().iadd_imm_s(base, s.off.wrapping_sub(fm.lo as i64));
-            let last = if s.step == 0 {
-                first
-            } else {
-                let walk = self.b.ins().imul_imm_s(n1, s.step);
-                self.b.ins().iadd(first, walk)
-            };
-            let (lo, hi) = if s.step < 0 { (last, first) } else { (first, last) };
-            // Both ends inside the span and aligned (the step keeps the alignment): the walk
-            // between them is short, so it did not wrap around the address space either.
-            if span_bytes.is_power_of_two() {
-                let ends = self.b.ins().bor(first, last);
-                let bad = self.b.ins().band_imm_s(ends, (!(span_bytes - 1) | (s.width - 1)) as i64);
-                let good = self.b.ins().icmp_imm_s(IntCC::Equal, bad, 0);
-                self.guard(good, fail);
-            } else {
-                let ordered = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, lo, hi);
-                self.guard(ordered, fail);
-                let inside = self.b.ins().icmp_imm_s(
-                    IntCC::UnsignedLessThanOrEqual,
-                    hi,
-                    span_bytes.wrapping_sub(s.width) as i64,
-                );
-                self.guard(inside, fail);
-                let low_bits = self.b.ins().band_imm_s(first, s.width as i64 - 1);
-                let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low_bits, 0);
-                self.guard(aligned, fail);
-            }
-            // At most a page long (the bound on the passes), so on at most two pages: both
-            // must allow the access.
-            let end = self.b.ins().iadd_imm_s(hi, s.width as i64 - 1);
-            ranges.push((lo, end));
-            let lo_page = self.b.ins().ushr_imm_u(lo, 12);
-            let hi_page = self.b.ins().ushr_imm_u(end, 12);
-            let host = self.b.ins().get_pinned_reg(self.ptr);
-            let allowed = self.pages_allow(host, [lo_page, hi_page], s.store);
-            self.guard(allowed, fail);
         }
-        Entry { need, n, ranges }
+    }
+
+    /// Go to `fail` unless the accesses of `width` bytes from offset `lo` to offset `hi` (into
+    /// the fast region; at most a page apart, each aligned if both ends are) are all inside
+    /// guest memory, aligned, and allowed by the table bytes of their (at most two) pages.
+    /// Returns the first and the last byte.
+    pub(super) fn range_allowed(
+        &mut self,
+        (lo, hi): (Value, Value),
+        width: u64,
+        store: bool,
+        fail: Block,
+    ) -> (Value, Value) {
+        let fm = self.opts.fast_mem.expect("fast path configured");
+        let span_bytes = fm.pages << 12;
+        // Both ends inside the span and aligned: the walk between them is short, so it did
+        // not wrap around the address space either.
+        if span_bytes.is_power_of_two() {
+            let ends = self.b.ins().bor(lo, hi);
+            let bad = self.b.ins().band_imm_s(ends, (!(span_bytes - 1) | (width - 1)) as i64);
+            let good = self.b.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+            self.guard(good, fail);
+        } else {
+            let ordered = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, lo, hi);
+            self.guard(ordered, fail);
+            let inside = self.b.ins().icmp_imm_s(
+                IntCC::UnsignedLessThanOrEqual,
+                hi,
+                span_bytes.wrapping_sub(width) as i64,
+            );
+            self.guard(inside, fail);
+            let low_bits = self.b.ins().band_imm_s(lo, width as i64 - 1);
+            let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low_bits, 0);
+            self.guard(aligned, fail);
+        }
+        // At most a page long, so on at most two pages: both must allow the access.
+        let end = self.b.ins().iadd_imm_s(hi, width as i64 - 1);
+        let lo_page = self.b.ins().ushr_imm_u(lo, 12);
+        let hi_page = self.b.ins().ushr_imm_u(end, 12);
+        let host = self.b.ins().get_pinned_reg(self.ptr);
+        let allowed = self.pages_allow(host, [lo_page, hi_page], store);
+        self.guard(allowed, fail);
+        (lo, end)
     }
 
     /// The host address of guest address `addr` in the unchecked copy of a counted loop,

@@ -38,7 +38,7 @@ use super::counted::{Counted, Span};
 use super::{guest_flags, Gen};
 
 /// Passes per vector pass.
-const LANES: i64 = 4;
+pub(super) const LANES: i64 = 4;
 
 /// A counted loop that vector passes can run: its accumulators and whether it stores.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl Walk {
 }
 
 /// Whether `op` is the step of a register that steps (`stepping`): `addi`/`addiw r, r, k`.
-fn is_step(op: &IROp, stepping: u64) -> bool {
+pub(super) fn is_step(op: &IROp, stepping: u64) -> bool {
     match op {
         IROp::AddI { rd, rs1, .. } | IROp::AddIW { rd, rs1, .. } => {
             rd.0 == rs1.0 && rd.0 < 64 && stepping & (1 << rd.0) != 0
@@ -95,7 +95,7 @@ fn is_step(op: &IROp, stepping: u64) -> bool {
 }
 
 /// The accumulator `op` adds into, and what it adds, if it has the shape `addw a, a, x`.
-fn acc_shape(op: &IROp) -> Option<(u8, u8)> {
+pub(super) fn acc_shape(op: &IROp) -> Option<(u8, u8)> {
     match op {
         IROp::AddW { rd, rs1, rs2 } if rd.0 != 0 && (rs1.0 == rd.0) != (rs2.0 == rd.0) => {
             Some((rd.0, if rs1.0 == rd.0 { rs2.0 } else { rs1.0 }))
@@ -193,7 +193,7 @@ pub(crate) fn plan(block: &IRBlock, c: &Counted) -> Option<Lanes> {
 }
 
 /// The integer slot `op` writes (0 for none), or `None` if it writes anything else.
-fn op_dest(op: &IROp) -> Option<u8> {
+pub(super) fn op_dest(op: &IROp) -> Option<u8> {
     let mut rd = Some(0);
     op.visit_slots(&mut |slot, acc| {
         if matches!(acc, vm_ir::Access::Write) {
@@ -384,14 +384,19 @@ impl Gen<'_, '_> {
         lows
     }
 
-    fn set_lane(&mut self, vals: &mut [Option<Value>; 64], rd: u8, v: Value) {
+    pub(super) fn set_lane(&mut self, vals: &mut [Option<Value>; 64], rd: u8, v: Value) {
         if rd != 0 {
             vals[rd as usize] = Some(v);
         }
     }
 
     /// The lanes of operand `r`: a temporary's, an invariant's (the same in each), zero's.
-    fn lane_src(&mut self, vals: &[Option<Value>; 64], invariants: &[Option<Value>; 64], r: u8) -> Value {
+    pub(super) fn lane_src(
+        &mut self,
+        vals: &[Option<Value>; 64],
+        invariants: &[Option<Value>; 64],
+        r: u8,
+    ) -> Value {
         if r == 0 {
             let z = self.b.ins().iconst(I32, 0);
             return self.b.ins().splat(I32X4, z);
@@ -418,7 +423,12 @@ impl Gen<'_, '_> {
     }
 
     /// The lanes of arithmetic op `op` (one `lane_op_ok` accepts).
-    fn lane_op(&mut self, op: &IROp, vals: &[Option<Value>; 64], inv: &[Option<Value>; 64]) -> Value {
+    pub(super) fn lane_op(
+        &mut self,
+        op: &IROp,
+        vals: &[Option<Value>; 64],
+        inv: &[Option<Value>; 64],
+    ) -> Value {
         use IROp::*;
         match *op {
             AddW { rs1, rs2, .. }
@@ -477,7 +487,7 @@ impl Gen<'_, '_> {
 
     /// Store the low `span.width` bytes of each lane of `v` through `span` from base register
     /// value `b`: one vector store if the passes' words follow each other.
-    fn lane_store(&mut self, b: Value, span: Span, v: Value) {
+    pub(super) fn lane_store(&mut self, b: Value, span: Span, v: Value) {
         let first = self.b.ins().iadd_imm_s(b, span.off);
         let at = self.unchecked_addr(first);
         let flags = guest_flags();
@@ -518,7 +528,7 @@ impl Gen<'_, '_> {
 
     /// The lanes of a load through `span` from base register value `b`, `width` bytes
     /// extended to 32 bits: one vector load if the passes' addresses follow each other.
-    fn lane_load(&mut self, b: Value, span: Span, width: u64, signed: bool) -> Value {
+    pub(super) fn lane_load(&mut self, b: Value, span: Span, width: u64, signed: bool) -> Value {
         let first = self.b.ins().iadd_imm_s(b, span.off);
         let at = self.unchecked_addr(first);
         let flags = guest_flags();
@@ -569,7 +579,7 @@ impl Gen<'_, '_> {
 }
 
 /// `(base, width, sign-extends)` of a load vector passes can make.
-fn load_shape(op: &IROp) -> Option<(u8, u64, bool)> {
+pub(super) fn load_shape(op: &IROp) -> Option<(u8, u64, bool)> {
     use IROp::*;
     Some(match op {
         Lb { base, .. } => (base.0, 1, true),
@@ -587,7 +597,7 @@ fn op_reads_as_data(op: &IROp, r: u8) -> bool {
 }
 
 /// `(value, base)` of a store vector passes can make.
-fn store_shape(op: &IROp) -> Option<(u8, u8)> {
+pub(super) fn store_shape(op: &IROp) -> Option<(u8, u8)> {
     use IROp::*;
     match op {
         Sb { src, base, .. } | Sh { src, base, .. } | Sw { src, base, .. } => Some((src.0, base.0)),

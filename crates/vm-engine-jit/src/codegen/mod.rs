@@ -46,6 +46,7 @@ mod hammock;
 mod held;
 mod lanes;
 mod narrow;
+mod nest;
 mod ops;
 
 use std::collections::HashMap;
@@ -417,10 +418,12 @@ pub(crate) fn translate(
     g.cur_held = 0;
     g.move_held(blocks[0].block.start_pc);
     g.b.ins().jump(first, &[]);
+    let nests = if g.counted_applies() && opts.vector { nest::find_all(blocks) } else { Vec::new() };
     for rb in blocks {
         let blk = g.blocks[&rb.block.start_pc];
         g.b.switch_to_block(blk);
         g.begin_block(rb);
+        g.nest_head(blocks, rb, &nests);
         let counted = if g.counted_applies() && !g.hammocks.contains_key(&rb.block.start_pc) {
             counted::analyze(rb.block)
         } else {
@@ -488,6 +491,22 @@ impl Gen<'_, '_> {
         } else {
             Vec::new()
         };
+    }
+
+    /// If region block `rb` heads one of `nests` (none of whose blocks became selects): its
+    /// test and lanes, then on in a new host block where the test fails.
+    fn nest_head(&mut self, blocks: &[RegionBlock<'_>], rb: &RegionBlock<'_>, nests: &[(u64, nest::Nest)]) {
+        let Some((_, n)) = nests.iter().find(|(pc, _)| *pc == rb.block.start_pc) else { return };
+        let vm_ir::Terminator::Branch { taken, next, .. } = rb.block.term else { return };
+        let find = |pc: u64| blocks.iter().find(|b| b.block.start_pc == pc);
+        let (Some(inner), Some(latch)) = (find(taken), find(next)) else { return };
+        if [rb, inner, latch].iter().any(|b| self.hammocks.contains_key(&b.block.start_pc)) {
+            return;
+        }
+        let scalar = self.new_block();
+        self.nest_lanes([rb, inner, latch], n, scalar);
+        self.b.switch_to_block(scalar);
+        self.begin_block(rb);
     }
 
     /// Emit the ops and the terminator of region block `rb`, and its side exits.
