@@ -595,3 +595,85 @@ struct LatchStore {
     stride: i64,
     width: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(text: &str) -> IRBlock {
+        vm_ir::parse_block(text).expect("valid block")
+    }
+
+    const INNER: &str = "
+        lh x12, x17, 0
+        lh x30, x16, 0
+        addi x16, x16, 48
+        addi x17, x17, 2
+        mulw x12, x12, x30
+        addw x6, x12, x6
+        branch ne, x28, x16, 0x109c0, 0x109da";
+
+    /// intkernel's matrix product as the decoder makes it: `prefix` before the head's copy of
+    /// the inner pass, `latch` the latch's ops.
+    fn nest(prefix: &str, latch: &str) -> Option<Nest> {
+        let head = block(&format!("block 0x109b6:\n{prefix}\n{INNER}"));
+        let inner = block(&format!("block 0x109c0:\n{INNER}"));
+        let latch = block(&format!("block 0x109da:\n{latch}\nbranch ne, x14, x29, 0x109b6, 0x109e8"));
+        find(&head, &inner, &latch)
+    }
+
+    const PREFIX: &str = "
+        add x16, x0, x15
+        add x17, x0, x10
+        addi x6, x0, 0
+        addi x28, x15, 1152";
+    const LATCH: &str = "
+        sw x6, x13, 0
+        addiw x14, x14, 1
+        addi x13, x13, 4
+        addi x15, x15, 2";
+
+    /// The matrix product's nest: the column pointer moves two bytes a lane, the row pointer
+    /// stays; 48-byte steps over 24 rows and the lanes' 6 bytes stay within a page.
+    #[test]
+    fn the_matrix_product_is_a_nest() {
+        let n = nest(PREFIX, LATCH).expect("a nest");
+        assert_eq!(n.prefix, 4);
+        assert_eq!(n.outer, (14, 1, 29, true));
+        assert_eq!(n.at(16), Affine { reg: 15, add: 0, stride: 2 });
+        assert_eq!(n.at(28), Affine { reg: 15, add: 1152, stride: 2 });
+        assert_eq!(n.at(17), Affine { reg: 10, add: 0, stride: 0 });
+        assert_eq!(n.at(6), Affine { reg: 0, add: 0, stride: 0 });
+        assert_eq!(n.at(13), Affine { reg: 13, add: 0, stride: 4 });
+        assert_eq!(n.lanes.accs, vec![6]);
+        assert_eq!(n.max_trips, (4096 - 2 - 6) / 48 + 1);
+    }
+
+    /// Not nests: the accumulator or a pointer not set afresh by the prefix, counter and
+    /// limit moving apart across the lanes, a store through a value the inner loop computes,
+    /// a limit the latch steps, a prefix op that is not affine, a register the prefix reads
+    /// after the inner loop wrote it, a 64-bit store.
+    #[test]
+    fn what_is_not_a_nest() {
+        let no_acc = PREFIX.replace("addi x6, x0, 0", "");
+        let no_ptr = PREFIX.replace("add x17, x0, x10", "");
+        let apart = PREFIX.replace("addi x28, x15, 1152", "addi x28, x10, 1152");
+        let not_affine = PREFIX.replace("addi x6, x0, 0", "slli x6, x9, 2");
+        let carried = format!("{PREFIX}\nadd x5, x0, x12");
+        let through_temp = LATCH.replace("sw x6, x13, 0", "sw x6, x12, 0");
+        let limit_steps = format!("{LATCH}\naddi x29, x29, 1");
+        let wide = LATCH.replace("sw x6", "sd x6");
+        for (prefix, latch) in [
+            (no_acc.as_str(), LATCH),
+            (&no_ptr, LATCH),
+            (&apart, LATCH),
+            (&not_affine, LATCH),
+            (&carried, LATCH),
+            (PREFIX, &through_temp),
+            (PREFIX, &limit_steps),
+            (PREFIX, &wide),
+        ] {
+            assert_eq!(nest(prefix, latch), None, "{prefix}\n{latch}");
+        }
+    }
+}
