@@ -53,8 +53,9 @@ pub struct VmStats {
     /// Counted loops that translations compiled with an unchecked copy (no bounds or budget
     /// test per pass once a test at the loop's entry passes).
     pub counted_loops: u64,
-    /// Of those, the ones that also run four passes at a time in the lanes of a host vector
-    /// (passes that only load and add up).
+    /// Loops run four passes at a time in the lanes of a host vector: counted loops whose
+    /// passes only load and add up or store, and loop nests whose outer loop only restarts such
+    /// a loop and stores its sums (four outer passes at a time).
     pub vector_loops: u64,
     /// Translations compiled again (not counted in `translations`) because some of their
     /// probe-less guest loads could not have a host fault sent to their slow path.
@@ -147,7 +148,11 @@ impl fmt::Display for VmStats {
                 "counted loops      {} (an unchecked copy behind an entry test)",
                 self.counted_loops
             )?;
-            writeln!(f, "vector loops       {} (of those, four passes at a time)", self.vector_loops)?;
+            writeln!(
+                f,
+                "vector loops       {} (loops and loop nests run four passes at a time)",
+                self.vector_loops
+            )?;
             writeln!(
                 f,
                 "recompiled         {} translations (loads' host faults not redirectable)",

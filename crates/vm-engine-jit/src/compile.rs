@@ -35,7 +35,7 @@ pub struct RegionJob {
     selects: usize,
     /// Counted loops compiled with an unchecked copy.
     counted: usize,
-    /// Of those, the ones with vector passes.
+    /// Counted loops with vector passes and loop nests in lanes.
     vector_loops: usize,
     /// Trace the host code (`vm_engine_jit::code` at trace level was on).
     dump: bool,

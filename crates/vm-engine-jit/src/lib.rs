@@ -161,7 +161,8 @@ pub struct JitCounters {
     pub if_converted: u64,
     /// Counted loops compiled with an unchecked copy (the `counted` codegen module).
     pub counted_loops: u64,
-    /// Of those, the ones with vector passes (the `lanes` codegen module).
+    /// Counted loops with vector passes (the `lanes` codegen module) and loop nests run four
+    /// outer passes at a time (`nest`).
     pub vector_loops: u64,
     /// Translations made again because some of their probe-less loads were laid out so that
     /// a host fault could not be sent to their slow path (see [`Installed::Again`]).

@@ -119,7 +119,8 @@ pub struct RegionOpts {
     pub flush_temps: bool,
     /// Guest memory layout for inline loads and stores; `None`: every access calls a helper.
     pub fast_mem: Option<FastMem>,
-    /// Counted loops that only load and add up run vector passes (`lanes`).
+    /// Counted loops that only load and add up run vector passes (`lanes`), loop nests around
+    /// them four outer passes at a time (`nest`).
     pub vector: bool,
     /// Most guest registers kept in host registers across the whole region (the ones used
     /// most, loops weighted up); the others are loaded per block and written through.
@@ -261,7 +262,7 @@ pub(crate) struct Gen<'a, 'b> {
     unchecked_host: Option<Value>,
     /// Counted loops emitted so far.
     counted: usize,
-    /// Of those, the ones with vector passes (`lanes`).
+    /// Counted loops with vector passes (`lanes`) and loop nests in lanes (`nest`).
     vector_loops: usize,
     /// What the block being emitted knows of each FP register (`fp::FpKnown`).
     fknown: [fp::FpKnown; 32],
@@ -457,7 +458,7 @@ pub(crate) struct Translated {
     pub selects: usize,
     /// Counted loops compiled with an unchecked copy.
     pub counted: usize,
-    /// Of those, the ones with vector passes.
+    /// Counted loops with vector passes and loop nests in lanes.
     pub vector_loops: usize,
     /// The region has a loop (only looked for in regions that chain and hold registers).
     pub has_loop: bool,
