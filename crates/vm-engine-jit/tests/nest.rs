@@ -35,9 +35,10 @@ struct Shape {
     ops: Vec<NestOp>,
     /// The accumulator starts at 0, or at x9 + 5.
     acc_from_x9: bool,
-    /// The latch's store: `(op, offset in widths, the accumulator or the last temporary,
-    /// before the latch's steps)`.
-    store: (&'static str, i64, bool, bool),
+    /// The latch's store: `(op, offset in widths, what: the accumulator, the last
+    /// temporary, x13 (its own base, moving across the lanes) or x9, before the latch's
+    /// steps)`.
+    store: (&'static str, i64, u8, bool),
     /// Latch steps of x15 (x16's start), x10 (x17's), x13 (the store's base), x14 (the
     /// outer counter, by `addiw` if the flag says so).
     lane_strides: (i64, i64, i64),
@@ -81,7 +82,9 @@ fn nest_blocks(s: &Shape, n: i64) -> [IRBlock; 3] {
         let ra = defined[a % defined.len()];
         let line = match op {
             "sraiw" | "srliw" | "slliw" | "andi" | "xori" => format!("{op} x{rd}, x{ra}, {}", b % 32),
-            "addw" | "subw" | "mulw" if b % 3 == 0 => format!("{op} x{rd}, x{ra}, x9"),
+            "addw" | "subw" | "mulw" if b % 4 == 0 => format!("{op} x{rd}, x{ra}, x9"),
+            // x13 moves across the lanes (the store's base): its lanes differ.
+            "addw" | "subw" | "mulw" if b % 4 == 1 => format!("{op} x{rd}, x{ra}, x13"),
             _ => format!("{op} x{rd}, x{ra}, x{}", defined[b % defined.len()]),
         };
         inner.push(line);
@@ -97,8 +100,9 @@ fn nest_blocks(s: &Shape, n: i64) -> [IRBlock; 3] {
         inner.join("\n ")
     );
     let inner_text = format!("block {INNER:#x}:\n {}\n {branch}", inner.join("\n "));
-    let (st, off, acc, before) = s.store;
-    let store = format!("{st} x{}, x13, {}", if acc { 6 } else { last }, off * width(st));
+    let (st, off, what, before) = s.store;
+    let src = [6, last, 13, 9][usize::from(what % 4)];
+    let store = format!("{st} x{src}, x13, {}", off * width(st));
     let mut latch = Vec::new();
     if before {
         latch.push(store.clone());
@@ -236,7 +240,7 @@ fn arb_shape() -> impl Strategy<Value = Shape> {
         (prop::sample::select(vec![1i64, 2, -1, 24, 3]), prop::sample::select(vec![0i64, 1, 1, -2, 24])),
         prop::collection::vec(arb_op(), 0..5),
         any::<bool>(),
-        (prop::sample::select(vec!["sb", "sh", "sw"]), -2i64..3, any::<bool>(), any::<bool>()),
+        (prop::sample::select(vec!["sb", "sh", "sw"]), -2i64..3, 0u8..4, any::<bool>()),
         (
             prop::sample::select(vec![1i64, 1, 0, 2, -1, 24]),
             prop::sample::select(vec![0i64, 0, 1, 24]),
