@@ -213,9 +213,7 @@ fn nest_like_interpreter(
         other => prop_assert!(false, "unexpected exit {:?}\n{}", other, text),
     }
     icpu.instret = jcpu.instret;
-    prop_assert_eq!(&jcpu, &icpu, "state differs\n{}", text);
-    prop_assert_eq!(code_writes(&mut m), code_writes(&mut m0), "code writes differ\n{}", text);
-    prop_assert!(window(&mut m) == window(&mut m0), "memory differs\n{}", text);
+    same_end((&jcpu, &mut m), (&icpu, &mut m0), &text)?;
     Ok(jit)
 }
 

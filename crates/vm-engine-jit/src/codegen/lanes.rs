@@ -49,6 +49,19 @@ pub(crate) struct Lanes {
     pub stores: bool,
 }
 
+/// What one pass in lanes runs ([`Gen::lane_pass`]).
+pub(super) struct LaneIns<'a> {
+    pub ops: &'a [IROp],
+    /// The registers that step (their steps are left out).
+    pub stepping: u64,
+    /// The accesses, in order.
+    pub spans: &'a [Span],
+    /// Lanes of invariants (and shift amounts).
+    pub invariants: &'a [Option<Value>; 64],
+    /// The accumulators' variables.
+    pub accs: &'a [(u8, Variable)],
+}
+
 /// An operand of a lane op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Src {
@@ -275,46 +288,17 @@ impl Gen<'_, '_> {
         // One vector pass.
         self.b.switch_to_block(body);
         let mut vals = [None::<Value>; 64];
-        let mut access_no = 0usize;
-        let regs = |g: &mut Self, r: u8| -> Value {
-            match steps.iter().find(|s| s.0 == r) {
+        let mut base_of = |g: &mut Self, s: &Span| -> (Value, i64) {
+            let b = match steps.iter().find(|st| st.0 == s.base) {
                 Some(&(_, _, var)) => g.b.use_var(var),
-                None => fixed_regs[r as usize].expect("a fixed base was read before"),
-            }
+                None => fixed_regs[s.base as usize].expect("a fixed base was read before"),
+            };
+            // The lanes are passes: apart by the step.
+            (b, s.step)
         };
-        for op in &block.ops {
-            if is_step(op, stepping) {
-                continue;
-            }
-            if let Some((base, width, signed)) = load_shape(op) {
-                let span = c.spans[access_no];
-                access_no += 1;
-                debug_assert_eq!(span.base, base);
-                let b = regs(self, base);
-                let v = self.lane_load(b, span, width, signed);
-                self.set_lane(&mut vals, op_dest(op).unwrap_or(0), v);
-                continue;
-            }
-            if let Some((src, base)) = store_shape(op) {
-                let span = c.spans[access_no];
-                access_no += 1;
-                debug_assert_eq!(span.base, base);
-                let b = regs(self, base);
-                let v = self.lane_src(&vals, &invariants, src);
-                self.lane_store(b, span, v);
-                continue;
-            }
-            if let Some((a, x)) = acc_shape(op).filter(|(a, _)| lanes.accs.contains(a)) {
-                let x = self.lane_src(&vals, &invariants, x);
-                let var = acc_vars.iter().find(|v| v.0 == a).expect("an accumulator").1;
-                let sum = self.b.use_var(var);
-                let sum = self.b.ins().iadd(sum, x);
-                self.b.def_var(var, sum);
-                continue;
-            }
-            let v = self.lane_op(op, &vals, &invariants);
-            self.set_lane(&mut vals, op_dest(op).unwrap_or(0), v);
-        }
+        let ins =
+            LaneIns { ops: &block.ops, stepping, spans: &c.spans, invariants: &invariants, accs: &acc_vars };
+        self.lane_pass(&ins, &mut base_of, &mut vals);
         for &(_, step, var) in &steps {
             let v = self.b.use_var(var);
             let v = self.b.ins().iadd_imm_s(v, step * LANES);
@@ -359,6 +343,51 @@ impl Gen<'_, '_> {
         }
         self.edge(next);
         self.vector_loops += 1;
+    }
+
+    /// One pass of `ins.ops` in lanes (the steps of `ins.stepping` left out): loads and
+    /// stores through `base_of` (a span's base register value and the distance between the
+    /// lanes' addresses), accumulators into their variables, lane ops into `vals`.
+    pub(super) fn lane_pass(
+        &mut self,
+        ins: &LaneIns<'_>,
+        base_of: &mut dyn FnMut(&mut Self, &Span) -> (Value, i64),
+        vals: &mut [Option<Value>; 64],
+    ) {
+        let mut access_no = 0usize;
+        for op in ins.ops {
+            if is_step(op, ins.stepping) {
+                continue;
+            }
+            if let Some((base, width, signed)) = load_shape(op) {
+                let span = ins.spans[access_no];
+                access_no += 1;
+                debug_assert_eq!(span.base, base);
+                let (b, apart) = base_of(self, &span);
+                let v = self.lane_load(b, Span { step: apart, ..span }, width, signed);
+                self.set_lane(vals, op_dest(op).unwrap_or(0), v);
+                continue;
+            }
+            if let Some((src, base)) = store_shape(op) {
+                let span = ins.spans[access_no];
+                access_no += 1;
+                debug_assert_eq!(span.base, base);
+                let (b, apart) = base_of(self, &span);
+                let v = self.lane_src(vals, ins.invariants, src);
+                self.lane_store(b, Span { step: apart, ..span }, v);
+                continue;
+            }
+            if let Some(&(_, var)) = acc_shape(op).and_then(|(a, _)| ins.accs.iter().find(|v| v.0 == a)) {
+                let (_, x) = acc_shape(op).expect("an accumulation");
+                let x = self.lane_src(vals, ins.invariants, x);
+                let sum = self.b.use_var(var);
+                let sum = self.b.ins().iadd(sum, x);
+                self.b.def_var(var, sum);
+                continue;
+            }
+            let v = self.lane_op(op, vals, ins.invariants);
+            self.set_lane(vals, op_dest(op).unwrap_or(0), v);
+        }
     }
 
     /// The low halves of the invariants the ops of `block` (but the steps of `stepping`)
@@ -511,10 +540,18 @@ impl Gen<'_, '_> {
     /// passes at a time, loads before stores, touch memory as one at a time would. A truth
     /// value.
     fn stores_apart(&mut self, c: &Counted, ranges: &[(Value, Value)]) -> Value {
-        let mut apart = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1);
-        for (i, &(lo, last)) in ranges.iter().enumerate() {
-            for (j, &(lo2, last2)) in ranges.iter().enumerate() {
-                if j <= i || !(c.spans[i].store || c.spans[j].store) {
+        let ranges: Vec<_> =
+            ranges.iter().zip(&c.spans).map(|(&(lo, last), s)| (lo, last, s.store)).collect();
+        self.ranges_apart(&ranges)
+    }
+
+    /// Whether no range that stores meets another range (`ranges`: first byte, last byte,
+    /// stores). A truth value.
+    pub(super) fn ranges_apart(&mut self, ranges: &[(Value, Value, bool)]) -> Value {
+        let mut apart = self.b.ins().iconst(I8, 1);
+        for (i, &(lo, last, st)) in ranges.iter().enumerate() {
+            for &(lo2, last2, st2) in &ranges[i + 1..] {
+                if !(st || st2) {
                     continue;
                 }
                 let before = self.b.ins().icmp(IntCC::UnsignedLessThan, last, lo2);

@@ -403,24 +403,6 @@ impl Gen<'_, '_> {
         out
     }
 
-    /// Whether no range that stores meets another range (`ranges`: first byte, last byte,
-    /// stores). A truth value.
-    fn ranges_apart(&mut self, ranges: &[(Value, Value, bool)]) -> Value {
-        let mut apart = self.b.ins().iconst(cranelift_codegen::ir::types::I8, 1);
-        for (i, &(lo, last, st)) in ranges.iter().enumerate() {
-            for &(lo2, last2, st2) in &ranges[i + 1..] {
-                if !(st || st2) {
-                    continue;
-                }
-                let before = self.b.ins().icmp(IntCC::UnsignedLessThan, last, lo2);
-                let after = self.b.ins().icmp(IntCC::UnsignedLessThan, last2, lo);
-                let one = self.b.ins().bor(before, after);
-                apart = self.b.ins().band(apart, one);
-            }
-        }
-        apart
-    }
-
     /// Four outer passes of `nest` in lanes (the test passed, `n` inner passes each), the
     /// registers left as the fourth leaves them, then back to the head.
     fn nest_passes(&mut self, (inner, exit): (&IRBlock, u64), nest: &Nest, n: Value, stores: &[LatchStore]) {
@@ -444,7 +426,7 @@ impl Gen<'_, '_> {
         let stepping = steps.iter().fold(0u64, |m, s| m | bit(s.0));
         let mut vals = [None::<Value>; 64];
         let mut amounts = [None::<Value>; 64];
-        let mut base_of = [None::<(Value, i64)>; 32];
+        let mut fixed_bases = [None::<(Value, i64)>; 32];
         for op in &inner.ops {
             let mut reads = Vec::new();
             op.visit_slots(&mut |slot, acc| {
@@ -458,7 +440,7 @@ impl Gen<'_, '_> {
                 }
                 let a = nest.at(r);
                 let v0 = self.lane0(a);
-                base_of[r as usize] = Some((v0, a.stride));
+                fixed_bases[r as usize] = Some((v0, a.stride));
                 vals[r as usize] = Some(self.affine_lanes(v0, a.stride));
                 if a.stride == 0 {
                     amounts[r as usize] = Some(self.b.ins().ireduce(I32, v0));
@@ -484,33 +466,15 @@ impl Gen<'_, '_> {
 
         // One inner pass in each lane.
         self.b.switch_to_block(body);
-        let mut access_no = 0usize;
-        for op in &inner.ops {
-            if lanes::is_step(op, stepping) {
-                continue;
+        let mut base_of = |g: &mut Self, s: &Span| -> (Value, i64) {
+            match steps.iter().find(|st| st.0 == s.base) {
+                Some(&(_, _, var, stride)) => (g.b.use_var(var), stride),
+                None => fixed_bases[s.base as usize].expect("a fixed base was read before"),
             }
-            if let Some((base, width, signed)) = lanes::load_shape(op) {
-                let span = c.spans[access_no];
-                access_no += 1;
-                let (b, stride) = match steps.iter().find(|s| s.0 == base) {
-                    Some(&(_, _, var, stride)) => (self.b.use_var(var), stride),
-                    None => base_of[base as usize].expect("a fixed base was read before"),
-                };
-                let v = self.lane_load(b, Span { step: stride, ..span }, width, signed);
-                self.set_lane(&mut vals, lanes::op_dest(op).unwrap_or(0), v);
-                continue;
-            }
-            if let Some((a, x)) = lanes::acc_shape(op).filter(|(a, _)| nest.lanes.accs.contains(a)) {
-                let x = self.lane_src(&vals, &amounts, x);
-                let var = accs.iter().find(|v| v.0 == a).expect("an accumulator").1;
-                let sum = self.b.use_var(var);
-                let sum = self.b.ins().iadd(sum, x);
-                self.b.def_var(var, sum);
-                continue;
-            }
-            let v = self.lane_op(op, &vals, &amounts);
-            self.set_lane(&mut vals, lanes::op_dest(op).unwrap_or(0), v);
-        }
+        };
+        let ins =
+            lanes::LaneIns { ops: &inner.ops, stepping, spans: &c.spans, invariants: &amounts, accs: &accs };
+        self.lane_pass(&ins, &mut base_of, &mut vals);
         for &(_, step, var, _) in &steps {
             let v = self.b.use_var(var);
             let v = self.b.ins().iadd_imm_s(v, step);

@@ -160,8 +160,19 @@ pub fn counted_like_interpreter(
         other => prop_assert!(false, "unexpected exit {:?}\n{}", other, block),
     }
     icpu.instret = jcpu.instret;
-    prop_assert_eq!(&jcpu, &icpu, "state differs\n{}", block);
-    prop_assert_eq!(code_writes(&mut m), code_writes(&mut m0), "code writes differ\n{}", block);
-    prop_assert!(window(&mut m) == window(&mut m0), "memory differs\n{}", block);
+    same_end((&jcpu, &mut m), (&icpu, &mut m0), &block.to_string())?;
     Ok(jit)
+}
+
+/// The region and the interpreter left the same registers, code writes and window contents
+/// (`text`: what ran, for the message).
+pub fn same_end(
+    (jcpu, m): (&CpuState, &mut AddressSpace),
+    (icpu, m0): (&CpuState, &mut AddressSpace),
+    text: &str,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(jcpu, icpu, "state differs\n{}", text);
+    prop_assert_eq!(code_writes(m), code_writes(m0), "code writes differ\n{}", text);
+    prop_assert!(window(m) == window(m0), "memory differs\n{}", text);
+    Ok(())
 }
