@@ -279,8 +279,10 @@ impl Gen<'_, '_> {
                 (a, v)
             })
             .collect();
-        let count = self.b.declare_var(I64);
-        self.b.def_var(count, groups);
+        // Where the counter is after the vector passes (it steps first in `steps`).
+        let counter = self.get(c.iv);
+        let walk = self.b.ins().imul_imm_s(groups, c.step * LANES);
+        let end = self.b.ins().iadd(counter, walk);
         let stepping: u64 = steps.iter().fold(0, |m, s| m | 1 << s.0);
         let invariants = self.invariant_lows(block, stepping);
         self.b.ins().jump(body, &[]);
@@ -299,15 +301,8 @@ impl Gen<'_, '_> {
         let ins =
             LaneIns { ops: &block.ops, stepping, spans: &c.spans, invariants: &invariants, accs: &acc_vars };
         self.lane_pass(&ins, &mut base_of, &mut vals);
-        for &(_, step, var) in &steps {
-            let v = self.b.use_var(var);
-            let v = self.b.ins().iadd_imm_s(v, step * LANES);
-            self.b.def_var(var, v);
-        }
-        let left = self.b.use_var(count);
-        let left = self.b.ins().iadd_imm_s(left, -1);
-        self.b.def_var(count, left);
-        self.b.ins().brif(left, body, &[], post, &[]);
+        let stepped: Vec<_> = steps.iter().map(|&(_, step, var)| (var, step * LANES)).collect();
+        self.next_pass(&stepped, end, (body, post));
 
         // After: the registers as the scalar passes would leave them.
         self.b.switch_to_block(post);
@@ -388,6 +383,21 @@ impl Gen<'_, '_> {
             let v = self.lane_op(op, vals, ins.invariants);
             self.set_lane(vals, op_dest(op).unwrap_or(0), v);
         }
+    }
+
+    /// The end of a pass in lanes: step the variables of `steps` by their amounts, and go
+    /// round to `body` until the first of them (which steps) reaches `end`, then on to
+    /// `post`.
+    pub(super) fn next_pass(&mut self, steps: &[(Variable, i64)], end: Value, (body, post): (Block, Block)) {
+        let mut first = None;
+        for &(var, step) in steps {
+            let v = self.b.use_var(var);
+            let v = self.b.ins().iadd_imm_s(v, step);
+            self.b.def_var(var, v);
+            first.get_or_insert(v);
+        }
+        let more = self.b.ins().icmp(IntCC::NotEqual, first.expect("the counter steps"), end);
+        self.b.ins().brif(more, body, &[], post, &[]);
     }
 
     /// The low halves of the invariants the ops of `block` (but the steps of `stepping`)

@@ -412,7 +412,7 @@ impl Gen<'_, '_> {
         let w_inner = super::int_writes(&inner.ops);
         // Before: lane 0 of what the inner loop steps, the lanes of what it reads and does
         // not write, and of the accumulators.
-        let steps: Vec<(u8, i64, Variable, i64)> = nest
+        let steps: Vec<(u8, i64, Variable, i64, Value)> = nest
             .inner_steps()
             .into_iter()
             .map(|(r, step)| {
@@ -420,7 +420,7 @@ impl Gen<'_, '_> {
                 let v = self.lane0(a);
                 let var = self.b.declare_var(I64);
                 self.b.def_var(var, v);
-                (r, step, var, a.stride)
+                (r, step, var, a.stride, v)
             })
             .collect();
         let stepping = steps.iter().fold(0u64, |m, s| m | bit(s.0));
@@ -460,30 +460,24 @@ impl Gen<'_, '_> {
                 (a, var)
             })
             .collect();
-        let count = self.b.declare_var(I64);
-        self.b.def_var(count, n);
+        // Lane 0's inner counter after the passes (it steps first in `steps`).
+        let walk = self.b.ins().imul_imm_s(n, c.step);
+        let end = self.b.ins().iadd(steps[0].4, walk);
         self.b.ins().jump(body, &[]);
 
         // One inner pass in each lane.
         self.b.switch_to_block(body);
         let mut base_of = |g: &mut Self, s: &Span| -> (Value, i64) {
             match steps.iter().find(|st| st.0 == s.base) {
-                Some(&(_, _, var, stride)) => (g.b.use_var(var), stride),
+                Some(&(_, _, var, stride, _)) => (g.b.use_var(var), stride),
                 None => fixed_bases[s.base as usize].expect("a fixed base was read before"),
             }
         };
         let ins =
             lanes::LaneIns { ops: &inner.ops, stepping, spans: &c.spans, invariants: &amounts, accs: &accs };
         self.lane_pass(&ins, &mut base_of, &mut vals);
-        for &(_, step, var, _) in &steps {
-            let v = self.b.use_var(var);
-            let v = self.b.ins().iadd_imm_s(v, step);
-            self.b.def_var(var, v);
-        }
-        let left = self.b.use_var(count);
-        let left = self.b.ins().iadd_imm_s(left, -1);
-        self.b.def_var(count, left);
-        self.b.ins().brif(left, body, &[], post, &[]);
+        let stepped: Vec<_> = steps.iter().map(|&(_, step, var, ..)| (var, step)).collect();
+        self.next_pass(&stepped, end, (body, post));
 
         // The latch's stores, then the registers as the fourth outer pass leaves them.
         self.b.switch_to_block(post);
@@ -510,7 +504,7 @@ impl Gen<'_, '_> {
             let v = if nest.steps[r as usize] != 0 {
                 let v = self.get(r);
                 self.b.ins().iadd_imm_s(v, LANES * nest.steps[r as usize])
-            } else if let Some(&(_, _, var, stride)) = steps.iter().find(|s| s.0 == r) {
+            } else if let Some(&(_, _, var, stride, _)) = steps.iter().find(|s| s.0 == r) {
                 let v = self.b.use_var(var);
                 self.b.ins().iadd_imm_s(v, i64::from(last) * stride)
             } else if let Some(&(_, var)) = accs.iter().find(|a| a.0 == r) {
