@@ -1,17 +1,19 @@
 //! Which guest registers each block of a region keeps in host registers (Cranelift
 //! variables): the loops are found from the region's backward edges, and each block holds the
 //! registers its innermost loop uses most. Also sets up the translation's `instret` counter,
-//! which the same pass over the region needs first.
+//! which the same pass over the region needs first, and moves held registers between their
+//! variables and memory on the edges between blocks.
 
 use std::collections::HashMap;
 use std::mem::offset_of;
 
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::InstBuilder;
+use vm_core::cpu::NUM_INT_SLOTS;
 use vm_core::CpuState;
 use vm_ir::{Slot, Terminator};
 
-use super::{vm_flags, Counter, Gen, RegionBlock};
+use super::{vm_flags, x_offset, Counter, Gen, RegionBlock};
 use crate::context::JitContext;
 
 impl Gen<'_, '_> {
@@ -156,6 +158,62 @@ impl Gen<'_, '_> {
         for (pc, h) in &self.hammocks {
             let Some(&held) = self.held.get(pc) else { continue };
             self.held_dirty |= held & super::int_writes(&h.prefix);
+        }
+    }
+}
+
+/// Moving held registers between blocks and memory.
+impl Gen<'_, '_> {
+    /// On an edge from the current block to region block `target`: store the held registers
+    /// `target` does not hold, load the ones it holds that this block does not.
+    pub(super) fn move_held(&mut self, target: u64) {
+        let next = self.held.get(&target).copied().unwrap_or(0);
+        self.store_slots(self.cur_held & !next & self.held_dirty);
+        for slot in 1..32u8 {
+            if next & !self.cur_held & (1 << slot) != 0 {
+                let var = self.vars[slot as usize].expect("held registers have variables");
+                // The value this block has for it, if any (it then reaches the loop as what it
+                // is, a sign-extended W result for example: see `narrow`).
+                let v = match self.local[slot as usize] {
+                    Some(v) => v,
+                    None => self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot)),
+                };
+                self.b.def_var(var, v);
+            }
+        }
+    }
+
+    /// Store the slots in `mask` to `cpu.x` (promoted ones from their variables, others from
+    /// this block's values).
+    pub(super) fn store_slots(&mut self, mask: u64) {
+        for slot in 1..NUM_INT_SLOTS as u8 {
+            if mask & (1 << slot) != 0 {
+                let v = match self.var(slot) {
+                    Some(var) => Some(self.b.use_var(var)),
+                    None => self.local[slot as usize],
+                };
+                if let Some(v) = v {
+                    self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
+                }
+            }
+        }
+    }
+
+    /// Reload the slots in `mask` from `cpu.x` (after a helper wrote them).
+    pub(super) fn reload_slots(&mut self, mask: u64) {
+        for slot in 1..NUM_INT_SLOTS as u8 {
+            if mask & (1 << slot) != 0 {
+                if let Some(var) = self.var(slot) {
+                    let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+                    self.b.def_var(var, v);
+                } else {
+                    // Loaded again at the next use (a helper wrote it: not a known constant).
+                    self.local[slot as usize] = None;
+                    if let Some(k) = self.cur_consts.get_mut(slot as usize) {
+                        *k = None;
+                    }
+                }
+            }
         }
     }
 }

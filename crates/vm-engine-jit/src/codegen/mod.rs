@@ -39,6 +39,7 @@
 //! entries. Everything else returns to the runtime. See `ops.rs` for the
 //! ops themselves, including the inline guest-memory fast path.
 
+mod consts;
 mod counted;
 mod flow;
 mod fp;
@@ -252,6 +253,10 @@ pub(crate) struct Gen<'a, 'b> {
     exit: Block,
     /// The value of each slot in the block being emitted, once loaded or computed.
     local: [Option<Value>; NUM_INT_SLOTS],
+    /// Registers known to hold a constant at each region block's start (`consts`), and at
+    /// the current block's while the block has not written them.
+    consts: HashMap<u64, consts::Known>,
+    cur_consts: consts::Known,
     /// Emitting the unchecked copy of a counted loop (`counted`): memory accesses go straight
     /// to the host.
     unchecked: bool,
@@ -372,6 +377,8 @@ pub(crate) fn translate(
     let mut g = Gen {
         exit,
         local: [None; NUM_INT_SLOTS],
+        consts: HashMap::new(),
+        cur_consts: [None; 32],
         fknown: [fp::FpKnown::default(); 32],
         fs_dirty: false,
         kept_stores: 0,
@@ -415,6 +422,7 @@ pub(crate) fn translate(
         g.hammocks = hammock::find(blocks);
         g.hammock_writes_dirty();
     }
+    g.consts = consts::at_starts(blocks, &g.hammocks);
     let first = g.blocks[&blocks[0].block.start_pc];
     g.cur_held = 0;
     g.move_held(blocks[0].block.start_pc);
@@ -484,6 +492,7 @@ impl Gen<'_, '_> {
         self.cur_pc = rb.block.start_pc;
         self.cur_held = self.held.get(&self.cur_pc).copied().unwrap_or(0);
         self.local = [None; NUM_INT_SLOTS];
+        self.cur_consts = self.consts.get(&self.cur_pc).copied().unwrap_or([None; 32]);
         self.fknown = [fp::FpKnown::default(); 32];
         self.fs_dirty = false;
         self.fuel_step = None;
@@ -581,7 +590,10 @@ impl Gen<'_, '_> {
         if let Some(v) = self.local[slot as usize] {
             return v;
         }
-        let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
+        let v = match self.cur_consts.get(slot as usize).copied().flatten() {
+            Some(k) => self.b.ins().iconst(I64, k),
+            None => self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot)),
+        };
         self.local[slot as usize] = Some(v);
         v
     }
@@ -621,56 +633,6 @@ impl Gen<'_, '_> {
     /// Slots the current block holds in variables (their `cpu.x` may be stale).
     fn promoted_mask(&self) -> u64 {
         self.cur_held
-    }
-
-    /// On an edge from the current block to region block `target`: store the held registers
-    /// `target` does not hold, load the ones it holds that this block does not.
-    fn move_held(&mut self, target: u64) {
-        let next = self.held.get(&target).copied().unwrap_or(0);
-        self.store_slots(self.cur_held & !next & self.held_dirty);
-        for slot in 1..32u8 {
-            if next & !self.cur_held & (1 << slot) != 0 {
-                let var = self.vars[slot as usize].expect("held registers have variables");
-                // The value this block has for it, if any (it then reaches the loop as what it
-                // is, a sign-extended W result for example: see `narrow`).
-                let v = match self.local[slot as usize] {
-                    Some(v) => v,
-                    None => self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot)),
-                };
-                self.b.def_var(var, v);
-            }
-        }
-    }
-
-    /// Store the slots in `mask` to `cpu.x` (promoted ones from their variables, others from
-    /// this block's values).
-    fn store_slots(&mut self, mask: u64) {
-        for slot in 1..NUM_INT_SLOTS as u8 {
-            if mask & (1 << slot) != 0 {
-                let v = match self.var(slot) {
-                    Some(var) => Some(self.b.use_var(var)),
-                    None => self.local[slot as usize],
-                };
-                if let Some(v) = v {
-                    self.b.ins().store(vm_flags(), v, self.cpu, x_offset(slot));
-                }
-            }
-        }
-    }
-
-    /// Reload the slots in `mask` from `cpu.x` (after a helper wrote them).
-    fn reload_slots(&mut self, mask: u64) {
-        for slot in 1..NUM_INT_SLOTS as u8 {
-            if mask & (1 << slot) != 0 {
-                if let Some(var) = self.var(slot) {
-                    let v = self.b.ins().load(I64, vm_flags(), self.cpu, x_offset(slot));
-                    self.b.def_var(var, v);
-                } else {
-                    // Loaded again at the next use.
-                    self.local[slot as usize] = None;
-                }
-            }
-        }
     }
 
     /// Store `instret` from its variable, so a helper or the runtime sees it.
