@@ -26,8 +26,8 @@
 //! range over the four lanes and all passes (inside guest memory, aligned, within a page,
 //! allowed; stores on pages without translated code, and no store's range meeting another
 //! access's, as the lanes make all loads before any store). If it holds, the four outer
-//! passes run in lanes and leave every register as the fourth would, then the head comes
-//! again; else the head runs as it is. So the last zero to three outer passes, and any nest
+//! passes run in lanes and leave every register as the fourth would, then the fourth's
+//! latch branch goes back to the head (and its test) or out; else the head runs as it is. So the last zero to three outer passes, and any nest
 //! whose memory the test does not like, run one at a time.
 
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -404,7 +404,8 @@ impl Gen<'_, '_> {
     }
 
     /// Four outer passes of `nest` in lanes (the test passed, `n` inner passes each), the
-    /// registers left as the fourth leaves them, then back to the head.
+    /// registers left as the fourth leaves them, then where its latch branches: back to the
+    /// head, or out to `exit`.
     fn nest_passes(&mut self, (inner, exit): (&IRBlock, u64), nest: &Nest, n: Value, stores: &[LatchStore]) {
         let c = &nest.inner;
         let body = self.new_block();
