@@ -6,8 +6,8 @@
 //! head's test picks.
 
 use proptest::prelude::*;
-use vm_core::{CpuState, Mmu};
-use vm_engine_jit::{EnterEnv, Jit, RegionBlock, RegionExit, RegionOpts};
+use vm_core::CpuState;
+use vm_engine_jit::{EnterEnv, Jit, RegionBlock, RegionExit};
 use vm_interp::{run_block, Exit, UserCsrs};
 use vm_ir::IRBlock;
 use vm_mem::{AddressSpace, Prot, PAGE_SIZE};
@@ -150,18 +150,8 @@ fn nest_like_interpreter(
             ind_targets: &[],
         })
         .collect();
-    let opts = RegionOpts {
-        chain: true,
-        count: true,
-        flush_temps: true,
-        fast_mem: m.fast_mem(),
-        promote: 8,
-        optimize: true,
-        vector: true,
-        ..RegionOpts::default()
-    };
     let mut jit = Jit::new();
-    let id = jit.compile_region(&rbs, opts).expect("valid blocks compile");
+    let id = jit.compile_region(&rbs, counting_opts(&m)).expect("valid blocks compile");
     let mut jcpu = cpu.clone();
     let stop = jcpu.instret + budget;
     let exit = jit.enter(id, &mut jcpu, &mut m, &mut UserCsrs, EnterEnv { stop: &stop });

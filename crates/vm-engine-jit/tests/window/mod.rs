@@ -93,7 +93,12 @@ pub fn compile_counting(
     let csr_index: Vec<u32> = (0..n as u32).collect();
     let pcs: Vec<u64> = (0..n as u64).map(|i| block.start_pc + 4 * i).collect();
     let rb = RegionBlock { block, csr_index: &csr_index, op_pcs: &pcs, n_insns: n as u64, ind_targets: &[] };
-    let opts = RegionOpts {
+    (jit.compile_region(&[rb], counting_opts(m)).expect("valid block compiles"), pcs)
+}
+
+/// An optimized region for `m` that counts fuel, vector passes on (as the runtime has them).
+pub fn counting_opts(m: &AddressSpace) -> RegionOpts {
+    RegionOpts {
         chain: true,
         count: true,
         flush_temps: true,
@@ -102,8 +107,7 @@ pub fn compile_counting(
         optimize: true,
         vector: true,
         ..RegionOpts::default()
-    };
-    (jit.compile_region(&[rb], opts).expect("valid block compiles"), pcs)
+    }
 }
 
 /// Run the counted loop `block` as a fuel-counting region with stop word `instret + budget`
