@@ -372,8 +372,8 @@ impl Gen<'_, '_> {
                 self.lane_store(b, Span { step: apart, ..span }, v);
                 continue;
             }
-            if let Some(&(_, var)) = acc_shape(op).and_then(|(a, _)| ins.accs.iter().find(|v| v.0 == a)) {
-                let (_, x) = acc_shape(op).expect("an accumulation");
+            let acc = acc_shape(op).and_then(|(a, x)| ins.accs.iter().find(|v| v.0 == a).map(|v| (v.1, x)));
+            if let Some((var, x)) = acc {
                 let x = self.lane_src(vals, ins.invariants, x);
                 let sum = self.b.use_var(var);
                 let sum = self.b.ins().iadd(sum, x);
